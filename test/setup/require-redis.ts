@@ -1,0 +1,7 @@
+// Runs once before any test file: a clear sentence instead of dozens of connection timeouts.
+import { checkRedis } from "../../scripts/require-redis.mjs";
+
+export default async function requireRedis(): Promise<void> {
+  const problem: string | null = await checkRedis();
+  if (problem) throw new Error(problem);
+}
