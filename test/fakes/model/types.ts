@@ -1,0 +1,92 @@
+/**
+ * How the fake answers a request whose prompt does not fit the window, as the real servers do:
+ * - `vllm`: HTTP 400, vLLM ≥ 0.10's nested body `{"error": {message, type, param, code}}` with its
+ *   current wording ("'max_tokens' or 'max_completion_tokens' is too large: …").
+ * - `vllm-flat`: HTTP 400, the flat body of older vLLM (`{"object": "error", message, …}`), which
+ *   the openai SDK cannot read: it reports "400 status code (no body)".
+ * - `llamacpp`: HTTP 400 `exceed_context_size_error` when the prompt alone fills the window; a
+ *   prompt that fits but leaves too little room is answered and cut short (`finish_reason: "length"`).
+ * - `ollama`: no error: the prompt is silently truncated to the window, HTTP 200, and
+ *   `usage.prompt_tokens` reports the truncated size.
+ */
+export type OverflowStyle = "vllm" | "vllm-flat" | "llamacpp" | "ollama";
+
+/** What the scripted model answers; an empty object is the default review reply. */
+export interface Reply {
+  /** Assistant text. Cut at `stop` strings and at `max_tokens` as a real server would. */
+  content?: string;
+  toolCalls?: Array<{ name: string; arguments: string }>;
+  /** Overrides the finish reason the fake would compute ("stop", "length", "tool_calls"). */
+  finishReason?: string;
+  /** With `status` (or `body`), the fake sends exactly this instead of a completion. */
+  status?: number;
+  /** A raw body to send: objects as JSON, strings as they are. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Extra wait before answering, on top of the server's latency. */
+  delayMs?: number;
+}
+
+/** A chat completion request as the fake received it. */
+export interface RecordedRequest {
+  /** Position in `fake.requests`. */
+  index: number;
+  /** The JSON body exactly as sent. */
+  body: Record<string, unknown>;
+  /** Prompt tokens by the reference tokenizer (the full rendered prompt, before any truncation). */
+  promptTokens: number;
+  /** The `response_format` field as sent, if any. */
+  responseFormat: unknown;
+  /** `max_completion_tokens` or `max_tokens`, as vLLM reads them; undefined when neither was sent. */
+  maxTokens: number | undefined;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** True when the client closed the connection before the answer was complete. */
+  aborted: boolean;
+  /** HTTP status of the answer (0 until it is decided). */
+  status: number;
+}
+
+export type ReplyFn = (request: RecordedRequest) => Reply | Promise<Reply>;
+
+export interface FakeModelOptions {
+  /** @defaultValue "Skywork/Skywork-SWE-32B" */
+  modelId?: string;
+  /** The window for prompt + answer (vLLM's `--max-model-len`). @defaultValue 32768 */
+  contextTokens?: number;
+  /** Whether `/v1/models` reports `max_model_len` (LM Studio and Ollama do not). @defaultValue true */
+  reportMaxModelLen?: boolean;
+  /** @defaultValue "vllm" */
+  overflow?: OverflowStyle;
+  /** When set, `/v1/*` requires `Authorization: Bearer <apiKey>` and answers 401 otherwise, as vLLM's `--api-key`. */
+  apiKey?: string;
+  /** Answers requests when nothing is enqueued. */
+  reply?: ReplyFn;
+  /** Wait before every chat answer. @defaultValue 0 */
+  latencyMs?: number;
+}
+
+export interface FakeModel {
+  /** Ends in `/v1`: what LLM_BASE_URL (and the openai SDK's `baseURL`) takes. */
+  readonly baseUrl: string;
+  /** The server root, for vLLM's `/health` and `/tokenize`. */
+  readonly rootUrl: string;
+  readonly modelId: string;
+  readonly contextTokens: number;
+  /** Every chat completion request, in arrival order (live array). */
+  readonly requests: RecordedRequest[];
+  /** Chat completion requests being answered right now. */
+  readonly inFlight: number;
+  /** The most chat completion requests ever in flight at once. */
+  readonly maxConcurrent: number;
+  /** Replies used in order, before `reply`. */
+  enqueue(...replies: Reply[]): void;
+  /** The next `times` chat requests fail with `status` (and `body`, else a vLLM-style error body). */
+  failNext(status: number, times?: number, body?: unknown): void;
+  setLatency(ms: number): void;
+  setReply(fn: ReplyFn | undefined): void;
+  /** Forgets recorded requests, the peak concurrency, queued replies and failures. */
+  reset(): void;
+  /** Stops at once: open connections (hung requests included) are destroyed, not awaited. */
+  close(): Promise<void>;
+}
