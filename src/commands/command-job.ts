@@ -1,0 +1,112 @@
+// A `/skywork …` comment, acted on: who may run it, an immediate 👀, then the command itself.
+import { stringify } from "yaml";
+import type { Logger } from "probot";
+import { CONFIG_PATH, loadRepoConfig } from "../config/repo-config.js";
+import type { GitHubApp, Octokit } from "../github/app-client.js";
+import { react, replyInThreadOnce, upsertComment, type CommentRef } from "../github/comments.js";
+import { hasWriteAccess } from "../github/permissions.js";
+import { getPullRequest } from "../github/pull-request.js";
+import type { CommandJobData, ReviewJobData } from "../queue/jobs.js";
+import { parseCommand, type CommandVerb } from "./parse-command.js";
+
+export interface CommandDeps {
+  github: GitHubApp;
+  enqueueReview: (data: ReviewJobData) => Promise<{ jobId: string }>;
+  /** Starts a fix (issue, PR or review thread); absent when fixes are not available. */
+  startFix?: (job: CommandJobData, instructions: string, octokit: Octokit) => Promise<void>;
+  log: Logger;
+}
+
+export type CommandOutcome =
+  | { status: "ignored"; reason: string }
+  | { status: "refused"; reason: string }
+  | { status: "done"; verb: CommandVerb | "unknown" };
+
+export async function runCommandJob(job: CommandJobData, deps: CommandDeps): Promise<CommandOutcome> {
+  const parsed = parseCommand(job.comment.body);
+  if (parsed.kind === "none") return { status: "ignored", reason: "no command in the comment" };
+  const log = deps.log.child({ deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber, commentId: job.comment.id });
+  const octokit = await deps.github.octokitFor(job.installationId);
+  const botLogin = await deps.github.botLogin();
+  const repo = { owner: job.owner, repo: job.repo };
+  const comment: CommentRef = job.comment.kind === "issue" ? { kind: "issue", id: job.comment.id } : { kind: "review", id: job.comment.id, pullNumber: job.issueNumber };
+  const reply = (body: string) => replyTo(octokit, job, body, botLogin);
+  const verb = parsed.kind === "command" ? parsed.verb : "unknown";
+
+  if (!(await hasWriteAccess(octokit, repo, job.comment.author))) {
+    log.info({ author: job.comment.author, verb }, "command refused: no write access");
+    await reply(
+      `Sorry @${job.comment.author}, only people with write access to this repository can run \`/skywork ${verb === "unknown" ? "" : verb}\`. ` +
+        "A maintainer can run it for you.",
+    );
+    return { status: "refused", reason: "no write access" };
+  }
+  // At once, so the person sees the command was heard before any long work starts.
+  await react(octokit, repo, comment, "eyes");
+
+  if (parsed.kind === "unknown") {
+    await reply(`I don't know \`/skywork ${parsed.word.replace(/`/g, "")}\`.\n\n${HELP}`);
+    return { status: "done", verb: "unknown" };
+  }
+  switch (parsed.verb) {
+    case "help": {
+      const { config, problems, files } = await loadRepoConfig(octokit, repo);
+      const source = files.length > 0 ? `from ${files.map((f) => `\`${f}\``).join(", ")}` : `defaults; no \`${CONFIG_PATH}\` found`;
+      const problemText = problems.length > 0 ? `\n\n**Problems in the configuration** (defaults apply to these keys):\n${problems.map((p) => `- ${p}`).join("\n")}` : "";
+      await reply(`${HELP}\n\n**Effective configuration** (${source}):\n\n\`\`\`yaml\n${stringify(config).trimEnd()}\n\`\`\`${problemText}`);
+      return { status: "done", verb: "help" };
+    }
+    case "review": {
+      if (!job.isPullRequest) {
+        await reply("`/skywork review` works on pull requests; on an issue, try `/skywork fix`.");
+        return { status: "done", verb: "review" };
+      }
+      const pr = await getPullRequest(octokit, { owner: job.owner, repo: job.repo, pullNumber: job.issueNumber });
+      if (pr.state !== "open") {
+        await reply("This pull request is closed; reopen it to get a review.");
+        return { status: "done", verb: "review" };
+      }
+      const { jobId } = await deps.enqueueReview({
+        installationId: job.installationId,
+        owner: job.owner,
+        repo: job.repo,
+        repoId: job.repoId,
+        pullNumber: job.issueNumber,
+        headSha: pr.head.sha,
+        trigger: "command",
+        deliveryId: job.deliveryId,
+        eventAt: pr.updated_at,
+        full: true,
+        command: { commentId: job.comment.id, author: job.comment.author },
+      });
+      log.info({ jobId }, "full review requested");
+      return { status: "done", verb: "review" };
+    }
+    case "fix": {
+      if (!deps.startFix) {
+        await reply("`/skywork fix` is not enabled on this installation.");
+        return { status: "done", verb: "fix" };
+      }
+      await deps.startFix(job, parsed.instructions, octokit);
+      return { status: "done", verb: "fix" };
+    }
+  }
+}
+
+export const HELP = [
+  "**Skywork commands** (for people with write access):",
+  "",
+  "- `/skywork review`: review this pull request again, in full.",
+  "- `/skywork fix [instructions]`: on an issue, a pull request or a review thread, make the change and propose it as commits or a pull request for a human to review.",
+  "- `/skywork help`: this message.",
+].join("\n");
+
+/** Answers where the command was written: in its review thread, or in the conversation. */
+async function replyTo(octokit: Octokit, job: CommandJobData, body: string, botLogin: string): Promise<void> {
+  const key = `command-${job.comment.kind}-${job.comment.id}`;
+  if (job.comment.kind === "review") {
+    await replyInThreadOnce(octokit, { owner: job.owner, repo: job.repo, pullNumber: job.issueNumber }, job.comment.inReplyTo ?? job.comment.id, key, body, botLogin);
+    return;
+  }
+  await upsertComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.issueNumber }, key, body, botLogin);
+}

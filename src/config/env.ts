@@ -1,0 +1,245 @@
+// The process configuration: every environment variable the app reads is declared here, once, with
+// its default and its documentation. Nothing else in the app reads process.env.
+import { readFileSync } from "node:fs";
+
+export type Role = "all" | "web" | "worker";
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export interface AppConfig {
+  role: Role;
+  /** True when no App credentials exist yet: serve Probot's setup page that registers the App. */
+  setupMode: boolean;
+  github: {
+    appId: number | null;
+    privateKey: string | null;
+    webhookSecret: string;
+    webhookPath: string;
+    /** REST base URL: https://api.github.com, or {protocol}://{GHE_HOST}/api/v3. */
+    restUrl: string;
+    /** Web host for links and git: github.com or GHE_HOST. */
+    webHost: string;
+    protocol: "https" | "http";
+    enterprise: boolean;
+  };
+  server: { host: string; port: number };
+  log: { level: LogLevel; format: "json" | "pretty" };
+  redis: { url: string; prefix: string };
+  llm: {
+    baseUrl: string;
+    apiKey: string | null;
+    /** null: the first model the endpoint lists. */
+    model: string | null;
+    /** null: the endpoint's max_model_len when it reports one, else 32768. */
+    contextTokens: number | null;
+    answerTokens: number;
+    timeoutMs: number;
+  };
+  worker: { concurrency: number };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** One documented environment variable. `parse` returns the value or throws a ConfigProblem. */
+interface EnvVarSpec {
+  name: string;
+  description: string;
+  /** Shown in docs; `undefined` means "unset" is meaningful (see description). */
+  default?: string;
+  secret?: boolean;
+}
+
+export const ENV_VARS: readonly EnvVarSpec[] = [
+  { name: "APP_ID", description: "GitHub App ID (App settings page). Without it `npm start` serves the setup page that registers the App from app.yml." },
+  { name: "PRIVATE_KEY", description: "The App's private key (PEM, or base64 of the PEM). Alternatively PRIVATE_KEY_PATH.", secret: true },
+  { name: "PRIVATE_KEY_PATH", description: "Path to the App's private key .pem file." },
+  { name: "WEBHOOK_SECRET", description: "Webhook secret set in the App settings; every delivery's X-Hub-Signature-256 is checked against it.", default: "development", secret: true },
+  { name: "WEBHOOK_PATH", description: "Path that receives webhooks.", default: "/api/github/webhooks" },
+  { name: "PORT", description: "HTTP port of the web role.", default: "3000" },
+  { name: "HOST", description: "Address the web role binds; use 0.0.0.0 in containers.", default: "localhost" },
+  { name: "LOG_LEVEL", description: "trace, debug, info, warn, error, fatal or silent.", default: "info" },
+  { name: "LOG_FORMAT", description: "json or pretty.", default: "pretty (json when NODE_ENV=production)" },
+  { name: "GHE_HOST", description: "GitHub Enterprise Server host name (e.g. github.example.com); REST is used under /api/v3 and GraphQL under /api/graphql." },
+  { name: "GHE_PROTOCOL", description: "Protocol for GHE_HOST: https or http.", default: "https" },
+  { name: "REDIS_URL", description: "Redis holding the job queues (and Probot's shared rate-limit state).", default: "redis://127.0.0.1:6379" },
+  { name: "QUEUE_PREFIX", description: "Key prefix of the BullMQ queues, to share one Redis between deployments.", default: "skywork" },
+  { name: "SKYWORK_ROLE", description: "all (web and worker in one process), web (receive webhooks) or worker (process jobs).", default: "all" },
+  { name: "WORKER_CONCURRENCY", description: "Jobs one worker process handles at once.", default: "4" },
+  { name: "LLM_BASE_URL", description: "OpenAI-compatible endpoint serving Skywork-SWE-32B (vLLM, llama.cpp server, LM Studio, Ollama).", default: "http://127.0.0.1:8000/v1" },
+  { name: "LLM_API_KEY", description: "API key for the endpoint, if it requires one (sent as a Bearer token, never logged).", secret: true },
+  { name: "LLM_MODEL", description: "Model name to request.", default: "the first model the endpoint lists" },
+  { name: "LLM_CONTEXT_TOKENS", description: "Context window (prompt + answer) in tokens.", default: "the endpoint's max_model_len, else 32768" },
+  { name: "LLM_ANSWER_TOKENS", description: "Tokens reserved for the model's answer in every request (sent as max_tokens).", default: "6144" },
+  { name: "LLM_TIMEOUT_MS", description: "Time limit for one model request.", default: "600000" },
+];
+
+/** A configuration problem, worded for the operator: what is wrong and how to fix it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+const ROLES: readonly Role[] = ["all", "web", "worker"];
+
+/**
+ * Parses and validates the environment. Collects every problem (one line each) instead of stopping
+ * at the first, so an operator fixes them in one go.
+ */
+export function loadConfig(env: Env, options: { readFile?: (path: string) => string } = {}): AppConfig {
+  const problems: string[] = [];
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, "utf8"));
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}=${raw} is not a whole number between ${min} and ${max}.`);
+      return fallback;
+    }
+    return value;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name}=${raw} must be one of: ${allowed.join(", ")}.`);
+    return fallback;
+  };
+  const url = (name: string, fallback: string, protocols: readonly string[]): string => {
+    const raw = get(name) ?? fallback;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name}=${redactUrl(raw)} must start with ${protocols.map((p) => `${p}//`).join(" or ")}.`);
+      }
+    } catch {
+      problems.push(`${name}=${redactUrl(raw)} is not a valid URL.`);
+    }
+    return raw.replace(/\/+$/, "");
+  };
+
+  // GitHub App credentials: both or neither (neither = setup mode, like Probot).
+  const appIdRaw = get("APP_ID");
+  let appId: number | null = null;
+  if (appIdRaw !== undefined) {
+    appId = Number(appIdRaw);
+    if (!Number.isInteger(appId) || appId <= 0) {
+      problems.push(`APP_ID=${appIdRaw} is not a GitHub App ID; copy the numeric "App ID" from the App's settings page.`);
+      appId = null;
+    }
+  }
+  let privateKey: string | null = null;
+  const keyRaw = get("PRIVATE_KEY");
+  const keyPath = get("PRIVATE_KEY_PATH");
+  if (keyRaw !== undefined) {
+    privateKey = decodePrivateKey(keyRaw);
+    if (privateKey === null) {
+      problems.push("PRIVATE_KEY is not a PEM private key (or base64 of one); paste the .pem file the App settings page generated.");
+    }
+  } else if (keyPath !== undefined) {
+    try {
+      privateKey = decodePrivateKey(readFile(keyPath));
+      if (privateKey === null) problems.push(`PRIVATE_KEY_PATH=${keyPath} does not contain a PEM private key.`);
+    } catch {
+      problems.push(`PRIVATE_KEY_PATH=${keyPath} cannot be read; check the path and its permissions.`);
+    }
+  }
+  const setupMode = appIdRaw === undefined && keyRaw === undefined && keyPath === undefined;
+  if (!setupMode) {
+    if (appIdRaw === undefined) problems.push("APP_ID is missing while a private key is set; set it to the App ID from the App's settings page.");
+    if (keyRaw === undefined && keyPath === undefined) {
+      problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH is missing while APP_ID is set; generate a private key on the App's settings page.");
+    }
+  }
+
+  const protocol = oneOf("GHE_PROTOCOL", ["https", "http"] as const, "https");
+  const gheHost = get("GHE_HOST");
+  if (gheHost !== undefined && /[/\s]/.test(gheHost)) {
+    problems.push(`GHE_HOST=${gheHost} must be a host name (optionally with :port), without protocol or path.`);
+  }
+  const webhookPath = get("WEBHOOK_PATH") ?? "/api/github/webhooks";
+  if (!webhookPath.startsWith("/")) problems.push(`WEBHOOK_PATH=${webhookPath} must start with "/".`);
+
+  const nodeEnv = get("NODE_ENV");
+  const logFormatRaw = get("LOG_FORMAT");
+  const logFormat =
+    logFormatRaw === undefined
+      ? nodeEnv === "production"
+        ? "json"
+        : "pretty"
+      : oneOf("LOG_FORMAT", ["json", "pretty"] as const, "json");
+
+  const contextRaw = get("LLM_CONTEXT_TOKENS");
+  const contextTokens = contextRaw === undefined ? null : int("LLM_CONTEXT_TOKENS", 32768, 2048, 1_048_576);
+  const answerTokens = int("LLM_ANSWER_TOKENS", 6144, 256, 262_144);
+  if (contextTokens !== null && answerTokens >= contextTokens / 2) {
+    problems.push(
+      `LLM_ANSWER_TOKENS=${answerTokens} leaves too little of LLM_CONTEXT_TOKENS=${contextTokens} for the prompt; keep it under half the window.`,
+    );
+  }
+
+  const prefix = get("QUEUE_PREFIX") ?? "skywork";
+  if (prefix.includes(":")) problems.push(`QUEUE_PREFIX=${prefix} must not contain ":" (BullMQ uses it as a separator).`);
+
+  const config: AppConfig = {
+    role: oneOf("SKYWORK_ROLE", ROLES, "all"),
+    setupMode,
+    github: {
+      appId,
+      privateKey,
+      webhookSecret: get("WEBHOOK_SECRET") ?? "development",
+      webhookPath,
+      restUrl: gheHost ? `${protocol}://${gheHost}/api/v3` : "https://api.github.com",
+      webHost: gheHost ?? "github.com",
+      protocol: gheHost ? protocol : "https",
+      enterprise: gheHost !== undefined,
+    },
+    server: { host: get("HOST") ?? "localhost", port: int("PORT", 3000, 0, 65535) },
+    log: { level: oneOf("LOG_LEVEL", LOG_LEVELS, "info"), format: logFormat },
+    redis: { url: url("REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]), prefix },
+    llm: {
+      baseUrl: url("LLM_BASE_URL", "http://127.0.0.1:8000/v1", ["http:", "https:"]),
+      apiKey: get("LLM_API_KEY") ?? null,
+      model: get("LLM_MODEL") ?? null,
+      contextTokens,
+      answerTokens,
+      timeoutMs: int("LLM_TIMEOUT_MS", 600_000, 1_000),
+    },
+    worker: { concurrency: int("WORKER_CONCURRENCY", 4, 1, 256) },
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Accepts a PEM (with literal "\n" escapes, as some env files write it) or base64 of a PEM. */
+function decodePrivateKey(raw: string): string | null {
+  const pem = raw.includes("\\n") ? raw.replace(/\\n/g, "\n") : raw;
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return pem;
+  try {
+    const decoded = Buffer.from(raw, "base64").toString("utf8");
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(decoded)) return decoded;
+  } catch {
+    // not base64 either
+  }
+  return null;
+}
+
+/** Hides credentials in a URL so it can be printed (redis://:secret@host → redis://:***@host). */
+export function redactUrl(raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.password) parsed.password = "***";
+    const shown = parsed.toString();
+    return raw.endsWith("/") ? shown : shown.replace(/\/$/, "");
+  } catch {
+    return raw.replace(/\/\/[^@/]*@/, "//***@");
+  }
+}

@@ -1,0 +1,74 @@
+// `npm start`: configuration, a Redis check with a one-sentence answer, then the roles.
+import { existsSync } from "node:fs";
+import { run } from "probot";
+import { ConfigError, loadConfig, redactUrl } from "./config/env.js";
+import { startApp } from "./app.js";
+import { createLogger } from "./ops/logger.js";
+import { createRedisConnection } from "./queue/connection.js";
+
+async function main(): Promise<void> {
+  // Probot's setup page writes the new App's credentials to .env; read them on the next start.
+  if (existsSync(".env")) process.loadEnvFile(".env");
+
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  if (config.setupMode) {
+    console.info(
+      `No GitHub App credentials yet (APP_ID, PRIVATE_KEY). Open http://${config.server.host}:${config.server.port} ` +
+        "to register the App from app.yml; its credentials are saved to .env, then run `npm start` again.",
+    );
+    await run(() => undefined, { env: process.env });
+    return;
+  }
+
+  const problem = await pingRedis(config.redis.url);
+  if (problem) {
+    console.error(
+      `Redis is not answering at ${redactUrl(config.redis.url)} (${problem}); start one with \`docker compose up -d redis\` ` +
+        "(or `sudo apt-get install -y redis-server && redis-server --daemonize yes`), or set REDIS_URL.",
+    );
+    process.exit(1);
+  }
+
+  const log = await createLogger(config.log);
+  const app = await startApp(config, log);
+  log.info({ role: config.role, url: app.url }, "skywork-bot started");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    await app.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+async function pingRedis(url: string): Promise<string | null> {
+  const redis = createRedisConnection(url, "producer");
+  redis.on("error", () => undefined);
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error("no answer within 3 s")), 3_000)),
+    ]);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+await main();

@@ -1,0 +1,179 @@
+// The one place that talks to the OpenAI-compatible endpoint (vLLM, llama.cpp, LM Studio, Ollama).
+import OpenAI, { APIConnectionError, APIError } from "openai";
+import type { Logger } from "probot";
+import type { ChatMessage } from "../tokenizer/index.js";
+import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "./errors.js";
+
+export interface ModelSettings {
+  baseUrl: string;
+  apiKey: string | null;
+  model: string | null;
+  contextTokens: number | null;
+  timeoutMs: number;
+}
+
+export interface ResolvedModel {
+  id: string;
+  contextTokens: number;
+}
+
+export interface CompletionRequest {
+  messages: readonly ChatMessage[];
+  maxTokens: number;
+  /** Our exact count of the prompt, to detect servers that silently truncate (Ollama). */
+  promptTokens: number;
+  temperature?: number;
+  stop?: string[];
+  /** JSON schema for guided decoding; servers that reject it are asked again without it. */
+  jsonSchema?: { name: string; schema: Record<string, unknown> };
+  signal?: AbortSignal;
+}
+
+export interface Completion {
+  content: string;
+  finishReason: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  toolCalls: Array<{ name: string; arguments: string }>;
+}
+
+/** Skywork-SWE-32B's window, used when the endpoint does not report one. */
+export const DEFAULT_CONTEXT_TOKENS = 32_768;
+
+export class ModelClient {
+  readonly #client: OpenAI;
+  readonly #settings: ModelSettings;
+  readonly #log: Logger;
+  #resolved: Promise<ResolvedModel> | null = null;
+  /** Set once the server has rejected `response_format: json_schema`. */
+  #noJsonSchema = false;
+
+  constructor(settings: ModelSettings, log: Logger) {
+    this.#settings = settings;
+    this.#log = log;
+    this.#client = new OpenAI({
+      baseURL: settings.baseUrl,
+      // The SDK insists on a key; local servers ignore it. It is never logged.
+      apiKey: settings.apiKey ?? "not-needed",
+      timeout: settings.timeoutMs,
+      maxRetries: 2,
+    });
+  }
+
+  /** Model id and window: configured values win, else what the endpoint reports. Cached on success. */
+  resolve(): Promise<ResolvedModel> {
+    this.#resolved ??= this.#discover();
+    this.#resolved.catch(() => {
+      this.#resolved = null;
+    });
+    return this.#resolved;
+  }
+
+  async #discover(): Promise<ResolvedModel> {
+    const { model, contextTokens } = this.#settings;
+    let listed: Array<{ id: string; max_model_len?: unknown }>;
+    try {
+      listed = [];
+      for await (const entry of this.#client.models.list()) listed.push(entry as { id: string; max_model_len?: unknown });
+    } catch (error) {
+      if (model && contextTokens) return { id: model, contextTokens };
+      throw this.#classify(error, 0, "listing models");
+    }
+    const chosen = model ? listed.find((m) => m.id === model) : listed[0];
+    if (!chosen) {
+      if (model && listed.length > 0) {
+        throw new ModelConfigurationError(
+          `LLM_MODEL=${model} is not served by ${this.#settings.baseUrl}; it serves: ${listed.map((m) => m.id).join(", ")}.`,
+        );
+      }
+      if (!model) throw new ModelConfigurationError(`${this.#settings.baseUrl} lists no models; load one or set LLM_MODEL.`);
+    }
+    const reported = typeof chosen?.max_model_len === "number" ? chosen.max_model_len : null;
+    if (contextTokens && reported && contextTokens > reported) {
+      throw new ModelConfigurationError(
+        `LLM_CONTEXT_TOKENS=${contextTokens} is larger than the ${reported}-token window the endpoint reports; lower it or start the server with a larger --max-model-len.`,
+      );
+    }
+    return { id: chosen?.id ?? (model as string), contextTokens: contextTokens ?? reported ?? DEFAULT_CONTEXT_TOKENS };
+  }
+
+  async complete(request: CompletionRequest): Promise<Completion> {
+    const { id } = await this.resolve();
+    const useSchema = request.jsonSchema !== undefined && !this.#noJsonSchema;
+    const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
+      model: id,
+      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      max_tokens: request.maxTokens,
+      temperature: request.temperature ?? 0,
+      ...(request.stop ? { stop: request.stop } : {}),
+      ...(useSchema && request.jsonSchema
+        ? { response_format: { type: "json_schema", json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true } } }
+        : {}),
+    };
+    let response: OpenAI.Chat.ChatCompletion;
+    try {
+      response = await this.#client.chat.completions.create(body, request.signal ? { signal: request.signal } : {});
+    } catch (error) {
+      const classified = this.#classify(error, request.promptTokens, "completing");
+      // Some servers reject guided decoding outright; ask again without it (we parse JSON leniently).
+      if (useSchema && classified instanceof ModelConfigurationError && error instanceof APIError && error.status === 400) {
+        this.#log.warn({ error: classified.message }, "endpoint rejected response_format json_schema; continuing without it");
+        this.#noJsonSchema = true;
+        return this.complete(request);
+      }
+      throw classified;
+    }
+    const choice = response.choices[0];
+    const promptTokens = response.usage?.prompt_tokens ?? request.promptTokens;
+    if (response.usage && response.usage.prompt_tokens < request.promptTokens) {
+      // Ollama truncates an over-long prompt silently and still answers 200.
+      this.#log.warn(
+        { sent: request.promptTokens, seen: response.usage.prompt_tokens },
+        "the model server saw fewer prompt tokens than were sent: it may have truncated the prompt (raise its context size, e.g. Ollama's num_ctx)",
+      );
+    }
+    return {
+      content: choice?.message?.content ?? "",
+      finishReason: choice?.finish_reason ?? null,
+      promptTokens,
+      completionTokens: response.usage?.completion_tokens ?? 0,
+      toolCalls: (choice?.message?.tool_calls ?? []).flatMap((call) =>
+        call.type === "function" ? [{ name: call.function.name, arguments: call.function.arguments }] : [],
+      ),
+    };
+  }
+
+  #classify(error: unknown, promptTokens: number, doing: string): Error {
+    const where = this.#settings.baseUrl;
+    if (error instanceof Error && error.name === "AbortError") return error;
+    if (error instanceof APIConnectionError) {
+      return new ModelUnavailableError(`The model endpoint ${where} is unreachable while ${doing}: ${error.message}`);
+    }
+    if (error instanceof APIError) {
+      const status = error.status ?? 0;
+      const text = `${error.message} ${JSON.stringify(error.error ?? "")}`;
+      // Servers word this differently and change it between versions: match loosely. Older vLLM
+      // sends a flat error body the SDK reports as "400 status code (no body)"; our requests are
+      // otherwise well-formed, so a bare 400 is read as an overflow too.
+      const bare = status === 400 && (error.error === undefined || error.error === null);
+      if (bare || (status === 400 && /context.?(length|size|window)|exceed_context_size|maximum context|too many tokens|prompt is too long/i.test(text))) {
+        return new ContextOverflowError(`The model server rejected ${promptTokens} prompt tokens as too long: ${error.message}`, promptTokens);
+      }
+      if (status === 408 || status === 409 || status === 429 || status >= 500) {
+        const retryAfter = Number(error.headers?.get?.("retry-after"));
+        return new ModelUnavailableError(
+          `The model endpoint ${where} answered ${status} while ${doing}: ${error.message}`,
+          Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null,
+        );
+      }
+      if (status === 401 || status === 403) {
+        return new ModelConfigurationError(`The model endpoint ${where} refused the credentials (${status}); check LLM_API_KEY.`);
+      }
+      if (status === 404) {
+        return new ModelConfigurationError(`The model endpoint ${where} does not know this model or path (404): ${error.message}; check LLM_MODEL and LLM_BASE_URL (it usually ends in /v1).`);
+      }
+      return new ModelConfigurationError(`The model endpoint ${where} rejected the request (${status}) while ${doing}: ${error.message}`);
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}

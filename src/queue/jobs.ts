@@ -1,0 +1,64 @@
+// What travels through the queues: job names, payloads and the ids that make intake idempotent.
+
+export const QUEUE_NAMES = { review: "review", command: "command" } as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export type ReviewTrigger = "opened" | "reopened" | "synchronize" | "ready_for_review" | "command";
+
+/** Everything a worker needs to review one head of one pull request; nothing it could fetch itself. */
+export interface ReviewJobData {
+  installationId: number;
+  owner: string;
+  repo: string;
+  repoId: number;
+  pullNumber: number;
+  headSha: string;
+  trigger: ReviewTrigger;
+  /** X-GitHub-Delivery of the webhook that created the job, for tracing. */
+  deliveryId: string;
+  /** When GitHub last updated the PR in that delivery: orders events for the same PR. */
+  eventAt?: string;
+  /** `/skywork review`: review everything again, even a head already reviewed. */
+  full?: boolean;
+  /** The comment that asked for this review, when a person did. */
+  command?: { commentId: number; author: string };
+}
+
+/**
+ * One review per (repository, PR, head SHA): a redelivered webhook and a second event for the same
+ * head (opened then ready_for_review, reopened…) map to the same job id, which BullMQ ignores while
+ * the job is retained. After retention, the hidden marker on GitHub stops a second review.
+ * A review asked for by a command gets an id of its own. BullMQ job ids must not contain ":".
+ */
+export function reviewJobId(data: Pick<ReviewJobData, "repoId" | "pullNumber" | "headSha" | "command">): string {
+  const base = `review-${data.repoId}-${data.pullNumber}-${data.headSha}`;
+  return data.command ? `${base}-cmd-${data.command.commentId}` : base;
+}
+
+/** A `/skywork …` comment, checked and acted on by a worker (permission checks need GitHub). */
+export interface CommandJobData {
+  installationId: number;
+  owner: string;
+  repo: string;
+  repoId: number;
+  /** The issue or pull request the comment is on. */
+  issueNumber: number;
+  isPullRequest: boolean;
+  comment: {
+    id: number;
+    /** An issue/PR conversation comment, or a comment in a pull-request review thread. */
+    kind: "issue" | "review";
+    body: string;
+    author: string;
+    /** Review thread only: the comment it answers (the thread's first comment for GitHub's API). */
+    inReplyTo: number | null;
+    path: string | null;
+    line: number | null;
+  };
+  deliveryId: string;
+}
+
+/** One job per comment: a redelivery of the same comment's webhook is ignored. */
+export function commandJobId(data: Pick<CommandJobData, "comment" | "repoId">): string {
+  return `command-${data.repoId}-${data.comment.kind}-${data.comment.id}`;
+}

@@ -1,0 +1,107 @@
+// The contract between the review prompt and the model's answer: a JSON schema sent for guided
+// decoding, and a forgiving validator for what actually comes back.
+import { extractJsonObject } from "../model/json-output.js";
+
+export const SEVERITIES = ["critical", "major", "minor", "nit"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Finding {
+  path: string;
+  /** New-file line the finding ends on. */
+  line: number;
+  /** New-file line a multi-line finding starts on. */
+  startLine: number | null;
+  severity: Severity;
+  title: string;
+  body: string;
+  /** Replacement for exactly the lines startLine..line, when the model proposes one. */
+  suggestion: string | null;
+}
+
+export interface ReviewAnswer {
+  summary: string;
+  findings: Finding[];
+  /** Findings present in the answer but unusable (missing path/line/text). */
+  discarded: number;
+}
+
+/** Sent as response_format json_schema; vLLM enforces it with guided decoding. */
+export const REVIEW_ANSWER_SCHEMA: Record<string, unknown> = {
+  type: "object",
+  additionalProperties: false,
+  required: ["summary", "findings"],
+  properties: {
+    summary: { type: "string", description: "Two to five sentences: what the change does and its main risks." },
+    findings: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["path", "line", "severity", "title", "comment"],
+        properties: {
+          path: { type: "string" },
+          start_line: { type: "integer", description: "First new-file line, for a multi-line finding." },
+          line: { type: "integer", description: "New-file line number shown in the diff." },
+          severity: { type: "string", enum: [...SEVERITIES] },
+          title: { type: "string" },
+          comment: { type: "string" },
+          suggestion: { type: "string", description: "Replacement code for exactly lines start_line..line." },
+        },
+      },
+    },
+  },
+};
+
+export type ParseResult = { ok: true; answer: ReviewAnswer } | { ok: false; error: string };
+
+/** Reads a review answer, keeping every usable finding and counting the rest. */
+export function parseReviewAnswer(text: string): ParseResult {
+  const value = extractJsonObject(text);
+  if (value === undefined) return { ok: false, error: "the answer contains no JSON object" };
+  const record = value as Record<string, unknown>;
+  const rawFindings = record.findings;
+  if (rawFindings !== undefined && !Array.isArray(rawFindings)) {
+    return { ok: false, error: "`findings` is not an array" };
+  }
+  const findings: Finding[] = [];
+  let discarded = 0;
+  for (const raw of (rawFindings as unknown[] | undefined) ?? []) {
+    const finding = toFinding(raw);
+    if (finding) findings.push(finding);
+    else discarded++;
+  }
+  const summary = typeof record.summary === "string" ? record.summary.trim() : "";
+  if (!summary && findings.length === 0 && discarded === 0 && rawFindings === undefined) {
+    return { ok: false, error: "the JSON object has neither `summary` nor `findings`" };
+  }
+  return { ok: true, answer: { summary, findings, discarded } };
+}
+
+function toFinding(raw: unknown): Finding | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  const path = typeof r.path === "string" ? r.path.trim().replace(/^(?:a|b)\//, "") : "";
+  const end = toLine(r.line ?? r.end_line);
+  const body = firstString(r.comment, r.body, r.message, r.description);
+  if (!path || end === null || !body) return null;
+  const start = toLine(r.start_line);
+  // A reversed range is read as the range it names; a one-line range is a single line.
+  const line = start !== null && start > end ? start : end;
+  const startLine = start === null || start === end ? null : Math.min(start, end);
+  const severity = (SEVERITIES as readonly string[]).includes(String(r.severity).toLowerCase())
+    ? (String(r.severity).toLowerCase() as Severity)
+    : "minor";
+  const title = firstString(r.title) ?? body.split(/[.\n]/)[0]!.slice(0, 80);
+  const suggestion = typeof r.suggestion === "string" && r.suggestion.length > 0 ? r.suggestion.replace(/\r\n/g, "\n") : null;
+  return { path, line, startLine, severity, title, body, suggestion };
+}
+
+function toLine(value: unknown): number | null {
+  const n = typeof value === "string" ? Number(value.trim()) : value;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : null;
+}
+
+function firstString(...values: unknown[]): string | null {
+  for (const v of values) if (typeof v === "string" && v.trim()) return v.trim();
+  return null;
+}

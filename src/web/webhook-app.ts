@@ -1,0 +1,65 @@
+// The Probot application of the web role: verify (Probot does), filter, enqueue. No GitHub or model
+// calls happen here; GitHub waits at most 10 s for an answer and never redelivers by itself.
+import type { IssueCommentCreatedEvent, PullRequestEvent, PullRequestReviewCommentCreatedEvent } from "@octokit/webhooks-types";
+import type { ApplicationFunction, Logger } from "probot";
+import { enqueueCommand, enqueueReview, type Queues } from "../queue/queues.js";
+import { commandJobFromIssueComment, commandJobFromReviewComment } from "./command-events.js";
+import { reviewJobFromEvent } from "./review-events.js";
+
+/** How long the intake waits for Redis before answering 503 (GitHub gives up after 10 s). */
+const ENQUEUE_TIMEOUT_MS = 3_000;
+
+/** An error Probot's middleware turns into this HTTP status (it reads `status` off the error). */
+export class IntakeUnavailableError extends Error {
+  readonly status = 503;
+  constructor(cause: unknown) {
+    super(`The job queue (Redis) could not store this delivery: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "IntakeUnavailableError";
+  }
+}
+
+export function createWebhookApp(queues: Queues): ApplicationFunction {
+  return (app) => {
+    app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize", "pull_request.ready_for_review"], async (context) => {
+      const decision = reviewJobFromEvent(context.id, context.payload as PullRequestEvent);
+      await accept(context.log, context.id, decision, (job) => enqueueReview(queues, job));
+    });
+    app.on("issue_comment.created", async (context) => {
+      const decision = commandJobFromIssueComment(context.id, context.payload as IssueCommentCreatedEvent);
+      await accept(context.log, context.id, decision, (job) => enqueueCommand(queues, job));
+    });
+    app.on("pull_request_review_comment.created", async (context) => {
+      const decision = commandJobFromReviewComment(context.id, context.payload as PullRequestReviewCommentCreatedEvent);
+      await accept(context.log, context.id, decision, (job) => enqueueCommand(queues, job));
+    });
+  };
+}
+
+async function accept<J extends { owner: string; repo: string }>(
+  log: Logger,
+  deliveryId: string,
+  decision: { enqueue: true; job: J } | { enqueue: false; reason: string },
+  enqueue: (job: J) => Promise<{ jobId: string }>,
+): Promise<void> {
+  if (!decision.enqueue) {
+    log.debug({ deliveryId, reason: decision.reason }, "delivery ignored");
+    return;
+  }
+  const { job } = decision;
+  const { jobId } = await withTimeout(enqueue(job), ENQUEUE_TIMEOUT_MS);
+  log.info({ deliveryId, jobId, repo: `${job.owner}/${job.repo}` }, "job enqueued");
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (error) {
+    throw new IntakeUnavailableError(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,98 @@
+// Starts the whole app as a user would run it, pointed through its ordinary configuration at a
+// fake GitHub Enterprise server, a fake vLLM-compatible server and the real Redis, with a queue
+// prefix of its own so tests never see each other's jobs.
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { startApp, type RunningApp } from "../../src/app.js";
+import { loadConfig, type AppConfig } from "../../src/config/env.js";
+import { startFakeGitHub, type FakeGitHub } from "../fakes/github/index.js";
+import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
+
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface Harness {
+  github: FakeGitHub;
+  model: FakeModel;
+  app: RunningApp;
+  config: AppConfig;
+  webhookUrl: string;
+  secret: string;
+  prefix: string;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  model?: FakeModelOptions;
+  env?: Record<string, string>;
+  /** Start the app (default) or only the fakes, e.g. to start roles separately. */
+  startApp?: boolean;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const github = await startFakeGitHub();
+  const model = await startFakeModel(options.model ?? {});
+  const secret = randomBytes(16).toString("hex");
+  const prefix = `test-${randomBytes(6).toString("hex")}`;
+  const config = loadConfig({
+    APP_ID: String(github.appId),
+    PRIVATE_KEY: github.privateKey,
+    WEBHOOK_SECRET: secret,
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LLM_BASE_URL: model.baseUrl,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    LOG_FORMAT: "json",
+    ...options.env,
+  });
+  const log = pino({ level: config.log.level });
+  const app = options.startApp === false ? { url: null, close: async () => undefined } : await startApp(config, log);
+  const redis = new Redis(REDIS_URL);
+  return {
+    github,
+    model,
+    app,
+    config,
+    webhookUrl: `${app.url}${config.github.webhookPath}`,
+    secret,
+    prefix,
+    redis,
+    async close() {
+      await app.close().catch(() => undefined);
+      await deleteKeys(redis, `${prefix}:*`).catch(() => undefined);
+      redis.disconnect();
+      await model.close();
+      await github.close();
+    },
+  };
+}
+
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails with `what`. */
+export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<Exclude<T, undefined | false>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as Exclude<T, undefined | false>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
