@@ -4,7 +4,7 @@ import { run } from "probot";
 import { ConfigError, loadConfig, redactUrl } from "./config/env.js";
 import { startApp } from "./app.js";
 import { createLogger } from "./ops/logger.js";
-import { createRedisConnection } from "./queue/connection.js";
+import { Redis } from "ioredis";
 
 async function main(): Promise<void> {
   // Probot's setup page writes the new App's credentials to .env; read them on the next start.
@@ -56,16 +56,17 @@ async function main(): Promise<void> {
 }
 
 async function pingRedis(url: string): Promise<string | null> {
-  const redis = createRedisConnection(url, "producer");
-  redis.on("error", () => undefined);
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
+  let cause: string | null = null;
+  redis.on("error", (error: Error) => {
+    cause ??= error.message;
+  });
   try {
-    await Promise.race([
-      redis.ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error("no answer within 3 s")), 3_000)),
-    ]);
+    await redis.connect();
+    await redis.ping();
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return cause ?? (error instanceof Error ? error.message : String(error));
   } finally {
     redis.disconnect();
   }
