@@ -16,9 +16,6 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Requests per review when nothing else is configured (bounds GPU time per PR). */
-export const DEFAULT_MAX_REQUESTS = 8;
-
 export async function startApp(config: AppConfig, log: Logger): Promise<RunningApp> {
   if (config.setupMode) throw new Error("startApp needs App credentials; main.ts serves the setup page without them.");
   const closers: Array<[string, () => Promise<unknown>]> = [];
@@ -57,7 +54,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       });
       await server.load(async (app) => {
         probot = app;
-        await createWebhookApp(queues)(app, { cwd: process.cwd(), addHandler: () => undefined });
+        await createWebhookApp({ queues, redis: producer, prefix: config.redis.prefix })(app, { cwd: process.cwd(), addHandler: () => undefined });
       });
       await server.start();
       closers.push(["web server", () => server.stop()]);
@@ -81,7 +78,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
           github,
           model,
           tokenizer: loadQwenTokenizer(),
-          settings: { answerTokens: config.llm.answerTokens, maxRequests: DEFAULT_MAX_REQUESTS },
+          settings: { answerTokens: config.llm.answerTokens, requestConcurrency: config.llm.requestConcurrency },
           log,
         },
         command: { github, enqueueReview: (data) => enqueueReview(followUps, data), log },

@@ -26,7 +26,7 @@ export function parseCommand(body: string | null | undefined): ParsedCommand {
       fence = opener[1]!;
       continue;
     }
-    const match = /^ {0,3}\/skywork(?:\s+(\S+))?(.*)$/i.exec(line);
+    const match = /^ {0,3}\/skywork(?![\w-])(?:\s+(\S+))?(.*)$/i.exec(line);
     if (!match) continue;
     const word = (match[1] ?? "help").toLowerCase();
     if (!(COMMAND_VERBS as readonly string[]).includes(word)) return { kind: "unknown", word: word.slice(0, 40) };

@@ -19,7 +19,8 @@ export function repoConfigTableMarkdown(): string {
         continue;
       }
       const type = child.enum ? child.enum.map((v) => `\`${String(v)}\``).join(" \\| ") : child.type === "array" ? "list of globs" : (child.type ?? "");
-      rows.push(`| \`${path}\` | ${type} | \`${JSON.stringify(child.default)}\` | ${child.description ?? ""} |`);
+      const fallback = child.default === undefined ? "—" : `\`${JSON.stringify(child.default)}\``;
+      rows.push(`| \`${path}\` | ${type} | ${fallback} | ${child.description ?? ""} |`);
     }
   };
   walk(repoConfigJsonSchema() as JsonSchemaNode, "");

@@ -33,6 +33,8 @@ export interface AppConfig {
     contextTokens: number | null;
     answerTokens: number;
     timeoutMs: number;
+    /** Model requests of one review sent at once. */
+    requestConcurrency: number;
   };
   worker: { concurrency: number };
 }
@@ -70,6 +72,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "LLM_CONTEXT_TOKENS", description: "Context window (prompt + answer) in tokens.", default: "the endpoint's max_model_len, else 32768" },
   { name: "LLM_ANSWER_TOKENS", description: "Tokens reserved for the model's answer in every request (sent as max_tokens).", default: "6144" },
   { name: "LLM_TIMEOUT_MS", description: "Time limit for one model request.", default: "600000" },
+  { name: "REVIEW_REQUEST_CONCURRENCY", description: "Model requests of one review (a PR split into several requests) sent at once.", default: "2" },
 ];
 
 /** A configuration problem, worded for the operator: what is wrong and how to fix it. */
@@ -211,6 +214,7 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
       contextTokens,
       answerTokens,
       timeoutMs: int("LLM_TIMEOUT_MS", 600_000, 1_000),
+      requestConcurrency: int("REVIEW_REQUEST_CONCURRENCY", 2, 1, 64),
     },
     worker: { concurrency: int("WORKER_CONCURRENCY", 4, 1, 256) },
   };

@@ -24,7 +24,13 @@ export const RepoConfigSchema = z
         instructions: z.string().max(4000).default("").describe("Extra review instructions for this repository, e.g. conventions to enforce."),
         inline_severity: severity.default("minor").describe("Lowest severity posted as an inline comment; less severe findings are listed in the summary only."),
         max_inline_comments: z.number().int().min(0).max(100).default(25).describe("At most this many inline comments per review, most severe first; the rest are listed in the summary."),
-        answer_tokens: z.number().int().min(1024).max(16384).default(6144).describe("Tokens reserved for the model's answer in each request."),
+        answer_tokens: z
+          .number()
+          .int()
+          .min(1024)
+          .max(16384)
+          .optional()
+          .describe("Tokens reserved for the model's answer in each request. Default: the server's LLM_ANSWER_TOKENS (6144)."),
         max_requests: z.number().int().min(1).max(64).default(8).describe("At most this many model requests per review (bounds GPU time); files past it are named in the summary."),
         fail_on: z
           .enum(["never", ...SEVERITIES])

@@ -31,6 +31,12 @@ export interface ReviewMarker {
   v: 1;
   /** Head SHA the review covers. */
   head: string;
+  /** The head an incremental review started from; absent for a full review. */
+  since?: string;
+  /** Fingerprints of the findings it posted (see review/fingerprints.ts). */
+  fp?: string[];
+  /** The `/skywork review` comment it answers, when a person asked for it. */
+  cmd?: number;
 }
 
 export const REVIEW_MARKER_KIND = "review";

@@ -30,13 +30,18 @@ export interface PullRequestHeader {
   body: string | null;
   baseRef: string;
   headRef: string;
+  /** The repository's review.instructions, written by its maintainers. */
+  instructions?: string;
 }
 
 /** The start of the user message: which PR this is, with its (untrusted) title and description. */
 export function reviewPreamble(pr: PullRequestHeader, part?: { index: number; total: number }): string {
   const body = (pr.body ?? "").trim();
   const description = body.length > MAX_DESCRIPTION_CHARS ? `${body.slice(0, MAX_DESCRIPTION_CHARS)}\n[… description truncated]` : body;
+  const instructions = (pr.instructions ?? "").trim();
   const lines = [
+    // First and identical for every PR of the repository, so the server's prefix cache reuses it.
+    ...(instructions ? ["Review instructions from this repository's maintainers:", neutralizeSpecialTokens(instructions), ""] : []),
     `Repository: ${pr.owner}/${pr.repo}`,
     `Pull request #${pr.number}: ${neutralizeSpecialTokens(pr.title.replace(/\s+/g, " ").trim())}`,
     `Branches: ${neutralizeSpecialTokens(pr.headRef)} -> ${neutralizeSpecialTokens(pr.baseRef)}`,

@@ -1,10 +1,11 @@
-// How a review reads on GitHub: the summary body and each inline comment.
+// How a review reads on GitHub: the summary body and each inline comment. All model text passes
+// through neutralizeMarkdown; links and code spans are built here from trusted values.
 import { fenceFor, neutralizeMarkdown } from "../github/markdown.js";
 import { reviewMarker } from "../github/markers.js";
-import { SEVERITIES, type Severity } from "./findings.js";
-import type { PlacedFinding, UnplacedFinding } from "./placement.js";
+import { SEVERITIES, type Finding, type Severity } from "./findings.js";
+import type { PlacedFinding } from "./placement.js";
 
-const SEVERITY_LABEL: Record<Severity, string> = {
+export const SEVERITY_LABEL: Record<Severity, string> = {
   critical: "🔴 Critical",
   major: "🟠 Major",
   minor: "🟡 Minor",
@@ -21,12 +22,25 @@ export function inlineCommentBody(placed: PlacedFinding): string {
   return parts.join("\n");
 }
 
+/** A finding shown in the summary instead of inline, and why. */
+export interface ListedFinding {
+  finding: Finding;
+  /** Link to the lines at the reviewed head, when the path is a file of this PR. */
+  url: string | null;
+}
+
 export interface SummaryInput {
   headSha: string;
+  scope: { kind: "full"; reason: string } | { kind: "incremental"; since: string };
   modelSummary: string;
-  inline: readonly PlacedFinding[];
-  unplaced: readonly UnplacedFinding[];
-  /** Files and changed lines that were sent to the model, out of those that could be. */
+  inlineCount: number;
+  /** Every finding of this review that is new (inline or listed). */
+  newFindings: readonly Finding[];
+  outsideDiff: readonly ListedFinding[];
+  belowThreshold: { severity: Severity; findings: readonly ListedFinding[] };
+  overLimit: { limit: number; findings: readonly ListedFinding[] };
+  /** Findings the model repeated from earlier reviews, not posted again. */
+  repeated: number;
   coverage: { reviewedFiles: number; reviewableFiles: number; sentChangedLines: number; reviewableChangedLines: number };
   skipped: ReadonlyArray<{ path: string; reason: string }>;
   unreviewed: ReadonlyArray<{ path: string; reason: string }>;
@@ -35,47 +49,76 @@ export interface SummaryInput {
   promptTokens: number;
   completionTokens: number;
   requests: number;
+  fingerprints: readonly string[];
+  /** The `/skywork review` comment this review answers. */
+  commandCommentId: number | null;
 }
 
 export function reviewSummaryBody(input: SummaryInput): string {
-  const all = [...input.inline.map((p) => p.finding), ...input.unplaced.map((u) => u.finding)];
-  const counts = SEVERITIES.map((s) => [s, all.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
   const lines: string[] = ["## Skywork review", ""];
   lines.push(input.modelSummary ? neutralizeMarkdown(input.modelSummary) : "_The model gave no summary._", "");
+  const counts = SEVERITIES.map((s) => [s, input.newFindings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+  const repeated = input.repeated > 0 ? ` · ${input.repeated} already reported earlier, not repeated` : "";
   lines.push(
-    all.length === 0
-      ? "**No findings.**"
-      : `**Findings:** ${counts.map(([s, n]) => `${n} ${s}`).join(" · ")} (${input.inline.length} inline)`,
-  );
-  if (input.unplaced.length > 0) {
-    lines.push("", "### Findings outside the diff", "");
-    for (const { finding } of input.unplaced) {
-      lines.push(
-        `- **${SEVERITY_LABEL[finding.severity]}** \`${finding.path.replace(/`/g, "'")}:${finding.startLine !== null ? `${finding.startLine}-` : ""}${finding.line}\` · ${neutralizeMarkdown(oneLine(finding.title))}`,
-        ...neutralizeMarkdown(finding.body)
-          .split("\n")
-          .map((l) => `  ${l}`),
-      );
-    }
-  }
-  const c = input.coverage;
-  lines.push(
+    input.newFindings.length === 0
+      ? `**No new findings.**${repeated}`
+      : `**Findings:** ${counts.map(([s, n]) => `${n} ${s}`).join(" · ")} (${input.inlineCount} inline)${repeated}`,
     "",
-    `**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`,
+    input.scope.kind === "incremental"
+      ? `<sub>Incremental review: the changes since ${input.scope.since.slice(0, 7)}.</sub>`
+      : `<sub>Full review (${escapeText(input.scope.reason)}).</sub>`,
   );
-  if (input.unreviewed.length > 0) {
-    lines.push("", "**Not reviewed:**", ...input.unreviewed.map((u) => `- \`${u.path.replace(/`/g, "'")}\`: ${u.reason}`));
-  }
+
+  listSection(lines, "Findings outside the diff", input.outsideDiff);
+  listSection(lines, `Findings below \`${input.belowThreshold.severity}\` (not posted inline)`, input.belowThreshold.findings);
+  listSection(lines, `More findings (over the limit of ${input.overLimit.limit} inline comments)`, input.overLimit.findings);
+
+  const c = input.coverage;
+  lines.push("", `**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`);
+  if (input.unreviewed.length > 0) lines.push("", "**Not reviewed:**", ...input.unreviewed.map((u) => `- ${codeSpan(u.path)}: ${escapeText(u.reason)}`));
   if (input.skipped.length > 0) {
-    lines.push("", "**Skipped:**", ...input.skipped.map((s) => `- \`${s.path.replace(/`/g, "'")}\`: ${s.reason}`));
+    lines.push("", "<details><summary>Skipped files</summary>", "", ...input.skipped.map((s) => `- ${codeSpan(s.path)}: ${escapeText(s.reason)}`), "", "</details>");
   }
   for (const note of input.notes) lines.push("", `> ${note}`);
   lines.push(
     "",
-    `<sub>${input.model} · ${input.requests} request${input.requests === 1 ? "" : "s"} · ${input.promptTokens.toLocaleString("en-US")} prompt + ${input.completionTokens.toLocaleString("en-US")} answer tokens · reviewed ${input.headSha.slice(0, 7)}</sub>`,
-    reviewMarker({ v: 1, head: input.headSha }),
+    `<sub>${escapeText(input.model)} · ${input.requests} request${input.requests === 1 ? "" : "s"} · ${input.promptTokens.toLocaleString("en-US")} prompt + ${input.completionTokens.toLocaleString("en-US")} answer tokens · reviewed ${input.headSha.slice(0, 7)}</sub>`,
+    reviewMarker({
+      v: 1,
+      head: input.headSha,
+      ...(input.scope.kind === "incremental" ? { since: input.scope.since } : {}),
+      fp: [...input.fingerprints],
+      ...(input.commandCommentId !== null ? { cmd: input.commandCommentId } : {}),
+    }),
   );
   return lines.join("\n");
+}
+
+function listSection(lines: string[], title: string, findings: readonly ListedFinding[]): void {
+  if (findings.length === 0) return;
+  lines.push("", `### ${title}`, "");
+  for (const { finding, url } of findings) {
+    const where = `${finding.path}:${finding.startLine !== null ? `${finding.startLine}-` : ""}${finding.line}`;
+    const location = url ? `[${codeSpan(where)}](${url})` : codeSpan(where);
+    lines.push(
+      `- **${SEVERITY_LABEL[finding.severity]}** ${location} · ${neutralizeMarkdown(oneLine(finding.title))}`,
+      ...neutralizeMarkdown(finding.body)
+        .split("\n")
+        .map((l) => `  ${l}`),
+    );
+  }
+}
+
+/** A code span that cannot be broken out of, whatever the text. */
+export function codeSpan(text: string): string {
+  const clean = oneLine(text);
+  const fence = "`".repeat(Math.max(1, ...(clean.match(/`+/g) ?? [""]).map((run) => run.length + 1)));
+  return fence.length > 1 ? `${fence} ${clean} ${fence}` : `\`${clean}\``;
+}
+
+/** Plain text in markdown: no HTML, no mentions. */
+function escapeText(text: string): string {
+  return neutralizeMarkdown(oneLine(text));
 }
 
 function oneLine(text: string): string {

@@ -1,24 +1,36 @@
-// One review of one head of one pull request: gather, pack, ask, check, act.
+// One review of one head of one pull request: gather, pack, ask, check, act — with the check run
+// showing progress, incremental scope, no repeated findings, and work for old heads abandoned.
 import { UnrecoverableError } from "bullmq";
+import type { Redis } from "ioredis";
 import type { Logger } from "probot";
-import { packReview, DEFAULT_MARGIN_TOKENS, type PackPlan, type PackedRequest } from "../context/pack.js";
+import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
+import { DEFAULT_MARGIN_TOKENS, packReview, type PackInput, type PackPlan, type PackedRequest } from "../context/index.js";
 import { fromGitHubFile, type FileDiff } from "../diff/index.js";
-import type { GitHubApp } from "../github/app-client.js";
+import type { GitHubApp, Octokit } from "../github/app-client.js";
+import { completeCheckRun, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
+import { upsertComment } from "../github/comments.js";
+import { commitFileSource } from "../github/contents.js";
 import { httpStatus } from "../github/errors.js";
-import { getPullRequest, listPullRequestFiles, type PullRef } from "../github/pull-request.js";
+import { getPullRequest, listPullRequestFiles, type PullRef, type PullRequest } from "../github/pull-request.js";
 import { createReview, listOwnReviews, type ReviewComment } from "../github/reviews.js";
 import type { ModelClient } from "../model/client.js";
 import { ContextOverflowError } from "../model/errors.js";
 import type { ReviewJobData } from "../queue/jobs.js";
+import { latestHead } from "../queue/supersede.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
-import { parseReviewAnswer, REVIEW_ANSWER_SCHEMA, type Finding } from "./findings.js";
-import { placeFindings, type Placement } from "./placement.js";
+import { SEVERITIES, parseReviewAnswer, REVIEW_ANSWER_SCHEMA, type Finding, type Severity } from "./findings.js";
+import { fingerprintsOf, isKnownFinding } from "./fingerprints.js";
+import { placeFindings, type PlacedFinding } from "./placement.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "./prompt.js";
-import { inlineCommentBody, reviewSummaryBody } from "./review-body.js";
+import { inlineCommentBody, reviewSummaryBody, SEVERITY_LABEL, type ListedFinding, type SummaryInput } from "./review-body.js";
+import { decideScope, type ReviewScope } from "./review-scope.js";
+import { skipReason } from "./skip-rules.js";
 
 export interface ReviewSettings {
+  /** Answer reserve when the repository does not set review.answer_tokens (LLM_ANSWER_TOKENS). */
   answerTokens: number;
-  maxRequests: number;
+  /** Model requests of one review in flight at once. */
+  requestConcurrency: number;
 }
 
 export interface ReviewDeps {
@@ -27,11 +39,17 @@ export interface ReviewDeps {
   tokenizer: QwenTokenizer;
   settings: ReviewSettings;
   log: Logger;
+  /** Where the intake records each PR's newest head (see queue/supersede.ts). */
+  heads?: { redis: Redis; prefix: string };
+  /** False while BullMQ will retry this job after a failure. */
+  isFinalAttempt?: () => boolean;
 }
 
 export type ReviewOutcome =
-  | { status: "posted"; reviewId: number; url: string; findings: number; inline: number }
+  | { status: "posted"; reviewId: number; url: string; findings: number; inline: number; scope: ReviewScope["kind"] }
   | { status: "already-reviewed"; reviewId: number }
+  | { status: "no-new-findings"; scope: ReviewScope["kind"] }
+  | { status: "skipped"; reason: string }
   | { status: "stale"; reason: string };
 
 /** GitHub rejects review bodies over 65,536 characters. */
@@ -39,12 +57,26 @@ const MAX_BODY_CHARS = 60_000;
 /** A window overflow reported by the server shrinks the budget by this much before re-packing. */
 const OVERFLOW_SHRINK = 0.85;
 const MAX_OVERFLOW_REPACKS = 3;
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, nit: 3 };
+
+class Superseded extends Error {}
 
 export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
+  const started = Date.now();
   const log = deps.log.child({ deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, head: job.headSha.slice(0, 7) });
   const ref: PullRef = { owner: job.owner, repo: job.repo, pullNumber: job.pullNumber };
-  const octokit = await deps.github.octokitFor(job.installationId);
+  const repo = { owner: job.owner, repo: job.repo };
 
+  // A newer head already arrived: drop this job before any GitHub call.
+  if (deps.heads && !job.command) {
+    const latest = await latestHead(deps.heads.redis, deps.heads.prefix, job.repoId, job.pullNumber);
+    if (latest && latest.sha !== job.headSha && latest.at >= eventTime(job)) {
+      log.info({ newer: latest.sha.slice(0, 7) }, "superseded before it started");
+      return { status: "stale", reason: `superseded by ${latest.sha.slice(0, 7)}` };
+    }
+  }
+
+  const octokit = await deps.github.octokitFor(job.installationId);
   const pr = await getPullRequest(octokit, ref).catch((error: unknown) => {
     const status = httpStatus(error);
     if (status === 404 || status === 410) throw new UnrecoverableError(`Pull request ${job.owner}/${job.repo}#${job.pullNumber} no longer exists.`);
@@ -54,81 +86,124 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
   if (pr.head.sha !== job.headSha) return { status: "stale", reason: `the head moved to ${pr.head.sha.slice(0, 7)}; that head gets its own review` };
 
   const botLogin = await deps.github.botLogin();
-  const existing = (await listOwnReviews(octokit, ref, botLogin)).find((r) => r.marker.head === job.headSha);
-  if (existing) {
-    log.info({ reviewId: existing.id }, "head already reviewed; not posting again");
-    return { status: "already-reviewed", reviewId: existing.id };
+  const { config, problems: configProblems } = await loadRepoConfig(octokit, repo);
+  const skip = skipReason(pr, config, job);
+  if (skip) {
+    await skipCheckRun(octokit, repo, job.headSha, { title: "Skipped", summary: withConfigProblems(skip, configProblems) });
+    log.info({ reason: skip }, "review skipped");
+    return { status: "skipped", reason: skip };
   }
 
-  const files = (await listPullRequestFiles(octokit, ref)).map(fromGitHubFile);
-  const diffs = new Map<string, FileDiff>(files.map((f) => [f.path, f]));
-  const model = await deps.model.resolve();
+  const ownReviews = await listOwnReviews(octokit, ref, botLogin);
+  const done = ownReviews.find((r) => r.marker.head === job.headSha && (job.command ? r.marker.cmd === job.command.commentId : true));
+  if (done) {
+    log.info({ reviewId: done.id }, "head already reviewed; not posting again");
+    return { status: "already-reviewed", reviewId: done.id };
+  }
 
-  const header = {
-    owner: job.owner,
-    repo: job.repo,
-    number: job.pullNumber,
-    title: pr.title,
-    body: pr.body,
-    baseRef: pr.base.ref,
-    headRef: pr.head.ref,
-  };
-  const input = { system: REVIEW_SYSTEM_PROMPT, preamble: (part: { index: number; total: number }) => reviewPreamble(header, part), files };
+  const prFiles = (await listPullRequestFiles(octokit, ref)).map(fromGitHubFile);
+  const diffs = new Map<string, FileDiff>(prFiles.map((f) => [f.path, f]));
+  const scope = await decideScope(octokit, repo, job.headSha, prFiles, ownReviews, { full: job.full === true });
+  const scopeText =
+    scope.kind === "incremental"
+      ? `the changes since ${scope.since.slice(0, 7)} (${scope.files.length} file${scope.files.length === 1 ? "" : "s"})`
+      : `${scope.files.length} changed file${scope.files.length === 1 ? "" : "s"} (full review: ${scope.reason})`;
+  const checkRunId = await startCheckRun(octokit, repo, job.headSha, {
+    title: "Reviewing…",
+    summary: withConfigProblems(`Reviewing ${scopeText} at ${job.headSha.slice(0, 7)}.`, configProblems),
+  });
+  const finish = (conclusion: CheckConclusion, title: string, summary: string) =>
+    completeCheckRun(octokit, repo, checkRunId, conclusion, { title, summary: withConfigProblems(summary, configProblems) });
 
-  let contextTokens = model.contextTokens;
-  let plan: PackPlan | null = null;
-  let answers: RequestAnswer[] = [];
-  for (let attempt = 0; ; attempt++) {
-    plan = await packReview(input, { contextTokens, answerTokens: deps.settings.answerTokens, marginTokens: DEFAULT_MARGIN_TOKENS, maxRequests: deps.settings.maxRequests }, deps.tokenizer);
-    try {
-      answers = [];
-      for (const request of plan.requests) answers.push(await ask(deps, request, signal, log));
-      break;
-    } catch (error) {
-      // Our counts are exact, but a server with a different template or a smaller real window can
-      // still refuse: re-pack into a smaller budget rather than fail the review.
-      if (!(error instanceof ContextOverflowError) || attempt >= MAX_OVERFLOW_REPACKS) throw error;
-      contextTokens = Math.floor(deps.settings.answerTokens + (contextTokens - deps.settings.answerTokens) * OVERFLOW_SHRINK);
-      log.warn({ contextTokens }, "model server reported a context overflow; re-packing into a smaller budget");
+  try {
+    const model = await deps.model.resolve();
+    const answerTokens = Math.min(config.review.answer_tokens ?? deps.settings.answerTokens, Math.floor(model.contextTokens / 2));
+    const input: PackInput = {
+      system: REVIEW_SYSTEM_PROMPT,
+      preamble: (part) => reviewPreamble(headerOf(job, pr, config), part),
+      files: scope.files,
+      ignore: config.review.ignore,
+      source: commitFileSource(octokit, repo, job.headSha),
+    };
+    const { plan, answers } = await askAll(deps, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
+
+    if (plan.requests.length === 0) {
+      const why =
+        scope.kind === "incremental"
+          ? `Nothing reviewable changed since ${scope.since.slice(0, 7)}.`
+          : `Nothing reviewable: ${plan.skipped.length} changed file(s), all skipped.\n\n${plan.skipped.map((s) => `- \`${s.path}\`: ${s.reason}`).join("\n")}`;
+      await finish("skipped", "Nothing to review", why);
+      return { status: "skipped", reason: why.split("\n")[0]! };
     }
+
+    const reported = dedupeFindings(answers.flatMap((a) => a.findings));
+    const known = new Set(ownReviews.flatMap((r) => r.marker.fp ?? []));
+    const fresh = reported.filter((f) => !isKnownFinding(f, diffs, known));
+    const layout = layOutFindings(fresh, diffs, config, job.headSha, pr);
+    const notes = answerNotes(answers);
+
+    throwIfSuperseded(signal);
+    // The head may have moved while the model was thinking: a review of an old head is noise.
+    const current = await getPullRequest(octokit, ref);
+    if (current.head.sha !== job.headSha) throw new Superseded(`the head moved to ${current.head.sha.slice(0, 7)} during the review`);
+
+    const stats = {
+      model: model.id,
+      promptTokens: answers.reduce((n, a) => n + a.promptTokens, 0),
+      completionTokens: answers.reduce((n, a) => n + a.completionTokens, 0),
+      requests: answers.length,
+    };
+    const conclusion = checkConclusion(reported, config);
+    const checkSummary = checkRunSummary(fresh, reported.length - fresh.length, plan, stats, Date.now() - started, scopeText);
+
+    if (fresh.length === 0 && job.command && ownReviews.some((r) => r.marker.head === job.headSha)) {
+      // A re-review that only repeats what is already on the PR posts nothing new.
+      await upsertComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, `Reviewed ${job.headSha.slice(0, 7)} again in full: no new findings.`, botLogin);
+      await finish(conclusion, "No new findings", checkSummary);
+      return { status: "no-new-findings", scope: scope.kind };
+    }
+
+    const summary: SummaryInput = {
+      headSha: job.headSha,
+      scope: scope.kind === "incremental" ? { kind: "incremental", since: scope.since } : { kind: "full", reason: scope.reason },
+      modelSummary: answers
+        .map((a) => a.summary)
+        .filter(Boolean)
+        .join("\n\n"),
+      inlineCount: layout.inline.length,
+      newFindings: fresh,
+      outsideDiff: layout.outsideDiff,
+      belowThreshold: { severity: config.review.inline_severity, findings: layout.belowThreshold },
+      overLimit: { limit: config.review.max_inline_comments, findings: layout.overLimit },
+      repeated: reported.length - fresh.length,
+      coverage: plan.coverage,
+      skipped: plan.skipped,
+      unreviewed: plan.unreviewed,
+      notes,
+      ...stats,
+      fingerprints: fresh.flatMap((f) => fingerprintsOf(f, diffs)),
+      commandCommentId: job.command?.commentId ?? null,
+    };
+    const posted = await postReview(octokit, ref, job.headSha, layout.inline, summary, log);
+    await finish(conclusion, fresh.length === 0 ? "No new findings" : findingsTitle(fresh), `${checkSummary}\n\n[The review](${posted.url})`);
+    log.info({ reviewId: posted.id, findings: fresh.length, inline: posted.inline, scope: scope.kind }, "review posted");
+    return { status: "posted", reviewId: posted.id, url: posted.url, findings: fresh.length, inline: posted.inline, scope: scope.kind };
+  } catch (error) {
+    if (error instanceof Superseded || signal?.aborted) {
+      const reason = error instanceof Superseded ? error.message : "superseded by a newer commit";
+      await finish("cancelled", "Superseded", `Stopped: ${reason}.`).catch(() => undefined);
+      log.info({ reason }, "review abandoned");
+      return { status: "stale", reason };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const final = error instanceof UnrecoverableError || (deps.isFinalAttempt?.() ?? true);
+    if (final) {
+      await finish("neutral", "Review failed", `The review could not be completed: ${message}`).catch(() => undefined);
+    } else {
+      await completeCheckRunRetrying(octokit, repo, checkRunId, message).catch(() => undefined);
+    }
+    throw error;
   }
-
-  const findings = dedupeFindings(answers.flatMap((a) => a.findings));
-  const placement = placeFindings(findings, diffs);
-  const notes: string[] = [];
-  const unreadable = answers.filter((a) => a.error !== null);
-  if (unreadable.length > 0) {
-    notes.push(
-      `The model's answer for ${unreadable.length} of ${answers.length} request(s) could not be read (${unreadable[0]!.error}); those files have no findings.`,
-    );
-  }
-  const discarded = answers.reduce((n, a) => n + a.discarded, 0);
-  if (discarded > 0) notes.push(`${discarded} finding(s) without a file, line or text were discarded.`);
-
-  // The head may have moved while the model was thinking: a review of an old head is noise.
-  const current = await getPullRequest(octokit, ref);
-  if (current.head.sha !== job.headSha) return { status: "stale", reason: `the head moved to ${current.head.sha.slice(0, 7)} during the review` };
-  const again = (await listOwnReviews(octokit, ref, botLogin)).find((r) => r.marker.head === job.headSha);
-  if (again) return { status: "already-reviewed", reviewId: again.id };
-
-  const summary = {
-    headSha: job.headSha,
-    modelSummary: answers
-      .map((a) => a.summary)
-      .filter(Boolean)
-      .join("\n\n"),
-    coverage: plan.coverage,
-    skipped: plan.skipped,
-    unreviewed: plan.unreviewed,
-    notes,
-    model: model.id,
-    promptTokens: answers.reduce((n, a) => n + a.promptTokens, 0),
-    completionTokens: answers.reduce((n, a) => n + a.completionTokens, 0),
-    requests: answers.length,
-  };
-  const posted = await postOnce(deps, octokit, ref, job.headSha, placement, summary, log);
-  log.info({ reviewId: posted.id, findings: findings.length, inline: posted.inline }, "review posted");
-  return { status: "posted", reviewId: posted.id, url: posted.url, findings: findings.length, inline: posted.inline };
 }
 
 interface RequestAnswer {
@@ -140,12 +215,37 @@ interface RequestAnswer {
   completionTokens: number;
 }
 
+/** Packs and asks every request (a few at a time), re-packing smaller if the server overflows. */
+async function askAll(
+  deps: ReviewDeps,
+  input: PackInput,
+  limits: { contextTokens: number; answerTokens: number; maxRequests: number },
+  signal: AbortSignal | undefined,
+  log: Logger,
+): Promise<{ plan: PackPlan; answers: RequestAnswer[] }> {
+  let contextTokens = limits.contextTokens;
+  for (let attempt = 0; ; attempt++) {
+    const plan = await packReview(input, { contextTokens, answerTokens: limits.answerTokens, marginTokens: DEFAULT_MARGIN_TOKENS, maxRequests: limits.maxRequests }, deps.tokenizer);
+    try {
+      const answers = await mapLimited(plan.requests, deps.settings.requestConcurrency, (request) => ask(deps, request, limits.answerTokens, signal, log));
+      return { plan, answers };
+    } catch (error) {
+      // Our counts are exact, but a server with another template or a smaller real window can
+      // still refuse: re-pack into a smaller budget rather than fail the review.
+      if (!(error instanceof ContextOverflowError) || attempt >= MAX_OVERFLOW_REPACKS) throw error;
+      contextTokens = Math.floor(limits.answerTokens + (contextTokens - limits.answerTokens) * OVERFLOW_SHRINK);
+      log.warn({ contextTokens }, "model server reported a context overflow; re-packing into a smaller budget");
+    }
+  }
+}
+
 /** Asks one packed request; an unreadable answer gets one corrective retry, then is reported. */
-async function ask(deps: ReviewDeps, request: PackedRequest, signal: AbortSignal | undefined, log: Logger): Promise<RequestAnswer> {
+async function ask(deps: ReviewDeps, request: PackedRequest, answerTokens: number, signal: AbortSignal | undefined, log: Logger): Promise<RequestAnswer> {
   let promptTokens = 0;
   let completionTokens = 0;
   let lastError = "";
   for (let attempt = 0; attempt < 2; attempt++) {
+    throwIfSuperseded(signal);
     const messages =
       attempt === 0
         ? request.messages
@@ -155,7 +255,7 @@ async function ask(deps: ReviewDeps, request: PackedRequest, signal: AbortSignal
           ];
     const completion = await deps.model.complete({
       messages,
-      maxTokens: deps.settings.answerTokens,
+      maxTokens: answerTokens,
       promptTokens: deps.tokenizer.countChat(messages),
       jsonSchema: { name: "review", schema: REVIEW_ANSWER_SCHEMA },
       ...(signal ? { signal } : {}),
@@ -170,6 +270,23 @@ async function ask(deps: ReviewDeps, request: PackedRequest, signal: AbortSignal
   return { summary: "", findings: [], discarded: 0, error: lastError, promptTokens, completionTokens };
 }
 
+function throwIfSuperseded(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Superseded("superseded by a newer commit");
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, run));
+  return results;
+}
+
 function dedupeFindings(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
@@ -180,38 +297,147 @@ function dedupeFindings(findings: readonly Finding[]): Finding[] {
   });
 }
 
-type Summary = Omit<Parameters<typeof reviewSummaryBody>[0], "inline" | "unplaced">;
+interface FindingLayout {
+  inline: PlacedFinding[];
+  outsideDiff: ListedFinding[];
+  belowThreshold: ListedFinding[];
+  overLimit: ListedFinding[];
+}
+
+/** Inline when placeable, severe enough and within the limit (most severe first); listed otherwise. */
+function layOutFindings(findings: readonly Finding[], diffs: ReadonlyMap<string, FileDiff>, config: RepoConfig, headSha: string, pr: PullRequest): FindingLayout {
+  const ordered = [...findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const placement = placeFindings(ordered, diffs);
+  const listed = (finding: Finding): ListedFinding => ({ finding, url: diffs.has(finding.path) ? blobUrl(pr, headSha, finding) : null });
+  const threshold = SEVERITY_RANK[config.review.inline_severity];
+  const inline: PlacedFinding[] = [];
+  const belowThreshold: ListedFinding[] = [];
+  const overLimit: ListedFinding[] = [];
+  for (const placed of placement.inline) {
+    if (SEVERITY_RANK[placed.finding.severity] > threshold) belowThreshold.push(listed(placed.finding));
+    else if (inline.length >= config.review.max_inline_comments) overLimit.push(listed(placed.finding));
+    else inline.push(placed);
+  }
+  return { inline, outsideDiff: placement.unplaced.map((u) => listed(u.finding)), belowThreshold, overLimit };
+}
+
+function blobUrl(pr: PullRequest, headSha: string, finding: Finding): string {
+  const path = finding.path.split("/").map(encodeURIComponent).join("/");
+  const lines = finding.startLine !== null ? `L${finding.startLine}-L${finding.line}` : `L${finding.line}`;
+  return `${pr.base.repo.html_url}/blob/${headSha}/${path}#${lines}`;
+}
+
+function answerNotes(answers: readonly RequestAnswer[]): string[] {
+  const notes: string[] = [];
+  const unreadable = answers.filter((a) => a.error !== null);
+  if (unreadable.length > 0) {
+    notes.push(`The model's answer for ${unreadable.length} of ${answers.length} request(s) could not be read (${unreadable[0]!.error}); those files have no findings.`);
+  }
+  const discarded = answers.reduce((n, a) => n + a.discarded, 0);
+  if (discarded > 0) notes.push(`${discarded} finding(s) without a file, line or text were discarded.`);
+  return notes;
+}
+
+function checkConclusion(findings: readonly Finding[], config: RepoConfig): CheckConclusion {
+  if (config.review.fail_on === "never") return "neutral";
+  const limit = SEVERITY_RANK[config.review.fail_on];
+  return findings.some((f) => SEVERITY_RANK[f.severity] <= limit) ? "failure" : "neutral";
+}
+
+function findingsTitle(findings: readonly Finding[]): string {
+  return SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
+}
+
+function checkRunSummary(
+  fresh: readonly Finding[],
+  repeated: number,
+  plan: PackPlan,
+  stats: { model: string; promptTokens: number; completionTokens: number; requests: number },
+  durationMs: number,
+  scopeText: string,
+): string {
+  const bySeverity = SEVERITIES.map((s) => `| ${SEVERITY_LABEL[s]} | ${fresh.filter((f) => f.severity === s).length} |`);
+  const c = plan.coverage;
+  return [
+    `Reviewed ${scopeText}.`,
+    "",
+    "| Severity | New findings |",
+    "| --- | --- |",
+    ...bySeverity,
+    "",
+    repeated > 0 ? `${repeated} finding(s) already reported earlier were not repeated.\n` : "",
+    `**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines.`,
+    `**Model:** ${stats.model} · ${stats.requests} request(s) · ${stats.promptTokens.toLocaleString("en-US")} prompt + ${stats.completionTokens.toLocaleString("en-US")} answer tokens`,
+    `**Duration:** ${(durationMs / 1000).toFixed(1)} s`,
+  ]
+    .filter((line, i, all) => !(line === "" && all[i - 1] === ""))
+    .join("\n");
+}
+
+function withConfigProblems(text: string, problems: readonly string[]): string {
+  if (problems.length === 0) return text;
+  return `${text}\n\n**\`.github/skywork.yml\` has problems** (defaults apply to these keys):\n${problems.map((p) => `- ${p}`).join("\n")}`;
+}
+
+function headerOf(job: ReviewJobData, pr: PullRequest, config: RepoConfig) {
+  return {
+    owner: job.owner,
+    repo: job.repo,
+    number: job.pullNumber,
+    title: pr.title,
+    body: pr.body,
+    baseRef: pr.base.ref,
+    headRef: pr.head.ref,
+    instructions: config.review.instructions,
+  };
+}
+
+function eventTime(job: ReviewJobData): number {
+  const at = job.eventAt ? Date.parse(job.eventAt) : Number.NaN;
+  return Number.isFinite(at) ? at : 0;
+}
+
+async function completeCheckRunRetrying(octokit: Octokit, repo: { owner: string; repo: string }, checkRunId: number, message: string): Promise<void> {
+  await octokit.rest.checks.update({
+    owner: repo.owner,
+    repo: repo.repo,
+    check_run_id: checkRunId,
+    status: "in_progress",
+    output: { title: "Retrying…", summary: `An attempt failed and will be retried: ${message}` },
+  });
+}
 
 /**
  * Posts the review. If GitHub still refuses an inline comment (422), the review is posted again
  * with every finding in the summary, so a review is never lost to placement.
  */
-async function postOnce(
-  deps: ReviewDeps,
-  octokit: Awaited<ReturnType<GitHubApp["octokitFor"]>>,
+async function postReview(
+  octokit: Octokit,
   ref: PullRef,
   headSha: string,
-  placement: Placement,
-  summary: Summary,
+  inline: readonly PlacedFinding[],
+  summary: SummaryInput,
   log: Logger,
 ): Promise<{ id: number; url: string; inline: number }> {
-  const comments: ReviewComment[] = placement.inline.map((p) => ({
+  const comments: ReviewComment[] = inline.map((p) => ({
     path: p.finding.path,
     line: p.line,
     side: "RIGHT",
     ...(p.startLine !== null ? { start_line: p.startLine, start_side: "RIGHT" as const } : {}),
     body: inlineCommentBody(p),
   }));
-  const body = capBody(reviewSummaryBody({ ...summary, inline: placement.inline, unplaced: placement.unplaced }));
   try {
-    const posted = await createReview(octokit, ref, { commitId: headSha, body, comments });
+    const posted = await createReview(octokit, ref, { commitId: headSha, body: capBody(reviewSummaryBody(summary)), comments });
     return { ...posted, inline: comments.length };
   } catch (error) {
     if (httpStatus(error) !== 422 || comments.length === 0) throw error;
     log.error({ err: error }, "GitHub refused an inline comment; posting every finding in the summary instead");
-    const allInSummary = [...placement.unplaced, ...placement.inline.map((p) => ({ finding: p.finding, reason: "GitHub refused the inline comment" }))];
-    const fallback = capBody(reviewSummaryBody({ ...summary, inline: [], unplaced: allInSummary }));
-    const posted = await createReview(octokit, ref, { commitId: headSha, body: fallback, comments: [] });
+    const moved = inline.map((p) => ({ finding: p.finding, url: null }));
+    const fallback = { ...summary, inlineCount: 0, outsideDiff: [...summary.outsideDiff, ...moved] };
+    const posted = await createReview(octokit, ref, { commitId: headSha, body: capBody(reviewSummaryBody(fallback)), comments: [] });
     return { ...posted, inline: 0 };
   }
 }

@@ -1,8 +1,11 @@
 // The Probot application of the web role: verify (Probot does), filter, enqueue. No GitHub or model
 // calls happen here; GitHub waits at most 10 s for an answer and never redelivers by itself.
 import type { IssueCommentCreatedEvent, PullRequestEvent, PullRequestReviewCommentCreatedEvent } from "@octokit/webhooks-types";
+import type { Redis } from "ioredis";
 import type { ApplicationFunction, Logger } from "probot";
+import type { ReviewJobData } from "../queue/jobs.js";
 import { enqueueCommand, enqueueReview, type Queues } from "../queue/queues.js";
+import { supersedeOlderWork } from "../queue/supersede.js";
 import { commandJobFromIssueComment, commandJobFromReviewComment } from "./command-events.js";
 import { reviewJobFromEvent } from "./review-events.js";
 
@@ -18,11 +21,29 @@ export class IntakeUnavailableError extends Error {
   }
 }
 
-export function createWebhookApp(queues: Queues): ApplicationFunction {
+export interface IntakeOptions {
+  queues: Queues;
+  /** The intake's Redis connection and queue prefix, for superseding older heads' work. */
+  redis: Redis;
+  prefix: string;
+}
+
+export function createWebhookApp({ queues, redis, prefix }: IntakeOptions): ApplicationFunction {
+  // After the job is stored: retire work for older heads of the same PR. Best effort — the
+  // delivery is already safe, and the worker double-checks the head on GitHub anyway.
+  const enqueueNewestReview = async (job: ReviewJobData, log: Logger) => {
+    const { jobId } = await enqueueReview(queues, job);
+    const at = job.eventAt ? Date.parse(job.eventAt) : Date.now();
+    await supersedeOlderWork(redis, prefix, queues.review, { repoId: job.repoId, pullNumber: job.pullNumber, sha: job.headSha, at, jobId }).then(
+      (superseded) => superseded && log.info({ jobId, superseded }, "older head's review superseded"),
+      (error: unknown) => log.warn({ err: error, jobId }, "could not supersede older reviews"),
+    );
+    return { jobId };
+  };
   return (app) => {
     app.on(["pull_request.opened", "pull_request.reopened", "pull_request.synchronize", "pull_request.ready_for_review"], async (context) => {
       const decision = reviewJobFromEvent(context.id, context.payload as PullRequestEvent);
-      await accept(context.log, context.id, decision, (job) => enqueueReview(queues, job));
+      await accept(context.log, context.id, decision, (job) => enqueueNewestReview(job, context.log));
     });
     app.on("issue_comment.created", async (context) => {
       const decision = commandJobFromIssueComment(context.id, context.payload as IssueCommentCreatedEvent);

@@ -38,7 +38,7 @@ describe("a pull request opened on an installed repository", () => {
                 comment: "An empty array has no mean; 0 is indistinguishable from a real mean of 0.",
                 suggestion: "  if (values.length === 0) return Number.NaN;",
               },
-              { path: "src/math.ts", start_line: 9, line: 10, severity: "nit", title: "Temporary", comment: "Return the expression directly." },
+              { path: "src/math.ts", start_line: 9, line: 10, severity: "minor", title: "Temporary", comment: "Return the expression directly." },
             ],
           }),
         }),
@@ -52,7 +52,9 @@ describe("a pull request opened on an installed repository", () => {
     expect(review!.state).toBe("COMMENTED");
     expect(review!.commit_id).toBe(pr.headSha);
     expect(review!.user?.login).toBe(h.github.botLogin);
-    expect(parseReviewMarker(review!.body)).toEqual({ v: 1, head: pr.headSha });
+    // The marker names the reviewed head and fingerprints both findings (where, and what about).
+    expect(parseReviewMarker(review!.body)).toMatchObject({ v: 1, head: pr.headSha, fp: expect.any(Array) });
+    expect(parseReviewMarker(review!.body)!.fp).toHaveLength(4);
     expect(review!.body).toContain("mean() now guards the empty array.");
     expect(review!.body).toContain("1/1 files, 4/4 changed lines reviewed");
 
@@ -97,12 +99,14 @@ describe("a pull request opened on an installed repository", () => {
   });
 
   it("reviews every file of a PR with more files than one page (150)", async () => {
+    const t0 = Date.now();
     const h = (harness = await startHarness());
     const files: Record<string, string> = {};
     for (let i = 0; i < 150; i++) files[`src/module-${String(i).padStart(3, "0")}.ts`] = `export const value${i} = ${i};\n`;
     const pr = await openPullRequest(h.github, files);
     await deliverPullRequest(h, pr, "opened");
-    const [review] = await eventually(() => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number), "a review");
+    const [review] = await eventually(() => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number), "a review", 60_000);
+    console.log("150 files took", Date.now() - t0, "ms;", h.github.requests.length, "GitHub requests", JSON.stringify(Object.entries(h.github.requests.reduce((m: Record<string, number>, r) => { const k = r.method + " " + r.path.replace(/\/[^/]*$/, "/*"); m[k] = (m[k] ?? 0) + 1; return m; }, {})).sort((a, b) => b[1] - a[1]).slice(0, 5)));
     expect(review!.body).toContain("150/150 files, 150/150 changed lines reviewed");
     const prompts = h.model.requests.map((_, i) => userPrompt(h, i)).join("\n");
     for (let i = 0; i < 150; i++) expect(prompts).toContain(`src/module-${String(i).padStart(3, "0")}.ts`);

@@ -1,0 +1,70 @@
+// A newer head supersedes older work on the same pull request: queued jobs for older heads are
+// removed, and a job already running is told to stop (each worker listens on a channel and aborts
+// the job's AbortSignal, which reaches the model request). Events are ordered by the PR's
+// updated_at, so a late redelivery of an old event cannot supersede newer work.
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+
+export interface HeadRecord {
+  sha: string;
+  /** updated_at of the event, in ms. */
+  at: number;
+  jobId: string;
+}
+
+/** Kept a month: enough for any job still queued, short enough not to accumulate. */
+const HEAD_TTL_S = 30 * 24 * 60 * 60;
+
+// Returns the previous record when the new one replaced it with another head, else nil.
+const RECORD_HEAD = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local sha, at, job = string.match(current, '^([^|]*)|([^|]*)|(.*)$')
+  if tonumber(at) > tonumber(ARGV[2]) then return nil end
+  if sha == ARGV[1] then return nil end
+  redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[3], 'EX', ARGV[4])
+  return current
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[3], 'EX', ARGV[4])
+return nil
+`;
+
+export function headKey(prefix: string, repoId: number, pullNumber: number): string {
+  return `${prefix}:pr-head:${repoId}:${pullNumber}`;
+}
+
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:cancel`;
+}
+
+function parseRecord(raw: string | null): HeadRecord | null {
+  if (!raw) return null;
+  const [sha, at, ...job] = raw.split("|");
+  if (!sha || !at) return null;
+  return { sha, at: Number(at), jobId: job.join("|") };
+}
+
+/** The newest head seen for a pull request, if any. */
+export async function latestHead(redis: Redis, prefix: string, repoId: number, pullNumber: number): Promise<HeadRecord | null> {
+  return parseRecord(await redis.get(headKey(prefix, repoId, pullNumber)));
+}
+
+/**
+ * Records `head` as the newest for its PR and retires the job of the head it replaces.
+ * Returns the superseded job id, if any.
+ */
+export async function supersedeOlderWork(
+  redis: Redis,
+  prefix: string,
+  queue: Pick<Queue, "remove">,
+  head: { repoId: number; pullNumber: number; sha: string; at: number; jobId: string },
+): Promise<string | null> {
+  const previous = parseRecord(
+    (await redis.eval(RECORD_HEAD, 1, headKey(prefix, head.repoId, head.pullNumber), head.sha, String(head.at), head.jobId, String(HEAD_TTL_S))) as string | null,
+  );
+  if (!previous || previous.jobId === head.jobId) return null;
+  // Removes it if still waiting; a running job is locked and gets the cancel message instead.
+  await queue.remove(previous.jobId);
+  await redis.publish(cancelChannel(prefix), previous.jobId);
+  return previous.jobId;
+}
