@@ -2,7 +2,7 @@
 import OpenAI, { APIConnectionError, APIError } from "openai";
 import type { Logger } from "probot";
 import type { ChatMessage } from "../tokenizer/index.js";
-import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "./errors.js";
+import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError, windowFromOverflowText } from "./errors.js";
 
 export interface ModelSettings {
   baseUrl: string;
@@ -97,6 +97,23 @@ export class ModelClient {
     return { id: chosen?.id ?? (model as string), contextTokens: contextTokens ?? reported ?? DEFAULT_CONTEXT_TOKENS };
   }
 
+  /**
+   * The server refused a request for its length and named its real window, smaller than the one
+   * in use: use that from now on, and tell the operator to configure it.
+   */
+  learnWindow(serverWindow: number): void {
+    const current = this.#resolved;
+    if (!current) return;
+    this.#resolved = current.then((model) => {
+      if (serverWindow >= model.contextTokens) return model;
+      this.#log.warn(
+        { configured: model.contextTokens, server: serverWindow },
+        `the model server's window is ${serverWindow} tokens, smaller than ${model.contextTokens}; using ${serverWindow} (set LLM_CONTEXT_TOKENS=${serverWindow} to match it)`,
+      );
+      return { ...model, contextTokens: serverWindow };
+    });
+  }
+
   async complete(request: CompletionRequest): Promise<Completion> {
     const { id } = await this.resolve();
     const useSchema = request.jsonSchema !== undefined && !this.#noJsonSchema;
@@ -157,7 +174,7 @@ export class ModelClient {
       // otherwise well-formed, so a bare 400 is read as an overflow too.
       const bare = status === 400 && (error.error === undefined || error.error === null);
       if (bare || (status === 400 && /context.?(length|size|window)|exceed_context_size|maximum context|too many tokens|prompt is too long/i.test(text))) {
-        return new ContextOverflowError(`The model server rejected ${promptTokens} prompt tokens as too long: ${error.message}`, promptTokens);
+        return new ContextOverflowError(`The model server rejected ${promptTokens} prompt tokens as too long: ${error.message}`, promptTokens, windowFromOverflowText(text));
       }
       if (status === 408 || status === 409 || status === 429 || status >= 500) {
         const retryAfter = Number(error.headers?.get?.("retry-after"));

@@ -1,5 +1,6 @@
 // One review of one head of one pull request: gather, pack, ask, check, act — with the check run
 // showing progress, incremental scope, no repeated findings, and work for old heads abandoned.
+import { setMaxListeners } from "node:events";
 import { UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
@@ -55,14 +56,16 @@ export type ReviewOutcome =
 /** GitHub rejects review bodies over 65,536 characters. */
 const MAX_BODY_CHARS = 60_000;
 /** A window overflow reported by the server shrinks the budget by this much before re-packing. */
-const OVERFLOW_SHRINK = 0.85;
-const MAX_OVERFLOW_REPACKS = 3;
+const OVERFLOW_SHRINK = 0.7;
+const MAX_OVERFLOW_REPACKS = 4;
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, nit: 3 };
 
 class Superseded extends Error {}
 
 export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
   const started = Date.now();
+  // One signal reaches every model request of the review (and each retry of the SDK).
+  if (signal) setMaxListeners(64, signal);
   const log = deps.log.child({ deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, head: job.headSha.slice(0, 7) });
   const ref: PullRef = { owner: job.owner, repo: job.repo, pullNumber: job.pullNumber };
   const repo = { owner: job.owner, repo: job.repo };
@@ -219,10 +222,11 @@ interface RequestAnswer {
 async function askAll(
   deps: ReviewDeps,
   input: PackInput,
-  limits: { contextTokens: number; answerTokens: number; maxRequests: number },
+  initial: { contextTokens: number; answerTokens: number; maxRequests: number },
   signal: AbortSignal | undefined,
   log: Logger,
 ): Promise<{ plan: PackPlan; answers: RequestAnswer[] }> {
+  let limits = initial;
   let contextTokens = limits.contextTokens;
   for (let attempt = 0; ; attempt++) {
     const plan = await packReview(input, { contextTokens, answerTokens: limits.answerTokens, marginTokens: DEFAULT_MARGIN_TOKENS, maxRequests: limits.maxRequests }, deps.tokenizer);
@@ -233,7 +237,16 @@ async function askAll(
       // Our counts are exact, but a server with another template or a smaller real window can
       // still refuse: re-pack into a smaller budget rather than fail the review.
       if (!(error instanceof ContextOverflowError) || attempt >= MAX_OVERFLOW_REPACKS) throw error;
-      contextTokens = Math.floor(limits.answerTokens + (contextTokens - limits.answerTokens) * OVERFLOW_SHRINK);
+      const stated = error.serverWindow;
+      if (stated !== null && stated < contextTokens) {
+        // The server named its real window: fit it exactly, now and for later reviews.
+        deps.model.learnWindow(stated);
+        contextTokens = stated;
+      } else {
+        contextTokens = Math.floor(limits.answerTokens + (contextTokens - limits.answerTokens) * OVERFLOW_SHRINK);
+      }
+      // The answer reserve must still leave room for a prompt.
+      limits = { ...limits, answerTokens: Math.min(limits.answerTokens, Math.floor(contextTokens / 2)) };
       log.warn({ contextTokens }, "model server reported a context overflow; re-packing into a smaller budget");
     }
   }
