@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS, Presenter, sameTarget, type PatchLimits } from "./prese
 import { Router, type RouteModule } from "./router.js";
 import { defaultRoutes } from "./routes/index.js";
 import { createRequestHandler, type ContractViolation, type RecordedRequest, type UnimplementedCall } from "./server.js";
-import { FakeState, type ChangeEvent, type HookDelivery, type UserType } from "./state.js";
+import { FakeState, type ChangeEvent, type GitRequestRecord, type HookDelivery, type UserType } from "./state.js";
 import type {
   RestCheckRun,
   RestIssue,
@@ -165,6 +165,11 @@ export class FakeGitHub {
   /** Webhooks sent with `deliverWebhook({ fake })`, oldest first (what /app/hook/deliveries lists). */
   get hookDeliveries(): readonly HookDelivery[] {
     return this.#state.hookDeliveries;
+  }
+
+  /** Git smart-HTTP requests (clone, fetch, push), oldest first, with the token each presented. */
+  get gitRequests(): readonly GitRequestRecord[] {
+    return this.#state.gitRequests;
   }
 
   /** @internal */

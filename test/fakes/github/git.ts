@@ -29,6 +29,49 @@ export interface TreeEntry {
   readonly path: string;
 }
 
+/** Modes a tree entry may have, as GitHub's "create a tree" accepts them. */
+export type TreeMode = "100644" | "100755" | "120000" | "160000" | "040000";
+
+/** One entry of a tree edit: a blob, a gitlink (160000), a whole subtree (040000), or a deletion (sha null). */
+export interface TreeEdit {
+  readonly path: string;
+  readonly mode: TreeMode;
+  readonly sha: string | null;
+}
+
+/** A deletion named a path the base tree does not have. */
+export class MissingTreePathError extends Error {
+  constructor(readonly path: string) {
+    super(`No entry at ${path} to delete`);
+    this.name = "MissingTreePathError";
+  }
+}
+
+export interface CommitTreeRequest {
+  readonly tree: string;
+  readonly parents: readonly string[];
+  readonly message: string;
+  readonly author: GitIdentity & { readonly date: string };
+  readonly committer: GitIdentity & { readonly date: string };
+}
+
+function parseLsTree(out: string): TreeEntry[] {
+  return out
+    .split("\0")
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf("\t");
+      const [mode = "", type = "", sha = "", size = ""] = line.slice(0, tab).trim().split(/\s+/);
+      return {
+        mode,
+        type: type as TreeEntry["type"],
+        sha,
+        size: size === "-" ? 0 : Number(size),
+        path: line.slice(tab + 1),
+      };
+    });
+}
+
 export class GitCommandError extends Error {
   constructor(
     readonly args: readonly string[],
@@ -41,7 +84,7 @@ export class GitCommandError extends Error {
 }
 
 // Isolated from the developer's git configuration so results never depend on the machine.
-const GIT_ENV: Record<string, string> = {
+export const GIT_ENV: Readonly<Record<string, string>> = {
   GIT_CONFIG_NOSYSTEM: "1",
   GIT_CONFIG_GLOBAL: "/dev/null",
   GIT_TERMINAL_PROMPT: "0",
@@ -242,20 +285,87 @@ export class GitRepo {
     } catch {
       return [];
     }
-    return out
-      .split("\0")
-      .filter(Boolean)
-      .map((line) => {
-        const tab = line.indexOf("\t");
-        const [mode = "", type = "", sha = "", size = ""] = line.slice(0, tab).trim().split(/\s+/);
-        return {
-          mode,
-          type: type as TreeEntry["type"],
-          sha,
-          size: size === "-" ? 0 : Number(size),
-          path: line.slice(tab + 1),
-        };
-      });
+    return parseLsTree(out);
+  }
+
+  /** Entries of a tree object; recursive lists subtrees and their content with full paths. */
+  async readTree(tree: string, recursive: boolean): Promise<TreeEntry[]> {
+    const out = await this.text(["ls-tree", "-z", "--long", ...(recursive ? ["-r", "-t"] : []), tree, "--"]);
+    return parseLsTree(out);
+  }
+
+  async writeBlob(content: Buffer): Promise<string> {
+    return (await this.text(["hash-object", "-w", "--stdin"], { input: content })).trim();
+  }
+
+  async objectType(sha: string): Promise<"blob" | "tree" | "commit" | "tag" | undefined> {
+    if (!/^[0-9a-f]{4,40}$/i.test(sha)) return undefined;
+    try {
+      return (await this.text(["cat-file", "-t", sha])).trim() as "blob" | "tree" | "commit" | "tag";
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Writes the tree `base` (or an empty one) with `edits` applied in order, through a throwaway
+   * index: a path replaces whatever occupied it (file or directory), a 040000 entry grafts a whole
+   * subtree, a null sha deletes a file or directory. Object types are the caller's to check.
+   */
+  async writeTree(base: string | undefined, edits: readonly TreeEdit[]): Promise<string> {
+    const files = new Map<string, { mode: string; sha: string }>();
+    if (base) {
+      for (const entry of await this.readTree(base, true)) {
+        if (entry.type !== "tree") files.set(entry.path, { mode: entry.mode, sha: entry.sha });
+      }
+    }
+    for (const edit of edits) {
+      const path = edit.path.replace(/^\/+|\/+$/g, "");
+      const occupies = (p: string): boolean => p === path || p.startsWith(`${path}/`);
+      const occupied = [...files.keys()].filter(occupies);
+      if (edit.sha === null) {
+        if (occupied.length === 0) throw new MissingTreePathError(path);
+        for (const p of occupied) files.delete(p);
+        continue;
+      }
+      for (const p of occupied) files.delete(p);
+      const segments = path.split("/");
+      for (let i = 1; i < segments.length; i++) files.delete(segments.slice(0, i).join("/"));
+      if (edit.mode === "040000") {
+        for (const entry of await this.readTree(edit.sha, true)) {
+          if (entry.type !== "tree") files.set(`${path}/${entry.path}`, { mode: entry.mode, sha: entry.sha });
+        }
+      } else {
+        files.set(path, { mode: edit.mode, sha: edit.sha });
+      }
+    }
+    const index = join(this.dir, `fake-index-${process.pid}-${++this.#importCounter}`);
+    const env = { GIT_INDEX_FILE: index };
+    try {
+      await this.run(["read-tree", "--empty"], { env });
+      const records = [...files].map(([path, { mode, sha }]) => `${mode} ${sha}\t${path}\0`).join("");
+      if (records.length > 0) await this.run(["update-index", "-z", "--index-info"], { env, input: records });
+      return (await this.text(["write-tree"], { env })).trim();
+    } finally {
+      await rm(index, { force: true });
+    }
+  }
+
+  /** `git commit-tree`: a commit object with exactly these parents, identities and message. */
+  async commitTree(request: CommitTreeRequest): Promise<string> {
+    const parents = request.parents.flatMap((parent) => ["-p", parent]);
+    const out = await this.text(["commit-tree", request.tree, ...parents], {
+      input: request.message,
+      env: {
+        GIT_AUTHOR_NAME: request.author.name,
+        GIT_AUTHOR_EMAIL: request.author.email,
+        GIT_AUTHOR_DATE: request.author.date,
+        GIT_COMMITTER_NAME: request.committer.name,
+        GIT_COMMITTER_EMAIL: request.committer.email,
+        GIT_COMMITTER_DATE: request.committer.date,
+      },
+    });
+    return out.trim();
   }
 
   async readBlob(sha: string): Promise<Buffer> {

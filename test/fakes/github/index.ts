@@ -17,6 +17,6 @@ export type { PullPatch } from "./operations.js";
 export type { PatchLimits } from "./presenters.js";
 export type { AuthRequirement, Handler, Reply, RouteContext, RouteModule, Router } from "./router.js";
 export type { ContractViolation, RecordedRequest, RequestAuth, UnimplementedCall } from "./server.js";
-export type { ChangeEvent, HookDelivery, Permission } from "./state.js";
+export type { ChangeEvent, GitRequestRecord, HookDelivery, Permission } from "./state.js";
 export type * from "./types.js";
 export * from "./webhooks.js";

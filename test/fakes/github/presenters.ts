@@ -2,7 +2,7 @@
 // Self-tests validate these shapes against GitHub's OpenAPI response schemas.
 import type { JsonObject, JsonValue } from "./errors.js";
 import type { FileDiff } from "./diff.js";
-import type { CommitInfo } from "./git.js";
+import type { CommitInfo, TreeEntry } from "./git.js";
 import {
   REACTION_CONTENTS,
   type CheckRunRecord,
@@ -22,6 +22,17 @@ import {
 /** Legacy global node ids: base64("0<len>:<Type><id>"), e.g. "MDQ6VXNlcjE=" for User 1. */
 export function nodeId(type: string, id: number | string): string {
   return Buffer.from(`0${type.length}:${type}${id}`).toString("base64");
+}
+
+/** Node id of a ref, the same in REST (`node_id`) and GraphQL (`Ref.id`, `CommittableBranch.id`). */
+export function refNodeId(repoId: number, ref: string): string {
+  return Buffer.from(`03:Ref${repoId}:${ref}`).toString("base64");
+}
+
+/** The repository id and full ref name inside a ref node id; undefined for any other id. */
+export function parseRefNodeId(id: string): { repoId: number; ref: string } | undefined {
+  const match = /^03:Ref(\d+):(refs\/.+)$/.exec(Buffer.from(id, "base64").toString("utf8"));
+  return match ? { repoId: Number(match[1]), ref: match[2] ?? "" } : undefined;
 }
 
 export interface PatchLimits {
@@ -582,7 +593,7 @@ export class Presenter {
         tree: { sha: info.tree, url: `${api}/git/trees/${info.tree}` },
         url: `${api}/git/commits/${info.sha}`,
         comment_count: 0,
-        verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
+        verification: this.verification(info.sha),
       },
       url: `${api}/commits/${info.sha}`,
       html_url: `${this.repoHtml(repo)}/commit/${info.sha}`,
@@ -598,6 +609,75 @@ export class Presenter {
     if (extra.stats) out["stats"] = extra.stats;
     if (extra.files) out["files"] = extra.files;
     return out;
+  }
+
+  /** A commit as the git database endpoints show it (GET/POST /git/commits). */
+  gitCommit(repo: RepoRecord, info: CommitInfo): JsonObject {
+    const api = this.repoApi(repo);
+    const date = (iso: string): string => new Date(iso).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return {
+      sha: info.sha,
+      node_id: nodeId("Commit", `${repo.id}:${info.sha}`),
+      url: `${api}/git/commits/${info.sha}`,
+      html_url: `${this.repoHtml(repo)}/commit/${info.sha}`,
+      author: { name: info.author.name, email: info.author.email, date: date(info.author.date) },
+      committer: { name: info.committer.name, email: info.committer.email, date: date(info.committer.date) },
+      tree: { sha: info.tree, url: `${api}/git/trees/${info.tree}` },
+      message: info.message,
+      parents: info.parents.map((sha) => ({
+        sha,
+        url: `${api}/git/commits/${sha}`,
+        html_url: `${this.repoHtml(repo)}/commit/${sha}`,
+      })),
+      verification: this.verification(info.sha),
+    };
+  }
+
+  /** A reference as /git/ref(s) endpoints show it; `type` is the git type of the object it names. */
+  gitRef(repo: RepoRecord, ref: string, sha: string, type: string): JsonObject {
+    const api = this.repoApi(repo);
+    return {
+      ref,
+      node_id: refNodeId(repo.id, ref),
+      url: `${api}/git/${ref}`,
+      object: { type, sha, url: `${api}/git/${type}s/${sha}` },
+    };
+  }
+
+  /** A tree listing (GET/POST /git/trees); `entries` come from ls-tree. */
+  gitTree(repo: RepoRecord, sha: string, entries: readonly TreeEntry[]): JsonObject {
+    const api = this.repoApi(repo);
+    return {
+      sha,
+      url: `${api}/git/trees/${sha}`,
+      tree: entries.map((entry) => {
+        const out: JsonObject = { path: entry.path, mode: entry.mode, type: entry.type, sha: entry.sha };
+        if (entry.type === "blob") {
+          out["size"] = entry.size;
+          out["url"] = `${api}/git/blobs/${entry.sha}`;
+        } else if (entry.type === "tree") {
+          out["url"] = `${api}/git/trees/${entry.sha}`;
+        }
+        return out;
+      }),
+      truncated: false,
+    };
+  }
+
+  /**
+   * GitHub signs commits made through createCommitOnBranch (or the web UI) with its own key and
+   * shows them verified; everything else the fake writes is unsigned.
+   */
+  verification(sha: string): JsonObject {
+    const verifiedAt = this.state.signedCommits.get(sha);
+    if (verifiedAt === undefined) return { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null };
+    return {
+      verified: true,
+      reason: "valid",
+      signature: "-----BEGIN PGP SIGNATURE-----\n\nwsBcBAABCAAQBQJfakesignature\n-----END PGP SIGNATURE-----\n",
+      payload: `fake-github signed commit ${sha}\n`,
+      verified_at: verifiedAt,
+    };
   }
 
   /** One entry of a file list, with GitHub's rule that very large patches are left out. */

@@ -205,6 +205,20 @@ export class RepoRecord {
   }
 }
 
+/** One git smart-HTTP request (clone, fetch, push), for tests that assert which token was used. */
+export interface GitRequestRecord {
+  /** "owner/name" as the URL spelled it. */
+  readonly repo: string;
+  readonly service: "git-upload-pack" | "git-receive-pack";
+  /** "advertisement" for GET info/refs, "rpc" for the POST that follows. */
+  readonly phase: "advertisement" | "rpc";
+  /** The installation token presented (Basic password), or null when none was. */
+  readonly token: string | null;
+  readonly installationId: number | null;
+  readonly at: string;
+  status: number;
+}
+
 /** Emitted on `state.events` as "change" after every mutation, so tests can wait without sleeping. */
 export interface ChangeEvent {
   readonly kind: string;
@@ -228,6 +242,12 @@ const ID_BASES: Record<string, number> = {
   label: 6_000_000_000,
   hook_delivery: 80_000_000_000,
 };
+
+/**
+ * Committer of the commits GitHub makes and signs itself (web-flow): createCommitOnBranch, and
+ * git database commits of an App that names no author or committer.
+ */
+export const GITHUB_COMMITTER = { name: "GitHub", email: "noreply@github.com" } as const;
 
 export interface AppIdentity {
   readonly id: number;
@@ -254,6 +274,12 @@ export class FakeState {
   /** `${repoId}:${headSha}` → check suite id: one suite per app and commit, as GitHub keeps them. */
   readonly checkSuites = new Map<string, number>();
   readonly hookDeliveries: HookDelivery[] = [];
+  readonly gitRequests: GitRequestRecord[] = [];
+  /**
+   * Commits GitHub signed itself (createCommitOnBranch), sha → verified_at. Keyed by sha because
+   * the signature travels with the object into forks and base repositories alike.
+   */
+  readonly signedCommits = new Map<string, string>();
   readonly #ids = new Map<string, number>();
   #app: AppIdentity | undefined;
   #authority: AppAuthority | undefined;

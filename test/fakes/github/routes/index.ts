@@ -3,6 +3,8 @@ import type { RouteModule } from "../router.js";
 import { appRoutes } from "./app.js";
 import { checkRoutes } from "./checks.js";
 import { contentRoutes } from "./contents.js";
+import { gitDataRoutes } from "./git-data.js";
+import { gitHttpRoutes } from "./git-http.js";
 import { graphqlRoutes } from "./graphql.js";
 import { issueRoutes } from "./issues.js";
 import { pullRoutes } from "./pulls.js";
@@ -14,10 +16,12 @@ export const defaultRoutes: readonly RouteModule[] = [
   appRoutes,
   repoRoutes,
   contentRoutes,
+  gitDataRoutes,
   pullRoutes,
   reviewRoutes,
   issueRoutes,
   reactionRoutes,
   checkRoutes,
   graphqlRoutes,
+  gitHttpRoutes,
 ];
