@@ -223,8 +223,18 @@ export async function deliverWebhook(
     headers["x-github-enterprise-host"] = options.fake.host;
   }
   const started = performance.now();
-  const response = await fetch(options.url, { method: "POST", headers, body });
-  const text = await response.text();
+  let status = 0;
+  let text = "";
+  let failure: unknown = null;
+  try {
+    const response = await fetch(options.url, { method: "POST", headers, body });
+    status = response.status;
+    text = await response.text();
+  } catch (error) {
+    // GitHub records an unreachable app as a failed delivery (status 0) too.
+    failure = error;
+    text = error instanceof Error ? error.message : String(error);
+  }
   if (options.fake) {
     const state = options.fake.state;
     state.hookDeliveries.push({
@@ -238,12 +248,13 @@ export async function deliverWebhook(
       url: options.url,
       requestHeaders: headers,
       requestBody: body,
-      statusCode: response.status,
+      statusCode: status,
       responseBody: text,
       durationMs: Math.round(performance.now() - started),
       redelivery: false,
     });
     state.changed({ kind: "hook_delivery.created" });
   }
-  return { status: response.status, body: text, deliveryId };
+  if (failure) throw failure;
+  return { status, body: text, deliveryId };
 }

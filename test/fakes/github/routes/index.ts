@@ -6,6 +6,7 @@ import { contentRoutes } from "./contents.js";
 import { gitDataRoutes } from "./git-data.js";
 import { gitHttpRoutes } from "./git-http.js";
 import { graphqlRoutes } from "./graphql.js";
+import { hookDeliveryRoutes } from "./hook-deliveries.js";
 import { issueRoutes } from "./issues.js";
 import { pullRoutes } from "./pulls.js";
 import { reactionRoutes } from "./reactions.js";
@@ -14,6 +15,7 @@ import { reviewRoutes } from "./reviews.js";
 
 export const defaultRoutes: readonly RouteModule[] = [
   appRoutes,
+  hookDeliveryRoutes,
   repoRoutes,
   contentRoutes,
   gitDataRoutes,
