@@ -155,31 +155,44 @@ export interface InOrderResult {
 }
 
 /**
- * Fills at most `maxBins` bins in the given file order, splitting a file at hunk boundaries where a
- * bin runs full: the most content under a request cap, in priority order.
+ * Cuts piece `piece` of file `file` in two so that the first part fits `room` tokens, replacing it
+ * in `files[file].pieceTokens` (and in whatever the caller renders); false when it cannot.
  */
-export function packInOrder(files: readonly PackFile[], order: readonly number[], capacity: number, maxBins: number): InOrderResult {
+export type PieceSplitter = (file: number, piece: number, room: number) => boolean;
+
+/** Below this, a nearly full request is closed rather than given the start of a hunk. */
+const MIN_ROOM_TO_SPLIT = 128;
+
+/**
+ * Fills at most `maxBins` bins in the given file order, splitting a file at hunk boundaries where a
+ * bin runs full (and, with `split`, a hunk at a line boundary): the most content under a request
+ * cap, in priority order.
+ */
+export function packInOrder(files: readonly PackFile[], order: readonly number[], capacity: number, maxBins: number, split?: PieceSplitter): InOrderResult {
   const bins: Bin[] = [];
   const left = new Map<number, number[]>();
   let current = emptyBin();
   let full = maxBins <= 0;
   for (const file of order) {
-    const spec = files[file] as PackFile;
-    let rest = range(spec.pieceTokens.length);
-    while (rest.length > 0 && !full) {
+    let next = 0;
+    while (!full && next < (files[file] as PackFile).pieceTokens.length) {
+      const spec = files[file] as PackFile;
       const room = capacity - current.tokens - (current.files.has(file) ? 0 : spec.headerTokens);
+      const rest = range(spec.pieceTokens.length).slice(next);
       const n = fittingPrefix(rest, spec, room);
       if (n > 0) {
         addPieces(current, file, rest.slice(0, n), files);
-        rest = rest.slice(n);
+        next += n;
         continue;
       }
+      if (split && room >= MIN_ROOM_TO_SPLIT && split(file, next, room)) continue;
       if (current.files.size === 0) throw new Error("A piece is larger than a whole request; this is a bug in the context packer.");
       bins.push(current);
       current = emptyBin();
       if (bins.length >= maxBins) full = true;
     }
-    if (rest.length > 0) left.set(file, rest);
+    const count = (files[file] as PackFile).pieceTokens.length;
+    if (next < count) left.set(file, range(count).slice(next));
   }
   if (current.files.size > 0 && bins.length < maxBins) bins.push(current);
   return { bins, left };

@@ -65,7 +65,8 @@ const BUILD_OUTPUT_EXT = /\.(?:js|mjs|cjs|d\.ts|map|css|html|class|o|so|dll|pyc|
  */
 export function pathSkipReason(file: FileDiff, ignore: IgnoreMatcher | null): string | null {
   const path = file.path;
-  const ignoredBy = ignore?.match(path) ?? (file.oldPath && file.oldPath !== path ? ignore?.match(file.oldPath) : null) ?? null;
+  // What the file is now decides (for a deletion, `path` is the old path).
+  const ignoredBy = ignore ? ignore.match(path) : null;
   if (ignoredBy !== null) return `ignored by the repository's configuration (${JSON.stringify(ignoredBy)})`;
   if (file.binary) return "binary file";
   if (file.newMode === "160000" || file.oldMode === "160000") return "submodule pointer";

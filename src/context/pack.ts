@@ -3,23 +3,28 @@
 //
 // 1. Filter (path rules, repository globs), then order by review priority (code, tests, the rest).
 // 2. Prepare files in that order, reading sources a few files ahead: content filters, hunks
-//    extended to their scope, rendering, one exact count per piece. Preparing stops as soon as
-//    the counted text cannot fit the request cap, so a 3,000-file PR counts only what it can send.
-// 3. Pack on those counts (they add up exactly, see pieces.ts): first-fit decreasing on whole
-//    files, then splitting at hunk boundaries where it saves a request; past the cap, fill the
-//    allowed requests in priority order and list the rest as unreviewed.
-// 4. Show whole small files where a request has room left, then build the messages and count each
-//    request with countChat, which is what the server counts.
+//    extended to their scope, rendering, one exact count per piece (pieces.ts: counts add up).
+//    Preparing stops once the counted text cannot fit the request cap, so a 3,000-file PR counts
+//    little more than it can send. Context never costs coverage: when even the bare hunks cannot
+//    fit the cap (estimated from characters), or the context pushes the diff over it, the hunks are
+//    sent as they are.
+// 3. Pack on those counts: first-fit decreasing on whole files, then splitting at hunk boundaries
+//    where it saves a request; past the cap, fill the allowed requests in priority order (a hunk
+//    split at a line boundary to fill the last room) and list the rest as unreviewed.
+// 4. Show whole small files where a request has room left, then build the messages. A request's
+//    count is its empty prompt's (countChat) plus its parts': exactly countChat of the whole.
 import type { FileDiff } from "../diff/index.js";
 import type { ChatMessage, QwenTokenizer } from "../tokenizer/index.js";
 import { isAdditiveJoin } from "../tokenizer/index.js";
 import { packAll, packInOrder, type Bin, type PackFile } from "./bin-pack.js";
 import { pathSkipReason, reviewPriority } from "./filters.js";
 import { compileIgnore } from "./glob.js";
-import type { FileView } from "./pieces.js";
+import { splitPieceToFit, type FileView, type Piece } from "./pieces.js";
 import { prepareFile, type PreparedFile, type PrepareOptions } from "./prepare-file.js";
+import { JOIN_SLACK, overheadCounter } from "./request-overhead.js";
 import { DEFAULT_SCOPE_POLICY, type ScopePolicy } from "./scopes.js";
-import type { FileSource, LineSpan, PackedRequest, PackInput, PackLimits, PackPlan, PathReason, SentPart } from "./types.js";
+import { SourceTexts } from "./source-texts.js";
+import type { LineSpan, PackedRequest, PackInput, PackLimits, PackPlan, PathReason, SentPart } from "./types.js";
 
 export type { FileSource, LineSpan, PackCoverage, PackedRequest, PackInput, PackLimits, PackPlan, PathReason, SentPart } from "./types.js";
 
@@ -37,14 +42,14 @@ export interface PackTuning {
   wholeFileMaxLines: number;
   /** Sources read ahead of the file being prepared (network latency hides behind counting). */
   readAhead: number;
+  /** Source characters tree-sitter parses per pack (~10 MB/s); later files are read by indentation. */
+  maxParseChars: number;
 }
 
-export const DEFAULT_PACK_TUNING: PackTuning = { scope: DEFAULT_SCOPE_POLICY, wholeFileMaxLines: 400, readAhead: 8 };
+export const DEFAULT_PACK_TUNING: PackTuning = { scope: DEFAULT_SCOPE_POLICY, wholeFileMaxLines: 400, readAhead: 8, maxParseChars: 4_000_000 };
 
 /** Below this, a request has no room for a diff worth reviewing. */
 const MIN_CONTENT_TOKENS = 256;
-/** Extra tokens per request when the preamble does not provably join the diff additively. */
-const JOIN_SLACK = 8;
 const MAX_REPACKS = 3;
 
 interface Reviewable {
@@ -78,65 +83,139 @@ export async function packReview(input: PackInput, limits: PackLimits, tokenizer
     );
   }
 
-  // Prepare in priority order until the counted text cannot fit the cap whatever the packing.
-  // Pieces leave a little room under the smallest request so a tighter re-pack still holds them.
-  const options: PrepareOptions = { policy: tuning.scope, wholeFileMaxLines: tuning.wholeFileMaxLines, requestContentLimit: smallest - 4 * JOIN_SLACK };
-  const prepared: Array<{ file: PreparedFile; entry: Reviewable }> = [];
-  const contentSkipped = new Set<Reviewable>();
-  const reads: Array<Promise<string | null> | undefined> = [];
-  const readAt = (i: number): Promise<string | null> | undefined => {
-    const entry = reviewable[i];
-    if (!entry) return undefined;
-    reads[i] ??= readSource(input.source, entry.diff);
-    return reads[i];
-  };
-  const ceiling = cap * capacity(1);
-  let counted = 0;
-  let next = 0;
-  for (; next < reviewable.length && counted <= ceiling; next++) {
-    for (let k = next; k <= next + tuning.readAhead; k++) void readAt(k);
-    const entry = reviewable[next] as Reviewable;
-    const text = (await readAt(next)) ?? null;
-    const result = await prepareFile(entry.diff, text, tokenizer, options);
-    reads[next] = undefined;
-    if (result.kind === "skip" || result.file.view.pieces.length === 0) {
-      skipped.push({ path: entry.diff.path, reason: result.kind === "skip" ? result.reason : "no textual changes" });
-      contentSkipped.add(entry);
+  // Context is worth tokens, not coverage: when even the bare hunks cannot fit the cap, or the
+  // context turns out to push the diff over it, the hunks are sent as they are.
+  const texts = new SourceTexts(input.source, reviewable, tuning.readAhead);
+  let lean = reviewable.reduce((n, r) => n + estimateBareTokens(r.diff), 0) > cap * smallest;
+  for (;;) {
+    const prepared = await prepareInOrder(reviewable, texts, tokenizer, {
+      policy: tuning.scope,
+      wholeFileMaxLines: tuning.wholeFileMaxLines,
+      // Pieces leave a little room under the smallest request so a tighter re-pack still holds them.
+      requestContentLimit: smallest - 4 * JOIN_SLACK,
+      parseBudget: { chars: tuning.maxParseChars },
+      lean,
+      ceiling: cap * capacity(1),
+    });
+    if (!lean && prepared.rest.length > 0) {
+      lean = true;
       continue;
     }
-    prepared.push({ file: result.file, entry });
-    counted += result.file.view.tokens;
-  }
-  const notPrepared = reviewable.slice(next);
-
-  let shrink = 0;
-  for (let attempt = 0; ; attempt++) {
-    const layout = layOut(prepared.map((p) => p.file), cap, (total) => capacity(total) - shrink, notPrepared.length > 0);
-    const built = buildRequests(input, layout, tokenizer);
-    const over = Math.max(0, ...built.requests.map((r) => r.promptTokens - budget));
-    if (over > 0 && attempt < MAX_REPACKS) {
-      // Counts add up by construction; a custom preamble that merges with the diff can still cost
-      // a few tokens more. Re-pack a little tighter rather than send an oversized request.
-      shrink += over + JOIN_SLACK;
+    const packed = packPrepared(input, prepared.files, cap, capacity, budget, prepared.rest.length > 0, tokenizer);
+    if (!lean && packed.layout.unreviewed.length > 0) {
+      lean = true;
       continue;
     }
-    if (over > 0) throw new Error(`A packed request exceeds the prompt budget by ${over} tokens; this is a bug in the context packer.`);
 
-    const unreviewed: PathReason[] = [...layout.unreviewed];
     const reason = `over the limit of ${cap} model request${cap === 1 ? "" : "s"} per review`;
-    for (const entry of notPrepared) unreviewed.push({ path: entry.diff.path, reason: `not sent: ${reason}` });
-    const reviewableEntries = reviewable.filter((r) => !contentSkipped.has(r));
+    const unreviewed: PathReason[] = [...packed.layout.unreviewed, ...prepared.rest.map((r) => ({ path: r.diff.path, reason: `not sent: ${reason}` }))];
+    const reviewed = reviewable.filter((r) => !prepared.claimed.has(r));
+    for (const r of reviewable) {
+      const claim = prepared.claimed.get(r);
+      if (claim) skipped.push({ path: r.diff.path, reason: claim });
+    }
+    const notes: string[] = [];
+    if (lean && input.source && packed.requests.length > 0) {
+      notes.push(`Hunks were sent without their enclosing functions: with them the diff would not fit ${cap} request${cap === 1 ? "" : "s"}.`);
+    }
     return {
-      requests: built.requests,
+      requests: packed.requests,
       skipped,
       unreviewed,
+      notes,
       coverage: {
-        reviewableFiles: reviewableEntries.length,
-        reviewedFiles: built.reviewedFiles,
-        reviewableChangedLines: reviewableEntries.reduce((n, r) => n + r.changedLines, 0),
-        sentChangedLines: built.requests.reduce((n, r) => n + r.changedLines, 0),
+        reviewableFiles: reviewed.length,
+        reviewedFiles: packed.reviewedFiles,
+        reviewableChangedLines: reviewed.reduce((n, r) => n + r.changedLines, 0),
+        sentChangedLines: packed.requests.reduce((n, r) => n + r.changedLines, 0),
       },
     };
+  }
+}
+
+interface PrepareInOrderOptions extends PrepareOptions {
+  /** Hunks as they are: no sources for context, no whole files. */
+  lean: boolean;
+  /** Stop once this many tokens are counted: more cannot fit the request cap. */
+  ceiling: number;
+}
+
+interface Prepared {
+  files: PreparedFile[];
+  /** Files whose content says they are generated or minified, with that reason. */
+  claimed: Map<Reviewable, string>;
+  /** Files not prepared because the counted text already filled the cap. */
+  rest: Reviewable[];
+}
+
+/** Prepares files in priority order until the counted text cannot fit the cap whatever the packing. */
+async function prepareInOrder(reviewable: readonly Reviewable[], texts: SourceTexts, tokenizer: QwenTokenizer, options: PrepareInOrderOptions): Promise<Prepared> {
+  const files: PreparedFile[] = [];
+  const claimed = new Map<Reviewable, string>();
+  let counted = 0;
+  let next = 0;
+  for (; next < reviewable.length && counted <= options.ceiling; next++) {
+    const entry = reviewable[next] as Reviewable;
+    const known = texts.claim(next);
+    let text: string | null = null;
+    let claim: string | null;
+    if (known !== undefined && options.lean) {
+      claim = known;
+    } else {
+      text = await texts.read(next);
+      claim = texts.judge(next, text);
+    }
+    if (claim) {
+      claimed.set(entry, claim);
+      continue;
+    }
+    const file = await prepareFile(entry.diff, options.lean ? null : text, tokenizer, options);
+    if (file.view.pieces.length === 0) {
+      claimed.set(entry, "no textual changes");
+      continue;
+    }
+    files.push(file);
+    counted += file.view.tokens;
+  }
+  return { files, claimed, rest: reviewable.slice(next) };
+}
+
+/** Tokens of a file's bare hunks, roughly (code runs at ~4 characters a token, line numbers digit by digit). */
+function estimateBareTokens(diff: FileDiff): number {
+  let tokens = 10;
+  for (const hunk of diff.hunks) {
+    tokens += 12;
+    for (const line of hunk.lines) tokens += line.text.length / 4 + (line.newLine === null ? 1 : String(line.newLine).length + 1);
+  }
+  return tokens;
+}
+
+interface Packed {
+  requests: PackedRequest[];
+  reviewedFiles: number;
+  layout: Layout;
+}
+
+/** Lays the prepared files out in requests and builds them; re-packs tighter if a request came out over. */
+function packPrepared(
+  input: PackInput,
+  files: readonly PreparedFile[],
+  cap: number,
+  capacity: (total: number) => number,
+  budget: number,
+  knownOverCap: boolean,
+  tokenizer: QwenTokenizer,
+): Packed {
+  let shrink = 0;
+  for (let attempt = 0; ; attempt++) {
+    const layout = layOut(files, cap, (total) => capacity(total) - shrink, knownOverCap, tokenizer);
+    const built = buildRequests(input, layout, tokenizer);
+    const over = Math.max(0, ...built.requests.map((r) => r.promptTokens - budget));
+    if (over === 0) return { ...built, layout };
+    // Counts add up by construction; a custom preamble that merges with the diff can still cost a
+    // few tokens more. Re-pack a little tighter rather than send an oversized request.
+    if (attempt >= MAX_REPACKS) throw new Error(`A packed request exceeds the prompt budget by ${over} tokens; this is a bug in the context packer.`);
+    shrink += over + JOIN_SLACK;
   }
 }
 
@@ -150,7 +229,7 @@ interface Layout {
 }
 
 /** Which pieces go in which request. */
-function layOut(files: readonly PreparedFile[], cap: number, capacity: (total: number) => number, knownOverCap: boolean): Layout {
+function layOut(files: readonly PreparedFile[], cap: number, capacity: (total: number) => number, knownOverCap: boolean, tokenizer: QwenTokenizer): Layout {
   const specs: PackFile[] = files.map((f) => ({ headerTokens: f.headerTokens, pieceTokens: f.view.pieces.map((p) => p.tokens) }));
   const order = files.map((_, i) => i);
   const sum = files.reduce((n, f) => n + f.view.tokens, 0);
@@ -176,7 +255,16 @@ function layOut(files: readonly PreparedFile[], cap: number, capacity: (total: n
   const unreviewed: PathReason[] = [];
   if (!bins) {
     // Over the cap: fill every allowed request in priority order; the rest is listed.
-    const filled = packInOrder(specs, order, capacity(cap), cap);
+    const filled = packInOrder(specs, order, capacity(cap), cap, (index, piece, room) => {
+      const file = files[index] as PreparedFile;
+      const target = file.view.pieces[piece];
+      const halves = target ? splitPieceToFit(target, file.view.width, room, tokenizer) : null;
+      if (!halves) return false;
+      file.view.pieces.splice(piece, 1, ...halves);
+      file.view.tokens += halves[0].tokens + halves[1].tokens - (target as Piece).tokens;
+      (specs[index] as PackFile).pieceTokens = file.view.pieces.map((p) => p.tokens);
+      return true;
+    });
     bins = filled.bins;
     for (const [index, pieces] of filled.left) {
       const file = files[index] as PreparedFile;
@@ -196,7 +284,7 @@ function showWholeFiles(bin: Bin, files: readonly PreparedFile[], capacity: numb
   const candidates: Array<{ index: number; file: PreparedFile }> = [];
   for (const [index, pieces] of bin.files) {
     const file = files[index] as PreparedFile;
-    if (file.wholeView && pieces.length === file.view.pieces.length) candidates.push({ index, file });
+    if (file.wholeView && file.wholeExtraLines > 0 && pieces.length === file.view.pieces.length) candidates.push({ index, file });
   }
   candidates.sort((a, b) => a.file.wholeExtraLines - b.file.wholeExtraLines || a.index - b.index);
   let tokens = bin.tokens;
@@ -245,89 +333,28 @@ function buildRequests(input: PackInput, layout: Layout, tokenizer: QwenTokenize
       const of = partsOf.get(index) ?? 1;
       const nth = (seen.get(index) ?? 0) + 1;
       seen.set(index, nth);
-      parts.push({ path: file.path, tokens, changedLines, newLines, split: of > 1 ? { index: nth, of } : null, wholeFile: wholeView !== undefined });
+      parts.push({ path: file.path, tokens, changedLines, newLines, split: of > 1 ? { index: nth, of } : null, wholeFile: wholeView !== undefined, context: file.context });
     }
+    const preamble = input.preamble({ index: i + 1, total: ordered.length });
     const messages: ChatMessage[] = [
       { role: "system", content: input.system },
-      { role: "user", content: input.preamble({ index: i + 1, total: ordered.length }) + texts.join("") },
+      { role: "user", content: preamble + texts.join("") },
     ];
+    // Every part's text ends with "\n" and starts with "##" or "@@", so the counts add up (see
+    // pieces.ts): the request's count is its empty prompt's plus its parts', nothing counted twice.
+    // A preamble that does not provably join that way is counted whole.
+    const promptTokens = isAdditiveJoin(preamble, texts[0] ?? "")
+      ? tokenizer.countChat([messages[0] as ChatMessage, { role: "user", content: preamble }]) + parts.reduce((n, p) => n + p.tokens, 0)
+      : tokenizer.countChat(messages);
     return {
       messages,
-      promptTokens: tokenizer.countChat(messages),
+      promptTokens,
       files: parts.map((p) => p.path),
       changedLines: parts.reduce((n, p) => n + p.changedLines, 0),
       parts,
     };
   });
   return { requests, reviewedFiles: partsOf.size };
-}
-
-/**
- * Tokens of a request without any diff, for `total` requests: the largest over the request's
- * possible positions, and never less than for fewer requests, so that capacities only shrink as
- * requests are added.
- */
-function overheadCounter(input: PackInput, tokenizer: QwenTokenizer): (total: number) => number {
-  const exact = new Map<number, number>();
-  const forTotal = (total: number): number => {
-    let max = 0;
-    for (const index of positionsToCheck(total)) {
-      const preamble = input.preamble({ index, total });
-      const tokens = tokenizer.countChat([
-        { role: "system", content: input.system },
-        { role: "user", content: preamble },
-      ]);
-      const slack = isAdditiveJoin(preamble, "## ") ? 0 : JOIN_SLACK;
-      max = Math.max(max, tokens + slack);
-    }
-    return max;
-  };
-  const monotone = new Map<number, number>();
-  return (total) => {
-    const t = Math.max(1, Math.floor(total));
-    let value = monotone.get(t);
-    if (value === undefined) {
-      let own = exact.get(t);
-      if (own === undefined) {
-        own = forTotal(t);
-        exact.set(t, own);
-      }
-      value = t === 1 ? own : Math.max(own, overheadUpTo(t - 1));
-      monotone.set(t, value);
-    }
-    return value;
-  };
-
-  function overheadUpTo(t: number): number {
-    // Iterative to keep deep caps off the stack.
-    let best = 0;
-    for (let k = 1; k <= t; k++) {
-      let value = monotone.get(k);
-      if (value === undefined) {
-        let own = exact.get(k);
-        if (own === undefined) {
-          own = forTotal(k);
-          exact.set(k, own);
-        }
-        value = Math.max(own, best);
-        monotone.set(k, value);
-      }
-      best = value;
-    }
-    return best;
-  }
-}
-
-/** Positions whose "part i of n" text can differ in length: each digit count, and the first few. */
-function positionsToCheck(total: number): number[] {
-  const out = new Set<number>();
-  for (let i = 1; i <= Math.min(total, 12); i++) out.add(i);
-  for (let p = 10; p <= total; p *= 10) {
-    out.add(p - 1);
-    out.add(p);
-  }
-  out.add(total);
-  return [...out];
 }
 
 function describePieces(file: PreparedFile, pieces: readonly number[]): string {
@@ -348,16 +375,6 @@ function spanUnion(a: LineSpan | null, b: LineSpan | null): LineSpan | null {
   if (!a) return b;
   if (!b) return a;
   return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
-}
-
-async function readSource(source: FileSource | undefined, diff: FileDiff): Promise<string | null> {
-  if (!source || diff.newPath === null) return null;
-  try {
-    return await source.read(diff.path);
-  } catch {
-    // An unreadable source costs the file its context, not the review.
-    return null;
-  }
 }
 
 function changedLinesOf(diff: FileDiff): number {

@@ -75,12 +75,48 @@ function makePiece(hunk: Hunk, width: number, compress: boolean, tokenizer: Qwen
 
 /**
  * A hunk too big for any request, cut into consecutive runs of lines that each fit `limit` with
- * their own (recomputed) hunk header. Line costs come from one rendering of the whole hunk; each
- * part is then rendered and counted exactly, and shortened in the rare case the estimate was low.
+ * their own (recomputed) hunk header.
  */
 function splitByLines(hunk: Hunk, width: number, compress: boolean, limit: number, tokenizer: QwenTokenizer): Piece[] {
+  const costs = lineCosts(hunk, width, tokenizer);
+  const pieces: Piece[] = [];
+  let from = 0;
+  while (from < hunk.lines.length) {
+    const taken = takeLines(hunk, from, limit, costs, width, compress, tokenizer);
+    if (taken) {
+      pieces.push(taken.piece);
+      from = taken.to;
+    } else {
+      pieces.push(cutLongLine(hunk, from, width, limit, tokenizer));
+      from++;
+    }
+  }
+  return pieces;
+}
+
+/**
+ * `piece` cut in two at a line boundary so that the first part fits `room` tokens: how a request
+ * that is almost full still takes the start of the next hunk. Null when not even one line fits.
+ */
+export function splitPieceToFit(piece: Piece, width: number, room: number, tokenizer: QwenTokenizer): [Piece, Piece] | null {
+  const hunk = piece.hunk;
+  if (hunk.lines.length < 2) return null;
+  const compress = isDeletionOnly(hunk);
+  const taken = takeLines(hunk, 0, room, lineCosts(hunk, width, tokenizer), width, compress, tokenizer);
+  if (!taken || taken.to >= hunk.lines.length) return null;
+  return [taken.piece, makePiece(subHunk(hunk, taken.to, hunk.lines.length), width, compress, tokenizer)];
+}
+
+interface LineCosts {
+  /** Tokens of each diff line's rendered row(s), uncompressed: an upper bound for any part. */
+  lines: number[];
+  /** Room for a part's own header: the whole hunk's, plus digits its numbers may gain. */
+  header: number;
+}
+
+function lineCosts(hunk: Hunk, width: number, tokenizer: QwenTokenizer): LineCosts {
   const rows = neutralizeSpecialTokens(renderHunkForModel(hunk, { lineNumberWidth: width })).split("\n");
-  const costs: number[] = [];
+  const lines: number[] = [];
   let row = 1;
   for (const line of hunk.lines) {
     let cost = tokenizer.count(`${rows[row] ?? ""}\n`);
@@ -89,36 +125,27 @@ function splitByLines(hunk: Hunk, width: number, compress: boolean, limit: numbe
       cost += tokenizer.count(`${rows[row] ?? ""}\n`);
       row++;
     }
-    costs.push(cost);
+    lines.push(cost);
   }
-  // Room for a part's own header: the whole hunk's, plus digits its numbers may gain.
-  const headerCost = tokenizer.count(`${rows[0] ?? ""}\n`) + 8;
+  return { lines, header: tokenizer.count(`${rows[0] ?? ""}\n`) + 8 };
+}
 
-  const pieces: Piece[] = [];
-  let from = 0;
-  while (from < hunk.lines.length) {
-    let to = from;
-    let sum = headerCost;
-    while (to < hunk.lines.length && sum + (costs[to] as number) <= limit) sum += costs[to++] as number;
-    if (to === from) {
-      pieces.push(cutLongLine(hunk, from, width, limit, tokenizer));
-      from++;
-      continue;
-    }
-    let piece = makePiece(subHunk(hunk, from, to), width, compress, tokenizer);
-    while (piece.tokens > limit && to - from > 1) {
-      to--;
-      piece = makePiece(subHunk(hunk, from, to), width, compress, tokenizer);
-    }
-    if (piece.tokens > limit) {
-      pieces.push(cutLongLine(hunk, from, width, limit, tokenizer));
-      from++;
-      continue;
-    }
-    pieces.push(piece);
-    from = to;
+/**
+ * The longest run of lines from `from` that fits `limit` once rendered as its own hunk: chosen on
+ * the line costs, then rendered and counted exactly, and shortened in the rare case the estimate
+ * was low. Null when not even the first line fits.
+ */
+function takeLines(hunk: Hunk, from: number, limit: number, costs: LineCosts, width: number, compress: boolean, tokenizer: QwenTokenizer): { piece: Piece; to: number } | null {
+  let to = from;
+  let sum = costs.header;
+  while (to < hunk.lines.length && sum + (costs.lines[to] as number) <= limit) sum += costs.lines[to++] as number;
+  if (to === from) return null;
+  let piece = makePiece(subHunk(hunk, from, to), width, compress, tokenizer);
+  while (piece.tokens > limit && to - from > 1) {
+    to--;
+    piece = makePiece(subHunk(hunk, from, to), width, compress, tokenizer);
   }
-  return pieces;
+  return piece.tokens > limit ? null : { piece, to };
 }
 
 /** Lines `from`..`to` (exclusive) of `hunk` as a hunk of their own. */

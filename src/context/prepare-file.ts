@@ -1,12 +1,12 @@
-// One reviewable file made ready to pack: its text at the head read (once), checked for
-// generator markers, its hunks extended to their scopes, rendered and counted exactly.
+// One reviewable file made ready to pack: its hunks extended to their scopes (when its text at the
+// head is given), rendered and counted exactly.
 import type { FileDiff, Hunk } from "../diff/index.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
 import { extendHunks, hunkNewSpan, type HunkExtent } from "./extend-hunks.js";
-import { addedText, contentSkipReason, leadingDiffText } from "./filters.js";
 import { fileHeader, renderView, type FileView } from "./pieces.js";
 import { scopeFinderFor, scopeTarget, type ScopePolicy } from "./scopes.js";
 import { sourceMatchesDiff, splitSource, type SourceText } from "./source-text.js";
+import type { SentPart } from "./types.js";
 
 export interface PrepareOptions {
   policy: ScopePolicy;
@@ -14,9 +14,11 @@ export interface PrepareOptions {
   wholeFileMaxLines: number;
   /** Largest piece: what one request holds for one file after its header. */
   requestContentLimit: number;
+  /** Characters tree-sitter may still parse in this pack; past it, indentation reads scopes. */
+  parseBudget: { chars: number };
 }
 
-export type ContextMethod = "tree-sitter" | "indentation" | "none";
+export type ContextMethod = SentPart["context"];
 
 export interface PreparedFile {
   diff: FileDiff;
@@ -32,17 +34,11 @@ export interface PreparedFile {
   wholeExtraLines: number;
 }
 
-export type PrepareResult = { kind: "skip"; reason: string } | { kind: "ready"; file: PreparedFile };
-
-export function prepareFile(
-  diff: FileDiff,
-  text: string | null,
-  tokenizer: QwenTokenizer,
-  options: PrepareOptions,
-): Promise<PrepareResult> | PrepareResult {
-  const claimed = contentSkipReason(text ?? `${leadingDiffText(diff)}\n${addedText(diff)}`);
-  if (claimed) return { kind: "skip", reason: claimed };
-
+/**
+ * Renders one file. With `text` (the head's content, matching the diff) its hunks are extended to
+ * their scopes and it may be shown whole; without, its hunks are sent as they are.
+ */
+export function prepareFile(diff: FileDiff, text: string | null, tokenizer: QwenTokenizer, options: PrepareOptions): Promise<PreparedFile> | PreparedFile {
   const header = fileHeader(diff);
   const headerTokens = tokenizer.count(header);
   const pieceLimit = options.requestContentLimit - headerTokens;
@@ -51,7 +47,7 @@ export function prepareFile(
   if (!source || !sourceMatchesDiff(diff, source)) {
     // Without the head's text (or with a text that is not the diff's head), nothing is guessed.
     const view = renderView(mergeAdjacent(diff.hunks), headerTokens, pieceLimit, tokenizer);
-    return { kind: "ready", file: { diff, path: diff.path, header, headerTokens, view, changedLines, context: "none", wholeView: null, wholeExtraLines: 0 } };
+    return { diff, path: diff.path, header, headerTokens, view, changedLines, context: "none", wholeView: null, wholeExtraLines: 0 };
   }
   return withContext(diff, text as string, source, header, headerTokens, changedLines, tokenizer, options);
 }
@@ -65,9 +61,11 @@ async function withContext(
   changedLines: number,
   tokenizer: QwenTokenizer,
   options: PrepareOptions,
-): Promise<PrepareResult> {
+): Promise<PreparedFile> {
   const pieceLimit = options.requestContentLimit - headerTokens;
-  const finder = await scopeFinderFor(diff.path, text, source, options.policy);
+  const parse = text.length <= options.parseBudget.chars;
+  if (parse) options.parseBudget.chars -= text.length;
+  const finder = await scopeFinderFor(diff.path, text, source, parse ? options.policy : { ...options.policy, maxParseChars: 0 });
   const extents = diff.hunks.map((hunk): HunkExtent | null => {
     const changed = changedSpan(hunk);
     if (!changed) return null;
@@ -89,7 +87,7 @@ async function withContext(
       }
     : null;
   const wholeExtraLines = wholeView ? source.lines.length - shownNewLines(view) : 0;
-  return { kind: "ready", file: { diff, path: diff.path, header, headerTokens, view, changedLines, context: finder.method, wholeView, wholeExtraLines } };
+  return { diff, path: diff.path, header, headerTokens, view, changedLines, context: finder.method, wholeView, wholeExtraLines };
 }
 
 function shownNewLines(view: FileView): number {

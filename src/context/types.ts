@@ -49,6 +49,8 @@ export interface SentPart {
   split: { index: number; of: number } | null;
   /** The whole file at the head is shown, not only its hunks. */
   wholeFile: boolean;
+  /** How hunks were extended: to scopes found by tree-sitter or by indentation, or not at all. */
+  context: "tree-sitter" | "indentation" | "none";
 }
 
 export interface PackedRequest {
@@ -82,4 +84,6 @@ export interface PackPlan {
   /** Reviewable but not sent: only past the request cap. Names whole files or line ranges. */
   unreviewed: PathReason[];
   coverage: PackCoverage;
+  /** What a reader of the review should know about how the diff was sent (one sentence each). */
+  notes: string[];
 }

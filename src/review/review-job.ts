@@ -5,7 +5,7 @@ import { UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
-import { DEFAULT_MARGIN_TOKENS, packReview, type PackInput, type PackPlan, type PackedRequest } from "../context/index.js";
+import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, type PackInput, type PackPlan, type PackedRequest } from "../context/index.js";
 import { fromGitHubFile, type FileDiff } from "../diff/index.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
 import { completeCheckRun, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
@@ -16,7 +16,7 @@ import { getPullRequest, listPullRequestFiles, type PullRef, type PullRequest } 
 import { createReview, listOwnReviews, type ReviewComment } from "../github/reviews.js";
 import type { ModelClient } from "../model/client.js";
 import { ContextOverflowError } from "../model/errors.js";
-import type { ReviewJobData } from "../queue/jobs.js";
+import { HAND_BACK_REASON, type ReviewJobData } from "../queue/jobs.js";
 import { latestHead } from "../queue/supersede.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
 import { SEVERITIES, parseReviewAnswer, REVIEW_ANSWER_SCHEMA, type Finding, type Severity } from "./findings.js";
@@ -126,7 +126,8 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       preamble: (part) => reviewPreamble(headerOf(job, pr, config), part),
       files: scope.files,
       ignore: config.review.ignore,
-      source: commitFileSource(octokit, repo, job.headSha),
+      // Read once even when a server overflow makes the review re-pack.
+      source: memoizeSource(commitFileSource(octokit, repo, job.headSha)),
     };
     const { plan, answers } = await askAll(deps, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
 
@@ -143,7 +144,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const known = new Set(ownReviews.flatMap((r) => r.marker.fp ?? []));
     const fresh = reported.filter((f) => !isKnownFinding(f, diffs, known));
     const layout = layOutFindings(fresh, diffs, config, job.headSha, pr);
-    const notes = answerNotes(answers);
+    const notes = [...plan.notes, ...answerNotes(answers)];
 
     throwIfSuperseded(signal);
     // The head may have moved while the model was thinking: a review of an old head is noise.
@@ -192,6 +193,8 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     log.info({ reviewId: posted.id, findings: fresh.length, inline: posted.inline, scope: scope.kind }, "review posted");
     return { status: "posted", reviewId: posted.id, url: posted.url, findings: fresh.length, inline: posted.inline, scope: scope.kind };
   } catch (error) {
+    // Shutting down: the job goes back to the queue as it is; the next worker updates the check.
+    if (signal?.aborted && signal.reason === HAND_BACK_REASON) throw error;
     if (error instanceof Superseded || signal?.aborted) {
       const reason = error instanceof Superseded ? error.message : "superseded by a newer commit";
       await finish("cancelled", "Superseded", `Stopped: ${reason}.`).catch(() => undefined);

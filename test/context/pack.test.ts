@@ -72,6 +72,18 @@ describe("packReview: context", () => {
     expect(goRows.has(lineOf(goAfter, "func Handle6("))).toBe(false);
   });
 
+  it("reads scopes by indentation once the per-pack parse budget is spent", async () => {
+    const ts = typescriptClass(20, 10);
+    const changes = ["src/a.ts", "src/b.ts"].map((path) => ({ path, before: ts, after: replaceLine(ts, lineOf(ts, "value + 7005;"), "    value = 0;") }));
+    const plan = await packReview(inputOf(gitDiffOf(changes)), LIMITS, tokenizer, { ...NO_WHOLE_FILES, maxParseChars: ts.length + 10 });
+    expect(plan.requests[0]?.parts.map((p) => [p.path, p.context])).toEqual([
+      ["src/a.ts", "tree-sitter"],
+      ["src/b.ts", "indentation"],
+    ]);
+    // Both read the same method either way.
+    expect([...shownRows(plan, "src/a.ts").keys()]).toEqual([...shownRows(plan, "src/b.ts").keys()]);
+  });
+
   it("merges hunks that touch after extension into one", async () => {
     const before = pythonClass(30, 20);
     let after = replaceLine(before, lineOf(before, "value = value + 5002 "), "        value = 0  # a");
@@ -138,6 +150,24 @@ describe("packReview: context", () => {
     const plan = await packReview(inputOf(fixture), limits, tokenizer);
     expect(plan.requests).toHaveLength(1);
     expect(plan.requests[0]?.parts.some((p) => p.wholeFile)).toBe(false);
+    expectExact(plan, limits);
+  });
+
+  it("drops context rather than changed lines when context would not fit the request cap", async () => {
+    const before = pythonClass(30, 40);
+    let after = before;
+    for (let m = 0; m < 30; m++) after = replaceLine(after, lineOf(after, `value = value + ${m * 1000 + 20} `), `        value = ${m}  # changed`);
+    const fixture = gitDiffOf([{ path: "svc/service.py", before, after }]);
+    const scoped = await packReview(inputOf(fixture), LIMITS, tokenizer, NO_WHOLE_FILES);
+    const scopedTokens = scoped.requests.reduce((n, r) => n + r.promptTokens, 0);
+    // One request with room for the bare hunks but not for thirty whole methods.
+    const limits = { ...LIMITS, maxRequests: 1, contextTokens: LIMITS.answerTokens + LIMITS.marginTokens + Math.floor(scopedTokens / 2) };
+    const plan = await packReview(inputOf(fixture), limits, tokenizer, NO_WHOLE_FILES);
+    expect(plan.requests).toHaveLength(1);
+    expect(plan.unreviewed).toEqual([]);
+    expect(plan.coverage.sentChangedLines).toBe(60);
+    expect(shownRows(plan, "svc/service.py").size).toBe(30 * 7);
+    expect(plan.notes).toEqual(["Hunks were sent without their enclosing functions: with them the diff would not fit 1 request."]);
     expectExact(plan, limits);
   });
 
@@ -279,6 +309,17 @@ describe("packReview: exact counts and coverage", () => {
 
   it("packs nothing when nothing is reviewable", async () => {
     const plan = await packReview(inputOf({ files: [] }), LIMITS, tokenizer);
-    expect(plan).toEqual({ requests: [], skipped: [], unreviewed: [], coverage: { reviewableFiles: 0, reviewedFiles: 0, reviewableChangedLines: 0, sentChangedLines: 0 } });
+    expect(plan).toEqual({ requests: [], skipped: [], unreviewed: [], coverage: { reviewableFiles: 0, reviewedFiles: 0, reviewableChangedLines: 0, sentChangedLines: 0 }, notes: [] });
+  });
+});
+
+describe("sources of added files", () => {
+  it("rebuilds a new file's text from its diff instead of reading it", async () => {
+    const { parseGitDiff } = await import("../../src/diff/index.js");
+    const { contentOfAddedFile } = await import("../../src/context/source-texts.js");
+    const diff = parseGitDiff(
+      ["diff --git a/n.ts b/n.ts", "new file mode 100644", "index 0000000..1111111", "--- /dev/null", "+++ b/n.ts", "@@ -0,0 +1,2 @@", "+a\r", "+b", "\\ No newline at end of file", ""].join("\n"),
+    )[0]!;
+    expect(contentOfAddedFile(diff)).toBe("a\r\nb");
   });
 });

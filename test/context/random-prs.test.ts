@@ -78,7 +78,6 @@ describe("random pull requests", () => {
     const limits = randomLimits(rand);
     const withSource = rand() < 0.7;
     const plan = await packReview(inputOf(withSource ? fixture : { files: fixture.files }), limits, tokenizer);
-    if (process.env.PACK_STATS) console.log(`seed ${seed}: files ${fixture.files.length} requests ${plan.requests.length}/${limits.maxRequests} unreviewed ${plan.unreviewed.length} split ${plan.requests.flatMap((r) => r.parts).filter((p) => p.split).length} whole ${plan.requests.flatMap((r) => r.parts).filter((p) => p.wholeFile).length}`);
 
     for (const request of plan.requests) {
       expect(request.promptTokens).toBe(tokenizer.countChat(request.messages));

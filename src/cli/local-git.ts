@@ -1,0 +1,172 @@
+// A pull request made of two refs of a local repository: the diff GitHub would show
+// (`base...head`, from the merge base) and the files at the head. Used by `skywork pack --repo`
+// and, later, `skywork review`.
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { promisify } from "node:util";
+import type { FileSource } from "../context/index.js";
+import { parseGitDiff, type DiffProblem, type FileDiff } from "../diff/index.js";
+
+const run = promisify(execFile);
+
+export type LocalGitErrorKind = "not-a-repository" | "unknown-ref" | "git-missing" | "git-failed";
+
+export class LocalGitError extends Error {
+  constructor(
+    readonly kind: LocalGitErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "LocalGitError";
+  }
+}
+
+export interface LocalPullRequest {
+  files: FileDiff[];
+  /** Files at the head commit, read through one `git cat-file --batch` process. */
+  source: FileSource;
+  baseSha: string;
+  headSha: string;
+  /** The head commit's subject and body, standing in for a PR title and description. */
+  subject: string;
+  body: string;
+  problems: DiffProblem[];
+  /** Ends the reader process; reads after this return null. */
+  close(): void;
+}
+
+/** Git's output is ours to parse: no colors, external diff tools, user prefixes or context size. */
+const DIFF_ARGS = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "-U3", "--find-renames", "--submodule=short"];
+const MAX_DIFF_BYTES = 1 << 30;
+
+export async function readLocalPullRequest(repo: string, base: string, head = "HEAD"): Promise<LocalPullRequest> {
+  if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new LocalGitError("not-a-repository", `${repo} is not a directory.`);
+  await git(repo, ["rev-parse", "--git-dir"]).catch((error: unknown) => {
+    if (error instanceof LocalGitError && error.kind === "git-failed") {
+      throw new LocalGitError("not-a-repository", `${repo} is not a git repository (run the command inside one, or pass --repo <path>).`);
+    }
+    throw error;
+  });
+  const [baseSha, headSha] = await Promise.all([resolveCommit(repo, base), resolveCommit(repo, head)]);
+  const diff = await git(repo, [...DIFF_ARGS, `${baseSha}...${headSha}`]);
+  const problems: DiffProblem[] = [];
+  const files = parseGitDiff(diff, { onProblem: (p) => problems.push(p) });
+  const message = (await git(repo, ["log", "-1", "--format=%s%x00%b", headSha])).toString("utf8");
+  const [subject = "", body = ""] = message.split("\u0000");
+  const reader = new BlobReader(repo, headSha);
+  return {
+    files,
+    source: { read: (path) => reader.read(path) },
+    baseSha,
+    headSha,
+    subject: subject.trim(),
+    body: body.trim(),
+    problems,
+    close: () => reader.close(),
+  };
+}
+
+async function resolveCommit(repo: string, ref: string): Promise<string> {
+  if (ref.startsWith("-")) throw new LocalGitError("unknown-ref", `unknown revision ${JSON.stringify(ref)}: a ref cannot start with "-".`);
+  try {
+    const out = await git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+    return out.toString("utf8").trim();
+  } catch (error) {
+    if (error instanceof LocalGitError && error.kind === "git-failed") {
+      throw new LocalGitError("unknown-ref", `unknown revision ${JSON.stringify(ref)} in ${repo} (fetch it, or check the branch or commit name).`);
+    }
+    throw error;
+  }
+}
+
+async function git(repo: string, args: readonly string[]): Promise<Buffer> {
+  try {
+    // Not a terminal, so git runs no pager and writes no colors.
+    const { stdout } = await run("git", ["-C", repo, "-c", "core.quotePath=true", ...args], { encoding: "buffer", maxBuffer: MAX_DIFF_BYTES });
+    return stdout;
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (err.code === "ENOENT") throw new LocalGitError("git-missing", "git is not installed or not on PATH.");
+    const detail = err.stderr?.toString("utf8").trim().split("\n")[0] ?? err.message;
+    throw new LocalGitError("git-failed", `git ${args[0] ?? ""} failed: ${detail}`);
+  }
+}
+
+/**
+ * Blobs at one commit through a single `git cat-file --batch`: one process for the whole
+ * review instead of one per file. Requests are answered in order.
+ */
+class BlobReader {
+  readonly #repo: string;
+  readonly #commit: string;
+  #child: ChildProcessWithoutNullStreams | null = null;
+  #closed = false;
+  #buffer: Buffer = Buffer.alloc(0);
+  readonly #waiting: Array<(blob: Buffer | null) => void> = [];
+
+  constructor(repo: string, commit: string) {
+    this.#repo = repo;
+    this.#commit = commit;
+  }
+
+  read(path: string): Promise<string | null> {
+    // The batch protocol is line based: such a name cannot be asked for.
+    if (this.#closed || /[\n\r]/.test(path)) return Promise.resolve(null);
+    const child = this.#start();
+    return new Promise<Buffer | null>((resolve) => {
+      this.#waiting.push(resolve);
+      child.stdin.write(`${this.#commit}:${path}\n`);
+    }).then((blob) => {
+      // Text only: a NUL byte means binary, where context lines mean nothing.
+      if (blob === null || blob.includes(0)) return null;
+      return blob.toString("utf8");
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#child?.stdin.end();
+    this.#child = null;
+    this.#fail();
+  }
+
+  #start(): ChildProcessWithoutNullStreams {
+    if (this.#child) return this.#child;
+    const child = spawn("git", ["-C", this.#repo, "cat-file", "--batch"], { stdio: ["pipe", "pipe", "pipe"] });
+    child.stdout.on("data", (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      this.#drain();
+    });
+    child.on("error", () => this.#fail());
+    child.on("close", () => this.#fail());
+    child.stdin.on("error", () => this.#fail());
+    // Not a reason to keep the process alive on its own.
+    child.unref();
+    this.#child = child;
+    return child;
+  }
+
+  #drain(): void {
+    for (;;) {
+      const newline = this.#buffer.indexOf(0x0a);
+      if (newline === -1) return;
+      const header = this.#buffer.subarray(0, newline).toString("utf8");
+      const match = /^[0-9a-f]+ (\S+) (\d+)$/.exec(header);
+      if (!match) {
+        // "<name> missing" or "<name> ambiguous": no content follows.
+        this.#buffer = this.#buffer.subarray(newline + 1);
+        this.#waiting.shift()?.(null);
+        continue;
+      }
+      const size = Number(match[2]);
+      if (this.#buffer.length < newline + 1 + size + 1) return;
+      const blob = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
+      this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
+      this.#waiting.shift()?.(match[1] === "blob" ? blob : null);
+    }
+  }
+
+  #fail(): void {
+    for (const resolve of this.#waiting.splice(0)) resolve(null);
+  }
+}
