@@ -2,27 +2,30 @@
 import { Probot, Server, type Logger } from "probot";
 import type { AppConfig } from "./config/env.js";
 import { redactUrl } from "./config/env.js";
-import { createGitHubApp } from "./github/app-client.js";
+import { createGitHubApp, type Octokit } from "./github/app-client.js";
 import { ModelClient } from "./model/client.js";
 import { createRedisConnection } from "./queue/connection.js";
-import { createQueues, enqueueReview } from "./queue/queues.js";
+import { createStartFix } from "./fix/start-fix.js";
+import { createQueues, enqueueFix, enqueueReview } from "./queue/queues.js";
 import { loadQwenTokenizer } from "./tokenizer/index.js";
+import { RedeliverySweeper } from "./web/redelivery.js";
 import { createWebhookApp } from "./web/webhook-app.js";
 import { startWorkers } from "./worker/workers.js";
 
 export interface RunningApp {
   /** Base URL of the web role (http://host:port), when it runs. */
   url: string | null;
-  close(): Promise<void>;
+  /** Stops everything; running jobs get `deadlineMs` to finish before they are handed back. */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 export async function startApp(config: AppConfig, log: Logger): Promise<RunningApp> {
   if (config.setupMode) throw new Error("startApp needs App credentials; main.ts serves the setup page without them.");
-  const closers: Array<[string, () => Promise<unknown>]> = [];
-  const close = async () => {
+  const closers: Array<[string, (deadlineMs: number) => Promise<unknown>]> = [];
+  const close = async (deadlineMs = 0) => {
     // Every step runs even when one fails; last opened, first closed.
     for (const [name, step] of closers.reverse()) {
-      await step().catch((error: unknown) => log.error({ err: error }, `error while closing ${name}`));
+      await step(deadlineMs).catch((error: unknown) => log.error({ err: error }, `error while closing ${name}`));
     }
     closers.length = 0;
   };
@@ -41,9 +44,8 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
 
     if (config.role !== "worker") {
       const producer = createRedisConnection(config.redis.url, "producer");
-      producer.on("error", (error) => log.warn({ err: error.message }, `Redis (${redactUrl(config.redis.url)}) connection error`));
       closers.push(["intake Redis", () => producer.quit()]);
-      const queues = createQueues(producer, config.redis.prefix);
+      const queues = createQueues(producer, config.redis.prefix, config.ops);
       closers.push(["intake queues", () => queues.close()]);
       const server = new Server({
         Probot: Probot.defaults(probotOptions),
@@ -59,6 +61,22 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       await server.start();
       closers.push(["web server", () => server.stop()]);
       url = `http://${server.host.includes(":") && !server.host.startsWith("[") ? `[${server.host}]` : server.host}:${server.port}`;
+
+      if (config.ops.redeliveryIntervalMs > 0) {
+        const app = probot as unknown as Probot;
+        const sweeper = new RedeliverySweeper({
+          appOctokit: async () => (await app.auth()) as Octokit,
+          redis: producer,
+          prefix: config.redis.prefix,
+          log: log.child({ name: "redelivery" }),
+          intervalMs: config.ops.redeliveryIntervalMs,
+        });
+        sweeper.start();
+        closers.push(["redelivery sweeper", () => sweeper.stop()]);
+        watchRedis(producer, log, config.redis.url, () => void sweeper.sweepOnce().catch(() => undefined));
+      } else {
+        watchRedis(producer, log, config.redis.url);
+      }
     }
 
     if (config.role !== "web") {
@@ -68,12 +86,13 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       consumer.on("error", (error) => log.warn({ err: error.message }, `Redis (${redactUrl(config.redis.url)}) connection error`));
       closers.push(["worker Redis", () => consumer.quit()]);
       // Workers enqueue follow-up jobs (a command asking for a review) on the same queues.
-      const followUps = createQueues(consumer, config.redis.prefix);
+      const followUps = createQueues(consumer, config.redis.prefix, config.ops);
       closers.push(["worker queues", () => followUps.close()]);
       const workers = startWorkers({
         connection: consumer,
         prefix: config.redis.prefix,
         concurrency: config.worker.concurrency,
+        lockMs: config.worker.lockMs,
         review: {
           github,
           model,
@@ -81,14 +100,43 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
           settings: { answerTokens: config.llm.answerTokens, requestConcurrency: config.llm.requestConcurrency },
           log,
         },
-        command: { github, enqueueReview: (data) => enqueueReview(followUps, data), log },
+        command: {
+          github,
+          enqueueReview: (data) => enqueueReview(followUps, data),
+          startFix: createStartFix((data) => enqueueFix(followUps, data), () => github.botLogin()),
+          log,
+        },
+        fix: {
+          github,
+          model,
+          tokenizer: loadQwenTokenizer(),
+          // Skywork-SWE-32B's evaluation allowed 8,192 answer tokens per turn.
+          settings: { answerTokens: 8_192, gitHost: { protocol: config.github.protocol, host: config.github.webHost } },
+          log,
+        },
+        fixConcurrency: config.worker.fixConcurrency,
         log,
       });
-      closers.push(["workers", () => workers.close()]);
+      closers.push(["workers", (deadlineMs) => workers.close(deadlineMs)]);
     }
     return { url, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** Logs Redis going away and coming back once each, and runs `onRecovered` when it returns. */
+function watchRedis(redis: ReturnType<typeof createRedisConnection>, log: Logger, url: string, onRecovered?: () => void): void {
+  let down = false;
+  redis.on("error", (error: Error) => {
+    if (!down) log.error({ err: error.message }, `Redis (${redactUrl(url)}) is unreachable: webhooks are answered 503 until it returns`);
+    down = true;
+  });
+  redis.on("ready", () => {
+    if (!down) return;
+    down = false;
+    log.info(`Redis (${redactUrl(url)}) is back`);
+    onRecovered?.();
+  });
 }

@@ -47,8 +47,8 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "shutting down");
-    await app.close();
+    log.info({ signal, deadlineMs: config.worker.shutdownTimeoutMs }, "shutting down: no new jobs; running ones get until the deadline");
+    await app.close(config.worker.shutdownTimeoutMs);
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

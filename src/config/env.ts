@@ -35,8 +35,26 @@ export interface AppConfig {
     timeoutMs: number;
     /** Model requests of one review sent at once. */
     requestConcurrency: number;
+    /** Model requests in flight across all processes. */
+    maxConcurrency: number;
   };
-  worker: { concurrency: number };
+  worker: {
+    concurrency: number;
+    /** How long a job's lock lasts without renewal: a killed worker's job is recovered after it. */
+    lockMs: number;
+    /** SIGTERM: how long active jobs may run on before they are handed back to the queue. */
+    shutdownTimeoutMs: number;
+    /** Port of the worker role's own HTTP server (health, metrics) when it runs alone; 0 = none. */
+    port: number;
+    fixConcurrency: number;
+  };
+  ops: {
+    failedJobRetentionDays: number;
+    /** 0 disables the redelivery sweep. */
+    redeliveryIntervalMs: number;
+    /** Token for the BullMQ dashboard at /admin/queues; null disables it. */
+    adminToken: string | null;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -66,6 +84,14 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "QUEUE_PREFIX", description: "Key prefix of the BullMQ queues, to share one Redis between deployments.", default: "skywork" },
   { name: "SKYWORK_ROLE", description: "all (web and worker in one process), web (receive webhooks) or worker (process jobs).", default: "all" },
   { name: "WORKER_CONCURRENCY", description: "Jobs one worker process handles at once.", default: "4" },
+  { name: "FIX_CONCURRENCY", description: "/skywork fix jobs one worker process runs at once (each runs an agent for minutes).", default: "2" },
+  { name: "WORKER_LOCK_MS", description: "Job lock duration: a job whose worker died (SIGKILL, crash) is picked up by another worker after this long.", default: "30000" },
+  { name: "SHUTDOWN_TIMEOUT_MS", description: "On SIGTERM, how long running jobs may continue before they are handed back to the queue for another worker.", default: "20000" },
+  { name: "WORKER_PORT", description: "With SKYWORK_ROLE=worker: port of the worker's own /healthz, /readyz and /metrics server (0 = none).", default: "3001" },
+  { name: "LLM_MAX_CONCURRENCY", description: "Model requests in flight at once across ALL workers and processes (one 80 GB GPU holds about one full 32k sequence).", default: "1" },
+  { name: "FAILED_JOB_RETENTION_DAYS", description: "How long failed jobs are kept in Redis for inspection.", default: "14" },
+  { name: "REDELIVERY_INTERVAL_MS", description: "How often failed webhook deliveries are found and redelivered (also once at start); 0 turns it off.", default: "300000" },
+  { name: "ADMIN_TOKEN", description: "Enables the BullMQ dashboard at /admin/queues for requests bearing this token.", secret: true },
   { name: "LLM_BASE_URL", description: "OpenAI-compatible endpoint serving Skywork-SWE-32B (vLLM, llama.cpp server, LM Studio, Ollama).", default: "http://127.0.0.1:8000/v1" },
   { name: "LLM_API_KEY", description: "API key for the endpoint, if it requires one (sent as a Bearer token, never logged).", secret: true },
   { name: "LLM_MODEL", description: "Model name to request.", default: "the first model the endpoint lists" },
@@ -204,7 +230,7 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
       protocol: gheHost ? protocol : "https",
       enterprise: gheHost !== undefined,
     },
-    server: { host: get("HOST") ?? "localhost", port: int("PORT", 3000, 0, 65535) },
+    server: { host: get("HOST") ?? "localhost", port: int("PORT", 3000, 1, 65535) },
     log: { level: oneOf("LOG_LEVEL", LOG_LEVELS, "info"), format: logFormat },
     redis: { url: url("REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]), prefix },
     llm: {
@@ -215,8 +241,20 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
       answerTokens,
       timeoutMs: int("LLM_TIMEOUT_MS", 600_000, 1_000),
       requestConcurrency: int("REVIEW_REQUEST_CONCURRENCY", 2, 1, 64),
+      maxConcurrency: int("LLM_MAX_CONCURRENCY", 1, 1, 1024),
     },
-    worker: { concurrency: int("WORKER_CONCURRENCY", 4, 1, 256) },
+    worker: {
+      concurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
+      lockMs: int("WORKER_LOCK_MS", 30_000, 1_000),
+      shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 20_000, 0),
+      port: int("WORKER_PORT", 3001, 0, 65535),
+      fixConcurrency: int("FIX_CONCURRENCY", 2, 1, 64),
+    },
+    ops: {
+      failedJobRetentionDays: int("FAILED_JOB_RETENTION_DAYS", 14, 1, 365),
+      redeliveryIntervalMs: int("REDELIVERY_INTERVAL_MS", 300_000, 0),
+      adminToken: get("ADMIN_TOKEN") ?? null,
+    },
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -89,3 +89,23 @@ export async function react(octokit: Octokit, repo: { owner: string; repo: strin
     await octokit.rest.reactions.createForPullRequestReviewComment({ owner: repo.owner, repo: repo.repo, comment_id: comment.id, content });
   }
 }
+
+/** Rewrites one of the bot's comments (conversation or review thread), keeping its marker. */
+export async function updateOwnComment(octokit: Octokit, repo: { owner: string; repo: string }, comment: CommentRef, key: string, body: string): Promise<void> {
+  const full = `${body}\n\n${renderMarker(REPLY_KIND, { key } satisfies ReplyMarker)}`;
+  if (comment.kind === "issue") {
+    await octokit.rest.issues.updateComment({ owner: repo.owner, repo: repo.repo, comment_id: comment.id, body: full });
+  } else {
+    await octokit.rest.pulls.updateReviewComment({ owner: repo.owner, repo: repo.repo, comment_id: comment.id, body: full });
+  }
+}
+
+/** The current body of one of the bot's comments. */
+export async function readComment(octokit: Octokit, repo: { owner: string; repo: string }, comment: CommentRef): Promise<string> {
+  if (comment.kind === "issue") {
+    const { data } = await octokit.rest.issues.getComment({ owner: repo.owner, repo: repo.repo, comment_id: comment.id });
+    return data.body ?? "";
+  }
+  const { data } = await octokit.rest.pulls.getReviewComment({ owner: repo.owner, repo: repo.repo, comment_id: comment.id });
+  return data.body;
+}

@@ -1,6 +1,9 @@
 // What travels through the queues: job names, payloads and the ids that make intake idempotent.
 
-export const QUEUE_NAMES = { review: "review", command: "command" } as const;
+export const QUEUE_NAMES = { review: "review", command: "command", fix: "fix" } as const;
+
+/** Abort reason of a job a worker gives back to the queue while shutting down (not a failure). */
+export const HAND_BACK_REASON = "skywork:hand-back";
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 export type ReviewTrigger = "opened" | "reopened" | "synchronize" | "ready_for_review" | "command";
@@ -61,4 +64,34 @@ export interface CommandJobData {
 /** One job per comment: a redelivery of the same comment's webhook is ignored. */
 export function commandJobId(data: Pick<CommandJobData, "comment" | "repoId">): string {
   return `command-${data.repoId}-${data.comment.kind}-${data.comment.id}`;
+}
+
+/** What `/skywork fix` was written on, which decides the task and where the fix goes. */
+export type FixTargetRef =
+  | { kind: "issue"; number: number }
+  | { kind: "pull"; number: number }
+  /** A review thread on a pull request: its first comment (often one of the bot's findings) is the task. */
+  | { kind: "thread"; number: number; rootCommentId: number };
+
+export interface FixJobData {
+  installationId: number;
+  owner: string;
+  repo: string;
+  repoId: number;
+  target: FixTargetRef;
+  /** The `/skywork fix` comment. */
+  command: { commentId: number; kind: "issue" | "review"; author: string; instructions: string };
+  /** The status comment the worker keeps up to date (created when the fix was queued). */
+  status: { kind: "issue" | "review"; commentId: number };
+  deliveryId: string;
+}
+
+export function fixTargetKey(data: Pick<FixJobData, "repoId" | "target">): string {
+  const t = data.target;
+  return `fix-${data.repoId}-${t.kind}-${t.number}${t.kind === "thread" ? `-${t.rootCommentId}` : ""}`;
+}
+
+/** One job per command comment; `fixTargetKey` dedupes commands for the same target while one runs. */
+export function fixJobId(data: Pick<FixJobData, "repoId" | "target" | "command">): string {
+  return `${fixTargetKey(data)}-cmd-${data.command.commentId}`;
 }

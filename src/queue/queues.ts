@@ -2,14 +2,15 @@
 // Redis; nothing here is process-local.
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { commandJobId, QUEUE_NAMES, reviewJobId, type CommandJobData, type ReviewJobData } from "./jobs.js";
+import { commandJobId, fixJobId, fixTargetKey, QUEUE_NAMES, reviewJobId, type CommandJobData, type FixJobData, type ReviewJobData } from "./jobs.js";
 
 const DAY_S = 24 * 60 * 60;
 
 /** Retention keeps finished jobs long enough that their ids still dedupe late redeliveries. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 5,
-  backoff: { type: "exponential", delay: 5_000, jitter: 0.5 },
+  // Delays come from retry-policy.ts (exponential, jittered, honouring retry-after).
+  backoff: { type: "policy" },
   removeOnComplete: { age: 7 * DAY_S },
   removeOnFail: { age: 14 * DAY_S },
 };
@@ -17,18 +18,26 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
 export interface Queues {
   review: Queue<ReviewJobData>;
   command: Queue<CommandJobData>;
+  fix: Queue<FixJobData>;
   close(): Promise<void>;
 }
 
-export function createQueues(connection: Redis, prefix: string): Queues {
-  const options = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
+export function createQueues(connection: Redis, prefix: string, settings: { failedJobRetentionDays?: number } = {}): Queues {
+  const defaultJobOptions: JobsOptions = {
+    ...DEFAULT_JOB_OPTIONS,
+    ...(settings.failedJobRetentionDays ? { removeOnFail: { age: settings.failedJobRetentionDays * DAY_S } } : {}),
+  };
+  const options = { connection, prefix, defaultJobOptions };
   const review = new Queue<ReviewJobData>(QUEUE_NAMES.review, options);
   const command = new Queue<CommandJobData>(QUEUE_NAMES.command, options);
+  // A fix runs an agent for minutes and its retries redo that work: fewer attempts.
+  const fix = new Queue<FixJobData>(QUEUE_NAMES.fix, { ...options, defaultJobOptions: { ...defaultJobOptions, attempts: 3 } });
   return {
     review,
     command,
+    fix,
     async close() {
-      await Promise.allSettled([review.close(), command.close()]);
+      await Promise.allSettled([review.close(), command.close(), fix.close()]);
     },
   };
 }
@@ -44,4 +53,15 @@ export async function enqueueCommand(queues: Pick<Queues, "command">, data: Comm
   const jobId = commandJobId(data);
   await queues.command.add("command", data, { jobId });
   return { jobId };
+}
+
+/**
+ * Adds a fix job unless a fix for the same target is already waiting or running (BullMQ's
+ * deduplication holds until that job completes or fails). Returns the id of the job that will do
+ * the work: this one, or the one already under way.
+ */
+export async function enqueueFix(queues: Pick<Queues, "fix">, data: FixJobData): Promise<{ jobId: string; duplicateOf: string | null }> {
+  const jobId = fixJobId(data);
+  const job = await queues.fix.add("fix", data, { jobId, deduplication: { id: fixTargetKey(data) } });
+  return { jobId, duplicateOf: job.id !== undefined && job.id !== jobId ? job.id : null };
 }

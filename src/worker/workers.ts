@@ -1,23 +1,36 @@
 // The worker role: BullMQ workers that run jobs. Stateless; any number may share one Redis.
-import { Worker, type Processor } from "bullmq";
+import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { runCommandJob, type CommandDeps, type CommandOutcome } from "../commands/command-job.js";
-import { QUEUE_NAMES, type CommandJobData, type ReviewJobData } from "../queue/jobs.js";
+import { runFixJob, type FixDeps, type FixOutcome } from "../fix/fix-job.js";
+import { HAND_BACK_REASON, QUEUE_NAMES, type CommandJobData, type FixJobData, type ReviewJobData } from "../queue/jobs.js";
+import { backoffDelay, classifyFailure } from "../queue/retry-policy.js";
 import { cancelChannel } from "../queue/supersede.js";
 import { runReviewJob, type ReviewDeps, type ReviewOutcome } from "../review/review-job.js";
 
 export interface Workers {
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and lets running ones finish; after `deadlineMs` the rest are handed back
+   * to the queue for another worker (not failed, not lost).
+   */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 export interface WorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  /** Lock duration; a job whose worker died is recovered after it (stalled-job detection). */
+  lockMs: number;
   review: ReviewDeps;
   command: CommandDeps;
+  fix: FixDeps;
+  /** Fixes one process runs at once (each runs an agent for minutes). */
+  fixConcurrency: number;
   log: Logger;
+  /** Called when a job ends, for metrics. */
+  onJobFinished?: (kind: string, outcome: string, durationMs: number) => void;
 }
 
 export function startWorkers(options: WorkerOptions): Workers {
@@ -27,9 +40,25 @@ export function startWorkers(options: WorkerOptions): Workers {
       job.data,
       {
         ...options.review,
-        log: log.child({ jobId: job.id }),
+        log: log.child({ jobId: job.id, installation: job.data.installationId }),
         isFinalAttempt: () => job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
         heads: { redis: options.connection, prefix: options.prefix },
+      },
+      signal,
+    ),
+  );
+  // Commands are short (a permission check, a reaction, a reply or an enqueue).
+  const command = startWorker<CommandJobData, CommandOutcome>(options, QUEUE_NAMES.command, Math.max(2, options.concurrency), (job) =>
+    runCommandJob(job.data, { ...options.command, log: log.child({ jobId: job.id, installation: job.data.installationId }) }),
+  );
+  const fix = startWorker<FixJobData, FixOutcome>(options, QUEUE_NAMES.fix, options.fixConcurrency, (job, _token, signal) =>
+    runFixJob(
+      job.data,
+      job.id ?? "fix",
+      {
+        ...options.fix,
+        log: log.child({ jobId: job.id, installation: job.data.installationId }),
+        isFinalAttempt: () => job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
       },
       signal,
     ),
@@ -42,13 +71,17 @@ export function startWorkers(options: WorkerOptions): Workers {
   subscriber.on("message", (_channel, jobId: string) => {
     if (review.cancelJob(jobId, "superseded by a newer head")) log.info({ jobId }, "running review cancelled: a newer head arrived");
   });
-  // Commands are short (a permission check, a reaction, a reply or an enqueue).
-  const command = startWorker<CommandJobData, CommandOutcome>(options, QUEUE_NAMES.command, Math.max(2, options.concurrency), (job) =>
-    runCommandJob(job.data, { ...options.command, log: log.child({ jobId: job.id }) }),
-  );
+
+  const workers = [review, command, fix];
   return {
-    async close() {
-      await Promise.allSettled([review.close(), command.close()]);
+    async close(deadlineMs = 0) {
+      const closing = Promise.allSettled(workers.map((w) => w.close()));
+      const timer = setTimeout(() => {
+        log.warn({ deadlineMs }, "shutdown deadline reached; handing running jobs back to the queue");
+        for (const worker of workers) worker.cancelAllJobs(HAND_BACK_REASON);
+      }, deadlineMs);
+      await closing;
+      clearTimeout(timer);
       subscriber.disconnect();
     },
   };
@@ -56,9 +89,40 @@ export function startWorkers(options: WorkerOptions): Workers {
 
 function startWorker<D, R extends { status: string }>(options: WorkerOptions, name: string, concurrency: number, processor: Processor<D, R>): Worker<D, R> {
   const { log } = options;
-  const worker = new Worker<D, R>(name, processor, { connection: options.connection, prefix: options.prefix, concurrency });
+  const guarded: Processor<D, R> = async (job, token, signal) => {
+    const started = Date.now();
+    try {
+      const outcome = await processor(job, token, signal);
+      options.onJobFinished?.(name, outcome.status, Date.now() - started);
+      return outcome;
+    } catch (error) {
+      if (signal?.aborted && signal.reason === HAND_BACK_REASON && token) {
+        // Back to waiting, attempt not counted: another worker takes it from the start.
+        await job.moveToWait(token);
+        log.info({ queue: name, jobId: job.id }, "job handed back to the queue");
+        throw new WaitingError();
+      }
+      const failure = classifyFailure(error);
+      options.onJobFinished?.(name, failure.kind === "permanent" ? "failed" : "retrying", Date.now() - started);
+      // Permanent failures are not retried: the same request would fail the same way.
+      if (failure.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(failure.reason);
+      throw error;
+    }
+  };
+  const worker = new Worker<D, R>(name, guarded, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency,
+    lockDuration: options.lockMs,
+    stalledInterval: options.lockMs,
+    // A job whose worker died twice is failed rather than retried forever.
+    maxStalledCount: 2,
+    settings: { backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, error) },
+  });
   worker.on("completed", (job, outcome) => log.info({ queue: name, jobId: job.id, outcome: outcome.status }, "job completed"));
-  worker.on("failed", (job, error) => log.error({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "job failed"));
+  worker.on("failed", (job: Job<D, R> | undefined, error) =>
+    log.error({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "job failed"),
+  );
   // Connection errors are retried by ioredis; log them instead of crashing the process.
   worker.on("error", (error) => log.error({ queue: name, err: error }, "worker error"));
   return worker;

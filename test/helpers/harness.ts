@@ -2,8 +2,9 @@
 // fake GitHub Enterprise server, a fake vLLM-compatible server and the real Redis, with a queue
 // prefix of its own so tests never see each other's jobs.
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import { Redis } from "ioredis";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { startApp, type RunningApp } from "../../src/app.js";
 import { loadConfig, type AppConfig } from "../../src/config/env.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/github/index.js";
@@ -28,6 +29,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Start the app (default) or only the fakes, e.g. to start roles separately. */
   startApp?: boolean;
+  /** The app's logger; default: a silent one (TEST_LOG_LEVEL to see logs). */
+  log?: Logger;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -42,7 +45,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     GHE_HOST: github.host,
     GHE_PROTOCOL: "http",
     HOST: "127.0.0.1",
-    PORT: "0",
+    // Probot's Server treats port 0 as "use 3000", so a free port is chosen here.
+    PORT: String(await freePort()),
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     LLM_BASE_URL: model.baseUrl,
@@ -50,7 +54,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOG_FORMAT: "json",
     ...options.env,
   });
-  const log = pino({ level: config.log.level });
+  const log = options.log ?? pino({ level: config.log.level });
   const app = options.startApp === false ? { url: null, close: async () => undefined } : await startApp(config, log);
   const redis = new Redis(REDIS_URL);
   return {
@@ -70,6 +74,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await github.close();
     },
   };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {

@@ -315,9 +315,18 @@ export class FakeState {
   }
 
   nextId(kind: string): number {
-    const next = (this.#ids.get(kind) ?? ID_BASES[kind] ?? 1_000_000) + 1;
+    const next = (this.#ids.get(kind) ?? this.#base(kind)) + 1;
     this.#ids.set(kind, next);
     return next;
+  }
+
+  /**
+   * Installation ids start at a random base per fake: the app's clustered GitHub rate limiter
+   * (Redis, keyed by installation) would otherwise make parallel test files throttle each other.
+   */
+  #base(kind: string): number {
+    const base = ID_BASES[kind] ?? 1_000_000;
+    return kind === "installation" ? base + Math.floor(Math.random() * 1_000_000) * 100 : base;
   }
 
   /** ISO-8601 without milliseconds, as GitHub writes timestamps. */

@@ -1,7 +1,7 @@
 // Reviews and review (diff) comments.
 // https://docs.github.com/rest/pulls/reviews  https://docs.github.com/rest/pulls/comments
 import { githubErrors } from "../errors.js";
-import { createReview, createSingleComment, replyToComment, type ReviewInput, type SingleCommentInput } from "../operations.js";
+import { checkBodyLength, createReview, createSingleComment, replyToComment, type ReviewInput, type SingleCommentInput } from "../operations.js";
 import { intParam, json, paginate, type RouteContext, type Router } from "../router.js";
 import type { ReviewCommentRecord, ReviewRecord } from "../state.js";
 import { requirePull } from "./pulls.js";
@@ -68,6 +68,19 @@ export function reviewRoutes(router: Router): void {
     const repo = ctx.repo();
     const comment = ctx.state.reviewComments.get(intParam(ctx, "comment_id"));
     if (!comment || comment.repoId !== repo.id || !visibleComment(ctx, comment)) throw githubErrors.notFound(ctx.docsUrl);
+    return json(200, ctx.present.reviewComment(comment));
+  });
+
+  // https://docs.github.com/rest/pulls/comments#update-a-review-comment-for-a-pull-request
+  router.rest("PATCH", "/repos/{owner}/{repo}/pulls/comments/{comment_id}", (ctx) => {
+    const repo = ctx.repo();
+    const comment = ctx.state.reviewComments.get(intParam(ctx, "comment_id"));
+    if (!comment || comment.repoId !== repo.id || !visibleComment(ctx, comment)) throw githubErrors.notFound(ctx.docsUrl);
+    const body = ctx.body as { body: string };
+    checkBodyLength(body.body, ctx.docsUrl);
+    comment.body = body.body;
+    comment.updatedAt = ctx.state.isoNow();
+    ctx.state.changed({ kind: "review_comment.edited", repo: repo.fullName, id: comment.id });
     return json(200, ctx.present.reviewComment(comment));
   });
 

@@ -1,0 +1,194 @@
+// `/skywork fix`, carried out: a checkout at the right commit, one or more agent attempts, the
+// candidate most attempts agree on, and the result published as commits or a pull request —
+// with one status comment telling the requester where things stand.
+import { cp, mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { UnrecoverableError } from "bullmq";
+import type { Logger } from "probot";
+import { loadRepoConfig } from "../config/repo-config.js";
+import type { GitHubApp, Octokit } from "../github/app-client.js";
+import { react, readComment, updateOwnComment, type CommentRef } from "../github/comments.js";
+import { neutralizeMarkdown } from "../github/markdown.js";
+import type { ModelClient } from "../model/client.js";
+import { HAND_BACK_REASON, type FixJobData } from "../queue/jobs.js";
+import type { QwenTokenizer } from "../tokenizer/index.js";
+import { collectChanges, runAgent, selectCandidate, type AgentResult, type ChangeSet } from "./agent/index.js";
+import { fixStatusBody, publishedResult, type FixPhase, type FixStatus } from "./fix-status.js";
+import { buildFixTask } from "./fix-task.js";
+import { checkoutRepository, loadIssueTarget, loadPullTarget, planFix, publishFix, type FixTarget, type GitHost } from "./github/index.js";
+
+export interface FixSettings {
+  /** Tokens reserved for each agent answer (Skywork's evaluation used 8,192). */
+  answerTokens: number;
+  /** Where git is reached: the configured GitHub host. */
+  gitHost: GitHost;
+  /** Parent of the per-job working directories. */
+  workRoot?: string;
+}
+
+export interface FixDeps {
+  github: GitHubApp;
+  model: ModelClient;
+  tokenizer: QwenTokenizer;
+  settings: FixSettings;
+  log: Logger;
+  isFinalAttempt?: () => boolean;
+}
+
+export type FixOutcome =
+  | { status: "published"; url: string; kind: "push" | "pull-request"; agreeing: number; candidates: number }
+  | { status: "no-change"; reason: string }
+  | { status: "failed"; reason: string }
+  | { status: "already-done"; url: string };
+
+/** Candidates sample with some randomness, or they would all write the same patch. */
+const BEST_OF_N_TEMPERATURE = 0.7;
+
+export function statusKey(job: Pick<FixJobData, "command">): string {
+  return `fix-${job.command.kind}-${job.command.commentId}`;
+}
+
+export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, signal?: AbortSignal): Promise<FixOutcome> {
+  const log = deps.log.child({ deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, target: `${job.target.kind}#${job.target.number}` });
+  const repo = { owner: job.owner, repo: job.repo };
+  const octokit = await deps.github.octokitFor(job.installationId);
+  const botLogin = await deps.github.botLogin();
+  const statusComment: CommentRef =
+    job.status.kind === "issue" ? { kind: "issue", id: job.status.commentId } : { kind: "review", id: job.status.commentId, pullNumber: job.target.number };
+  const commandComment: CommentRef =
+    job.command.kind === "issue" ? { kind: "issue", id: job.command.commentId } : { kind: "review", id: job.command.commentId, pullNumber: job.target.number };
+
+  // A retried job whose fix was already published stops here.
+  const done = publishedResult(await readComment(octokit, repo, statusComment));
+  if (done) return { status: "already-done", url: done.url };
+
+  const task = await buildFixTask(octokit, job, botLogin);
+  let current: FixStatus = { phase: "queued", target: task.label, requestedBy: `@${job.command.author}` };
+  const show = async (next: Partial<FixStatus> & { phase: FixPhase }) => {
+    current = { ...current, ...next };
+    await updateOwnComment(octokit, repo, statusComment, statusKey(job), fixStatusBody(current)).catch((error: unknown) =>
+      log.warn({ err: error }, "could not update the fix status comment"),
+    );
+  };
+  const fail = async (reason: string): Promise<FixOutcome> => {
+    await show({ phase: "failed", detail: reason });
+    await react(octokit, repo, commandComment, "confused").catch(() => undefined);
+    log.info({ reason }, "fix ended without a change");
+    return { status: "failed", reason };
+  };
+
+  const { config } = await loadRepoConfig(octokit, repo);
+  const target: FixTarget = job.target.kind === "issue" ? await loadIssueTarget(octokit, repo, job.target.number) : await loadPullTarget(octokit, repo, job.target.number);
+  const baseSha = target.kind === "issue" ? target.defaultBranchSha : target.headSha;
+  const workRoot = join(deps.settings.workRoot ?? join(tmpdir(), "skywork-fix"), jobId.replace(/[^\w.-]/g, "_"));
+  // A previous attempt of this job may have died and left its working copies behind.
+  await rm(workRoot, { recursive: true, force: true });
+  await mkdir(workRoot, { recursive: true });
+
+  try {
+    await show({ phase: "exploring", detail: `Checking out ${baseSha.slice(0, 7)}…` });
+    const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
+    const first = await checkoutRepository({
+      host: deps.settings.gitHost,
+      owner: job.owner,
+      repo: job.repo,
+      sha: baseSha,
+      ...(target.kind === "pull" ? { ref: `refs/pull/${target.pullNumber}/head` } : {}),
+      token,
+      dir: join(workRoot, "candidate-0"),
+      ...(signal ? { signal } : {}),
+    });
+    const candidates = config.fix.candidates;
+    const dirs = [first.dir];
+    for (let i = 1; i < candidates; i++) {
+      const dir = join(workRoot, `candidate-${i}`);
+      await cp(first.dir, dir, { recursive: true, verbatimSymlinks: true });
+      dirs.push(dir);
+    }
+
+    const model = await deps.model.resolve();
+    const instructions = [job.command.instructions.trim(), config.fix.instructions.trim()].filter(Boolean).join("\n\n");
+    let lastPhase: FixPhase = "exploring";
+    const results: AgentResult[] = await Promise.all(
+      dirs.map((workdir, index) =>
+        runAgent({
+          workdir,
+          repoName: job.repo,
+          baseSha,
+          task: task.text,
+          ...(instructions ? { instructions } : {}),
+          model: deps.model,
+          tokenizer: deps.tokenizer,
+          contextTokens: model.contextTokens,
+          answerTokens: Math.min(deps.settings.answerTokens, Math.floor(model.contextTokens / 4)),
+          maxSteps: config.fix.max_steps,
+          temperature: candidates > 1 ? BEST_OF_N_TEMPERATURE : 0,
+          ...(signal ? { signal } : {}),
+          onProgress: (progress) => {
+            // The first candidate speaks for all: one status update per phase change.
+            if (index !== 0 || progress.phase === lastPhase || progress.phase === "done" || progress.phase === "failed") return;
+            lastPhase = progress.phase;
+            void show({ phase: progress.phase, detail: `Step ${progress.step} of at most ${config.fix.max_steps}.` });
+          },
+        }),
+      ),
+    );
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+    // A model outage is worth another attempt of the whole job; other agent errors are reported.
+    const outage = results.find((r) => r.outcome === "error" && r.error?.name === "ModelUnavailableError");
+    if (outage?.error && !(deps.isFinalAttempt?.() ?? true)) throw outage.error;
+
+    await show({ phase: "validating", detail: candidates > 1 ? `Comparing ${candidates} candidate fixes…` : "Checking the change…" });
+    const changeSets: ChangeSet[] = await Promise.all(dirs.map((dir) => collectChanges(dir, baseSha)));
+    const finished = results.map((r, i) => (r.outcome === "finished" ? changeSets[i]! : { ...changeSets[i]!, files: [] }));
+    const selection = await selectCandidate(finished);
+    if (selection.chosen === null || selection.changes === null) {
+      return await fail(noFixReason(results, changeSets, config.fix.max_steps));
+    }
+    const chosen = results[selection.chosen]!;
+    const chosenSet = selection.changes;
+    const changes = chosenSet.files;
+
+    await show({ phase: "publishing", detail: `Committing ${changes.length} changed file${changes.length === 1 ? "" : "s"}…` });
+    const agreement = candidates > 1 ? `\n\n_Best of ${candidates}: ${selection.agreeing} of ${candidates} candidate fixes agreed on this change._` : "";
+    const skipped = chosenSet.skipped.length
+      ? `\n\nNot included (the App may not change these): ${chosenSet.skipped.map((s) => `\`${s.path}\` (${s.reason})`).join(", ")}.`
+      : "";
+    const summary = `${neutralizeMarkdown(chosen.message.trim() || "The agent made the change below.")}${agreement}${skipped}`;
+    const plan = planFix({ target, fixId: jobId, allowPush: config.fix.push, summary, changes, requestedBy: job.command.author });
+    const published = await publishFix(octokit, plan, changes);
+    const web = `${deps.settings.gitHost.protocol}://${deps.settings.gitHost.host}/${target.repo.owner}/${target.repo.repo}`;
+    const result = published.pullRequest
+      ? { label: `pull request #${published.pullRequest.number}`, url: published.pullRequest.url }
+      : { label: `commit ${published.commit.sha.slice(0, 7)} on \`${published.branch}\``, url: `${web}/commit/${published.commit.sha}` };
+    await show({ phase: "done", result, detail: agreement.trim().replace(/^_|_$/g, "") || undefined });
+    await react(octokit, repo, commandComment, "rocket").catch(() => undefined);
+    log.info({ url: result.url, kind: published.kind, agreeing: selection.agreeing }, "fix published");
+    return { status: "published", url: result.url, kind: published.kind, agreeing: selection.agreeing, candidates };
+  } catch (error) {
+    if (signal?.aborted && signal.reason === HAND_BACK_REASON) throw error;
+    const permanent = (error as { permanent?: boolean }).permanent === true || error instanceof UnrecoverableError;
+    const message = error instanceof Error ? error.message : String(error);
+    if (permanent || (deps.isFinalAttempt?.() ?? true)) {
+      await fail(`The fix failed: ${message}`);
+      if (permanent) throw new UnrecoverableError(message);
+    } else {
+      await show({ phase: current.phase, detail: `An attempt failed and will be retried: ${message}` });
+    }
+    throw error;
+  } finally {
+    await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function noFixReason(results: readonly AgentResult[], changeSets: readonly ChangeSet[], maxSteps: number): string {
+  if (results.every((r) => r.outcome === "step-limit")) return `The agent reached its limit of ${maxSteps} steps without finishing (raise \`fix.max_steps\` in .github/skywork.yml, or give more precise instructions).`;
+  const errored = results.find((r) => r.outcome === "error");
+  if (errored && results.every((r) => r.outcome !== "finished")) return `The agent stopped with an error: ${errored.message}`;
+  if (changeSets.every((c) => c.files.length === 0)) {
+    const message = results.find((r) => r.outcome === "finished")?.message.trim();
+    return `The agent finished without changing any file${message ? `. It said: ${neutralizeMarkdown(message.split("\n")[0]!.slice(0, 300))}` : "."}`;
+  }
+  return "No candidate produced a valid change (they broke the syntax of the files they touched).";
+}
