@@ -2,10 +2,18 @@
 import { Probot, Server, type Logger } from "probot";
 import type { AppConfig } from "./config/env.js";
 import { redactUrl } from "./config/env.js";
-import { createGitHubApp, type Octokit } from "./github/app-client.js";
-import { ModelClient } from "./model/client.js";
-import { createRedisConnection } from "./queue/connection.js";
 import { createStartFix } from "./fix/start-fix.js";
+import { createGitHubApp, type GitHubApp, type Octokit } from "./github/app-client.js";
+import { clusteredOctokit } from "./github/throttling.js";
+import { ModelClient } from "./model/client.js";
+import { ModelSlots } from "./model/model-slots.js";
+import { createAdminDashboard } from "./ops/admin-dashboard.js";
+import { instrumentOctokit } from "./ops/github-metrics.js";
+import { createMetrics, type Metrics } from "./ops/metrics.js";
+import { createOpsHandler, startOpsServer } from "./ops/ops-handler.js";
+import { createReadiness, modelCheck, redisCheck } from "./ops/readiness.js";
+import { instrumentWebhooks } from "./ops/webhook-metrics.js";
+import { createRedisConnection } from "./queue/connection.js";
 import { createQueues, enqueueFix, enqueueReview } from "./queue/queues.js";
 import { loadQwenTokenizer } from "./tokenizer/index.js";
 import { RedeliverySweeper } from "./web/redelivery.js";
@@ -13,7 +21,7 @@ import { createWebhookApp } from "./web/webhook-app.js";
 import { startWorkers } from "./worker/workers.js";
 
 export interface RunningApp {
-  /** Base URL of the web role (http://host:port), when it runs. */
+  /** Base URL of the web role (http://host:port), or of the worker's ops server. */
   url: string | null;
   /** Stops everything; running jobs get `deadlineMs` to finish before they are handed back. */
   close(deadlineMs?: number): Promise<void>;
@@ -31,12 +39,18 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
   };
 
   try {
+    const metrics = createMetrics();
+    const readiness = createReadiness([
+      redisCheck({ url: config.redis.url }),
+      ...(config.role !== "web" ? [modelCheck({ baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, model: config.llm.model })] : []),
+    ]);
+    closers.push(["readiness probes", () => readiness.close()]);
     const probotOptions = {
       appId: config.github.appId!,
       privateKey: config.github.privateKey!,
       secret: config.github.webhookSecret,
       baseUrl: config.github.restUrl,
-      redisConfig: config.redis.url,
+      Octokit: clusteredOctokit(config.redis.url, log),
       log,
     };
     let url: string | null = null;
@@ -47,6 +61,8 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       closers.push(["intake Redis", () => producer.quit()]);
       const queues = createQueues(producer, config.redis.prefix, config.ops);
       closers.push(["intake queues", () => queues.close()]);
+      const all = [queues.review, queues.command, queues.fix];
+      metrics.registerQueues(all);
       const server = new Server({
         Probot: Probot.defaults(probotOptions),
         host: config.server.host,
@@ -58,20 +74,26 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
         probot = app;
         await createWebhookApp({ queues, redis: producer, prefix: config.redis.prefix })(app, { cwd: process.cwd(), addHandler: () => undefined });
       });
-      await server.start();
+      // /healthz, /readyz, /metrics and the dashboard; added before start(), which copies handlers.
+      server.addHandler(createOpsHandler({ metrics, readiness, dashboard: createAdminDashboard({ token: config.ops.adminToken, queues: all }) }));
+      const httpServer = await server.start();
       closers.push(["web server", () => server.stop()]);
+      instrumentWebhooks(httpServer, config.github.webhookPath, metrics);
       url = `http://${server.host.includes(":") && !server.host.startsWith("[") ? `[${server.host}]` : server.host}:${server.port}`;
 
+      const app = probot as unknown as Probot;
       if (config.ops.redeliveryIntervalMs > 0) {
-        const app = probot as unknown as Probot;
         const sweeper = new RedeliverySweeper({
-          appOctokit: async () => (await app.auth()) as Octokit,
+          appOctokit: async () => instrumentOctokit((await app.auth()) as Octokit, metrics, null),
           redis: producer,
           prefix: config.redis.prefix,
           log: log.child({ name: "redelivery" }),
           intervalMs: config.ops.redeliveryIntervalMs,
+          onRedelivery: (outcome) => metrics.redelivery(outcome),
         });
-        sweeper.start();
+        // The first sweep waits for Redis, which it needs to remember what it asked for.
+        if (producer.status === "ready") sweeper.start();
+        else producer.once("ready", () => sweeper.start());
         closers.push(["redelivery sweeper", () => sweeper.stop()]);
         watchRedis(producer, log, config.redis.url, () => void sweeper.sweepOnce().catch(() => undefined));
       } else {
@@ -80,14 +102,19 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
     }
 
     if (config.role !== "web") {
-      const github = createGitHubApp(probot ?? new Probot(probotOptions));
-      const model = new ModelClient(config.llm, log.child({ name: "model" }));
       const consumer = createRedisConnection(config.redis.url, "consumer");
       consumer.on("error", (error) => log.warn({ err: error.message }, `Redis (${redactUrl(config.redis.url)}) connection error`));
       closers.push(["worker Redis", () => consumer.quit()]);
-      // Workers enqueue follow-up jobs (a command asking for a review) on the same queues.
+      // Workers enqueue follow-up jobs (a command asking for a review or a fix) on the same queues.
       const followUps = createQueues(consumer, config.redis.prefix, config.ops);
       closers.push(["worker queues", () => followUps.close()]);
+      // One cap on model requests for every process on this Redis: the GPU server is the bottleneck.
+      const slots = new ModelSlots({ redis: consumer, prefix: config.redis.prefix, limit: config.llm.maxConcurrency, log: log.child({ name: "model-slots" }) });
+      closers.push(["model slots", () => slots.close()]);
+      const model = new ModelClient(config.llm, log.child({ name: "model" }), { gate: slots, onRequest: (sample) => metrics.modelRequest(sample) });
+      const github = instrumentedGitHub(createGitHubApp(probot ?? new Probot(probotOptions)), metrics);
+      const tokenizer = loadQwenTokenizer();
+      const fairness = { redis: consumer, prefix: config.redis.prefix };
       const workers = startWorkers({
         connection: consumer,
         prefix: config.redis.prefix,
@@ -96,34 +123,57 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
         review: {
           github,
           model,
-          tokenizer: loadQwenTokenizer(),
+          tokenizer,
           settings: { answerTokens: config.llm.answerTokens, requestConcurrency: config.llm.requestConcurrency },
           log,
         },
         command: {
           github,
-          enqueueReview: (data) => enqueueReview(followUps, data),
+          enqueueReview: (data) => enqueueReview(followUps, data, fairness),
           startFix: createStartFix((data) => enqueueFix(followUps, data), () => github.botLogin()),
           log,
         },
         fix: {
           github,
           model,
-          tokenizer: loadQwenTokenizer(),
+          tokenizer,
           // Skywork-SWE-32B's evaluation allowed 8,192 answer tokens per turn.
           settings: { answerTokens: 8_192, gitHost: { protocol: config.github.protocol, host: config.github.webHost } },
           log,
         },
         fixConcurrency: config.worker.fixConcurrency,
+        metrics,
         log,
       });
       closers.push(["workers", (deadlineMs) => workers.close(deadlineMs)]);
+
+      if (config.role === "worker" && config.worker.port > 0) {
+        // A worker alone has no Probot server: health, readiness and metrics get their own.
+        const all = [followUps.review, followUps.command, followUps.fix];
+        metrics.registerQueues(all);
+        const ops = await startOpsServer({
+          host: config.server.host,
+          port: config.worker.port,
+          handler: createOpsHandler({ metrics, readiness, dashboard: createAdminDashboard({ token: config.ops.adminToken, queues: all }) }),
+          onError: (error) => log.error({ err: error }, "ops handler failed"),
+        });
+        closers.push(["ops server", () => ops.close()]);
+        url = ops.url;
+      }
     }
     return { url, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** Installation clients that count their GitHub calls and rate-limit headroom. */
+function instrumentedGitHub(base: GitHubApp, metrics: Metrics): GitHubApp {
+  return {
+    ...base,
+    octokitFor: async (installationId) => instrumentOctokit(await base.octokitFor(installationId), metrics, installationId),
+  };
 }
 
 /** Logs Redis going away and coming back once each, and runs `onRecovered` when it returns. */

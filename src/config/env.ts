@@ -91,7 +91,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "LLM_MAX_CONCURRENCY", description: "Model requests in flight at once across ALL workers and processes (one 80 GB GPU holds about one full 32k sequence).", default: "1" },
   { name: "FAILED_JOB_RETENTION_DAYS", description: "How long failed jobs are kept in Redis for inspection.", default: "14" },
   { name: "REDELIVERY_INTERVAL_MS", description: "How often failed webhook deliveries are found and redelivered (also once at start); 0 turns it off.", default: "300000" },
-  { name: "ADMIN_TOKEN", description: "Enables the BullMQ dashboard at /admin/queues for requests bearing this token.", secret: true },
+  { name: "ADMIN_TOKEN", description: "Enables the BullMQ dashboard at /admin/queues for requests bearing this token (at least 16 characters; send it as a Bearer token, or once as ?token=).", secret: true },
   { name: "LLM_BASE_URL", description: "OpenAI-compatible endpoint serving Skywork-SWE-32B (vLLM, llama.cpp server, LM Studio, Ollama).", default: "http://127.0.0.1:8000/v1" },
   { name: "LLM_API_KEY", description: "API key for the endpoint, if it requires one (sent as a Bearer token, never logged).", secret: true },
   { name: "LLM_MODEL", description: "Model name to request.", default: "the first model the endpoint lists" },
@@ -214,6 +214,11 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
     );
   }
 
+  const adminToken = get("ADMIN_TOKEN") ?? null;
+  if (adminToken !== null && adminToken.length < 16) {
+    problems.push("ADMIN_TOKEN is shorter than 16 characters; generate one with `openssl rand -hex 24`.");
+  }
+
   const prefix = get("QUEUE_PREFIX") ?? "skywork";
   if (prefix.includes(":")) problems.push(`QUEUE_PREFIX=${prefix} must not contain ":" (BullMQ uses it as a separator).`);
 
@@ -253,7 +258,7 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
     ops: {
       failedJobRetentionDays: int("FAILED_JOB_RETENTION_DAYS", 14, 1, 365),
       redeliveryIntervalMs: int("REDELIVERY_INTERVAL_MS", 300_000, 0),
-      adminToken: get("ADMIN_TOKEN") ?? null,
+      adminToken,
     },
   };
 

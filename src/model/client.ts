@@ -1,6 +1,9 @@
 // The one place that talks to the OpenAI-compatible endpoint (vLLM, llama.cpp, LM Studio, Ollama).
-import OpenAI, { APIConnectionError, APIError } from "openai";
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import type { Logger } from "probot";
+import { modelOutcome } from "../ops/failure-labels.js";
+import type { ModelRequestSample } from "../ops/metrics.js";
+import type { ModelGate } from "./model-slots.js";
 import type { ChatMessage } from "../tokenizer/index.js";
 import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError, windowFromOverflowText } from "./errors.js";
 
@@ -40,17 +43,26 @@ export interface Completion {
 /** Skywork-SWE-32B's window, used when the endpoint does not report one. */
 export const DEFAULT_CONTEXT_TOKENS = 32_768;
 
+export interface ModelClientOptions {
+  /** The global cap on model requests across processes (model-slots.ts); each HTTP call holds a slot. */
+  gate?: ModelGate | null;
+  /** Told about every completion request, for metrics. */
+  onRequest?: (sample: ModelRequestSample) => void;
+}
+
 export class ModelClient {
   readonly #client: OpenAI;
   readonly #settings: ModelSettings;
   readonly #log: Logger;
+  readonly #options: ModelClientOptions;
   #resolved: Promise<ResolvedModel> | null = null;
   /** Set once the server has rejected `response_format: json_schema`. */
   #noJsonSchema = false;
 
-  constructor(settings: ModelSettings, log: Logger) {
+  constructor(settings: ModelSettings, log: Logger, options: ModelClientOptions = {}) {
     this.#settings = settings;
     this.#log = log;
+    this.#options = options;
     this.#client = new OpenAI({
       baseURL: settings.baseUrl,
       // The SDK insists on a key; local servers ignore it. It is never logged.
@@ -128,10 +140,13 @@ export class ModelClient {
         : {}),
     };
     let response: OpenAI.Chat.ChatCompletion;
+    const started = Date.now();
     try {
-      response = await this.#client.chat.completions.create(body, request.signal ? { signal: request.signal } : {});
+      response = await this.#send(body, request.signal);
+      this.#report({ latencyMs: Date.now() - started, promptTokens: response.usage?.prompt_tokens ?? request.promptTokens, completionTokens: response.usage?.completion_tokens ?? 0, outcome: "ok" });
     } catch (error) {
       const classified = this.#classify(error, request.promptTokens, "completing");
+      this.#report({ latencyMs: Date.now() - started, promptTokens: request.promptTokens, completionTokens: 0, outcome: modelOutcome(classified) });
       // Some servers reject guided decoding outright; ask again without it (we parse JSON leniently).
       if (useSchema && classified instanceof ModelConfigurationError && error instanceof APIError && error.status === 400) {
         this.#log.warn({ error: classified.message }, "endpoint rejected response_format json_schema; continuing without it");
@@ -160,9 +175,38 @@ export class ModelClient {
     };
   }
 
+  /** One HTTP call, holding a global model slot for exactly its duration. */
+  async #send(body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<OpenAI.Chat.ChatCompletion> {
+    const gate = this.#options.gate;
+    if (!gate) return this.#client.chat.completions.create(body, signal ? { signal } : {});
+    return gate.withSlot(
+      async (slotSignal, slot) => {
+        try {
+          return await this.#client.chat.completions.create(body, { signal: slotSignal });
+        } catch (error) {
+          // The lease expired under us (a stalled event loop): the request was cut, not refused.
+          if (slot.signal.aborted && !signal?.aborted) throw new ModelUnavailableError(`lost the model slot: ${String(slot.signal.reason)}`);
+          throw error;
+        }
+      },
+      signal ? { signal } : {},
+    );
+  }
+
+  #report(sample: ModelRequestSample): void {
+    try {
+      this.#options.onRequest?.(sample);
+    } catch {
+      // Metrics never break a request.
+    }
+  }
+
   #classify(error: unknown, promptTokens: number, doing: string): Error {
     const where = this.#settings.baseUrl;
     if (error instanceof Error && error.name === "AbortError") return error;
+    // A request we cancelled (a newer head, a shutdown) is neither the server's fault nor ours.
+    if (error instanceof APIUserAbortError) return error;
+    if (error instanceof ModelUnavailableError) return error;
     if (error instanceof APIConnectionError) {
       return new ModelUnavailableError(`The model endpoint ${where} is unreachable while ${doing}: ${error.message}`);
     }

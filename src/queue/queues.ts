@@ -2,6 +2,7 @@
 // Redis; nothing here is process-local.
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import { fairPriority, releaseFairness } from "./fairness.js";
 import { commandJobId, fixJobId, fixTargetKey, QUEUE_NAMES, reviewJobId, type CommandJobData, type FixJobData, type ReviewJobData } from "./jobs.js";
 
 const DAY_S = 24 * 60 * 60;
@@ -42,10 +43,26 @@ export function createQueues(connection: Redis, prefix: string, settings: { fail
   };
 }
 
-/** Adds a review job; a job with the same id already present is returned instead of a new one. */
-export async function enqueueReview(queues: Pick<Queues, "review">, data: ReviewJobData): Promise<{ jobId: string }> {
+/** Where fairness across installations is kept (see fairness.ts). */
+export interface FairnessStore {
+  redis: Redis;
+  prefix: string;
+}
+
+/**
+ * Adds a review job; a job with the same id already present is returned instead of a new one.
+ * Its priority comes from its installation's backlog, so one installation flooding PRs cannot
+ * starve the others. Every review job gets one: priority 0 would jump ahead of all of them.
+ */
+export async function enqueueReview(queues: Pick<Queues, "review">, data: ReviewJobData, fairness: FairnessStore): Promise<{ jobId: string }> {
   const jobId = reviewJobId(data);
-  await queues.review.add("review", data, { jobId });
+  const priority = await fairPriority(fairness.redis, fairness.prefix, data.installationId, jobId, { jobKey: queues.review.toKey(jobId) });
+  try {
+    await queues.review.add("review", data, { jobId, priority });
+  } catch (error) {
+    await releaseFairness(fairness.redis, fairness.prefix, data.installationId, jobId, { how: "removed" }).catch(() => undefined);
+    throw error;
+  }
   return { jobId };
 }
 

@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { ApplicationFunction, Logger } from "probot";
 import type { ReviewJobData } from "../queue/jobs.js";
 import { enqueueCommand, enqueueReview, type Queues } from "../queue/queues.js";
+import { releaseFairness } from "../queue/fairness.js";
 import { supersedeOlderWork } from "../queue/supersede.js";
 import { commandJobFromIssueComment, commandJobFromReviewComment } from "./command-events.js";
 import { reviewJobFromEvent } from "./review-events.js";
@@ -32,12 +33,17 @@ export function createWebhookApp({ queues, redis, prefix }: IntakeOptions): Appl
   // After the job is stored: retire work for older heads of the same PR. Best effort — the
   // delivery is already safe, and the worker double-checks the head on GitHub anyway.
   const enqueueNewestReview = async (job: ReviewJobData, log: Logger) => {
-    const { jobId } = await enqueueReview(queues, job);
+    const { jobId } = await enqueueReview(queues, job, { redis, prefix });
     const at = job.eventAt ? Date.parse(job.eventAt) : Date.now();
-    await supersedeOlderWork(redis, prefix, queues.review, { repoId: job.repoId, pullNumber: job.pullNumber, sha: job.headSha, at, jobId }).then(
-      (superseded) => superseded && log.info({ jobId, superseded }, "older head's review superseded"),
-      (error: unknown) => log.warn({ err: error, jobId }, "could not supersede older reviews"),
-    );
+    try {
+      const superseded = await supersedeOlderWork(redis, prefix, queues.review, { repoId: job.repoId, pullNumber: job.pullNumber, sha: job.headSha, at, jobId });
+      if (superseded) {
+        log.info({ jobId, superseded }, "older head's review superseded");
+        await releaseFairness(redis, prefix, job.installationId, superseded, { how: "removed" });
+      }
+    } catch (error) {
+      log.warn({ err: error, jobId }, "could not supersede older reviews");
+    }
     return { jobId };
   };
   return (app) => {

@@ -4,6 +4,9 @@ import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { runCommandJob, type CommandDeps, type CommandOutcome } from "../commands/command-job.js";
 import { runFixJob, type FixDeps, type FixOutcome } from "../fix/fix-job.js";
+import { instrumentWorker } from "../ops/job-metrics.js";
+import type { Metrics } from "../ops/metrics.js";
+import { releaseFairness } from "../queue/fairness.js";
 import { HAND_BACK_REASON, QUEUE_NAMES, type CommandJobData, type FixJobData, type ReviewJobData } from "../queue/jobs.js";
 import { backoffDelay, classifyFailure } from "../queue/retry-policy.js";
 import { cancelChannel } from "../queue/supersede.js";
@@ -29,14 +32,17 @@ export interface WorkerOptions {
   /** Fixes one process runs at once (each runs an agent for minutes). */
   fixConcurrency: number;
   log: Logger;
-  /** Called when a job ends, for metrics. */
-  onJobFinished?: (kind: string, outcome: string, durationMs: number) => void;
+  metrics?: Pick<Metrics, "jobFinished" | "retry">;
 }
 
 export function startWorkers(options: WorkerOptions): Workers {
   const { log } = options;
-  const review = startWorker<ReviewJobData, ReviewOutcome>(options, QUEUE_NAMES.review, options.concurrency, (job, _token, signal) =>
-    runReviewJob(
+  const review = startWorker<ReviewJobData, ReviewOutcome>(options, QUEUE_NAMES.review, options.concurrency, async (job, _token, signal) => {
+    // Started: no longer counts towards its installation's backlog.
+    await releaseFairness(options.connection, options.prefix, job.data.installationId, job.id ?? "").catch((error: unknown) =>
+      log.warn({ err: error, jobId: job.id }, "could not update fairness bookkeeping"),
+    );
+    return runReviewJob(
       job.data,
       {
         ...options.review,
@@ -45,8 +51,8 @@ export function startWorkers(options: WorkerOptions): Workers {
         heads: { redis: options.connection, prefix: options.prefix },
       },
       signal,
-    ),
-  );
+    );
+  });
   // Commands are short (a permission check, a reaction, a reply or an enqueue).
   const command = startWorker<CommandJobData, CommandOutcome>(options, QUEUE_NAMES.command, Math.max(2, options.concurrency), (job) =>
     runCommandJob(job.data, { ...options.command, log: log.child({ jobId: job.id, installation: job.data.installationId }) }),
@@ -90,11 +96,8 @@ export function startWorkers(options: WorkerOptions): Workers {
 function startWorker<D, R extends { status: string }>(options: WorkerOptions, name: string, concurrency: number, processor: Processor<D, R>): Worker<D, R> {
   const { log } = options;
   const guarded: Processor<D, R> = async (job, token, signal) => {
-    const started = Date.now();
     try {
-      const outcome = await processor(job, token, signal);
-      options.onJobFinished?.(name, outcome.status, Date.now() - started);
-      return outcome;
+      return await processor(job, token, signal);
     } catch (error) {
       if (signal?.aborted && signal.reason === HAND_BACK_REASON && token) {
         // Back to waiting, attempt not counted: another worker takes it from the start.
@@ -103,7 +106,6 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
         throw new WaitingError();
       }
       const failure = classifyFailure(error);
-      options.onJobFinished?.(name, failure.kind === "permanent" ? "failed" : "retrying", Date.now() - started);
       // Permanent failures are not retried: the same request would fail the same way.
       if (failure.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(failure.reason);
       throw error;
@@ -119,6 +121,7 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
     maxStalledCount: 2,
     settings: { backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, error) },
   });
+  if (options.metrics) instrumentWorker(worker, name as "review" | "command" | "fix", options.metrics);
   worker.on("completed", (job, outcome) => log.info({ queue: name, jobId: job.id, outcome: outcome.status }, "job completed"));
   worker.on("failed", (job: Job<D, R> | undefined, error) =>
     log.error({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "job failed"),

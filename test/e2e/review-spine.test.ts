@@ -190,7 +190,8 @@ describe("the webhook intake", () => {
     expect(h.model.requests).toHaveLength(0);
 
     const queue = new Queue<ReviewJobData>("review", { connection: h.redis, prefix: h.prefix });
-    const [job] = await queue.getWaiting();
+    // Review jobs carry a fairness priority, so BullMQ keeps them as "prioritized".
+    const [job] = await queue.getJobs(["waiting", "prioritized"]);
     expect(job?.data).toEqual({
       installationId: pr.installationId,
       owner: "acme",

@@ -50,6 +50,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     LLM_BASE_URL: model.baseUrl,
+    // Tests run many apps in one process: no fixed ports.
+    WORKER_PORT: "0",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     LOG_FORMAT: "json",
     ...options.env,
