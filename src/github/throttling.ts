@@ -21,6 +21,7 @@ export function clusteredOctokit(redisUrl: string, log: Logger): typeof ProbotOc
   client.on("error", () => undefined);
   const connection = new Bottleneck.IORedisConnection({ client, Redis });
   connection.on("error", (error: unknown) => log.warn({ err: error }, "GitHub rate-limit store (Redis) error"));
+  recoverAfterRedisRestart(connection);
   // Never keeps the process alive by itself.
   client.stream?.unref?.();
   client.on("connect", () => client.stream?.unref?.());
@@ -30,4 +31,21 @@ export function clusteredOctokit(redisUrl: string, log: Logger): typeof ProbotOc
   })) as typeof ProbotOctokit;
   shared = { url: redisUrl, Octokit };
   return Octokit;
+}
+
+/**
+ * Bottleneck rebuilds its state in Redis when a script answers exactly "SETTINGS_KEY_NOT_FOUND"
+ * or "UNKNOWN_CLIENT" (Redis restarted or was flushed), but Redis 7 reports script errors as
+ * "ERR SETTINGS_KEY_NOT_FOUND": without this, every GitHub call would fail after a Redis restart
+ * until the process restarted. The prefix is removed from those two errors only.
+ */
+function recoverAfterRedisRestart(connection: Bottleneck.IORedisConnection): void {
+  type ScriptArgs = (name: string, id: string, args: unknown[], cb: (error: Error | null, replies: unknown) => void) => unknown[];
+  const target = connection as unknown as { __scriptArgs__: ScriptArgs };
+  const original = target.__scriptArgs__.bind(connection);
+  target.__scriptArgs__ = (name, id, args, cb) =>
+    original(name, id, args, (error, replies) => {
+      if (error && /^ERR (SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT)\b/.test(error.message)) error.message = error.message.slice(4);
+      cb(error, replies);
+    });
 }

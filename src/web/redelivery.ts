@@ -39,6 +39,8 @@ const LOOKBACK_MS = 3 * 24 * 60 * 60_000 - 60 * 60_000;
 /** Scans overlap the previous one by this much, so nothing falls between two sweeps. */
 const OVERLAP_MS = 60 * 60_000;
 const DEFAULT_MAX_REQUESTS = 3;
+const LOCK_MS = 5 * 60_000;
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export class RedeliverySweeper {
   readonly #options: RedeliveryOptions;
@@ -71,9 +73,21 @@ export class RedeliverySweeper {
   async sweepOnce(): Promise<SweepResult> {
     const { redis, prefix, log } = this.#options;
     const now = (this.#options.now ?? Date.now)();
-    // One sweeper at a time across all web processes.
-    const lock = await redis.set(`${prefix}:redelivery:lock`, String(now), "PX", Math.max(1_000, Math.floor(this.#options.intervalMs * 0.9)), "NX");
+    // One sweep at a time across all web processes; the lock expires by itself if its holder dies.
+    const lockKey = `${prefix}:redelivery:lock`;
+    const token = `${process.pid}:${now}:${Math.random()}`;
+    const lock = await redis.set(lockKey, token, "PX", LOCK_MS, "NX");
     if (lock !== "OK") return { scanned: 0, failed: 0, requested: 0, skipped: "locked" };
+    try {
+      return await this.#sweep(now);
+    } finally {
+      // Released at once, so a sweep triggered by Redis coming back is not turned away.
+      await redis.eval(RELEASE_LOCK, 1, lockKey, token).catch(() => undefined);
+    }
+  }
+
+  async #sweep(now: number): Promise<SweepResult> {
+    const { redis, prefix, log } = this.#options;
 
     const lastSweep = Number(await redis.get(`${prefix}:redelivery:last-sweep`)) || 0;
     const since = Math.max(now - LOOKBACK_MS, lastSweep - OVERLAP_MS);

@@ -1,7 +1,5 @@
 // The spine, end to end: a signed webhook from a real payload shape reaches the running app, the
 // worker reads the PR from the fake GitHub, asks the fake model, and one review appears.
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,6 +7,7 @@ import { reviewJobId, type ReviewJobData } from "../../src/queue/jobs.js";
 import { parseReviewMarker } from "../../src/github/markers.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
+import { startPrivateRedis } from "../helpers/private-redis.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
@@ -239,32 +238,13 @@ describe("the webhook intake", () => {
       admin.disconnect();
 
       // Redis gone entirely: still an error, quickly.
-      redis.stop();
+      await redis.stop();
       const started = Date.now();
       const down = await deliverPullRequest(h, pr, "ready_for_review");
       expect(down.status).toBe(503);
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
-      redis.stop();
+      await redis.stop();
     }
   });
 });
-
-/** A Redis of this test's own, so it can be starved or stopped without disturbing other tests. */
-async function startPrivateRedis(): Promise<{ url: string; stop: () => void }> {
-  const port = await new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 50 });
-  probe.on("error", () => undefined);
-  await eventually(async () => (await probe.ping()) === "PONG", "a private redis-server (is redis-server installed?)", 10_000);
-  probe.disconnect();
-  return { url, stop: () => void child.kill("SIGKILL") };
-}

@@ -64,7 +64,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     model,
     app,
     config,
-    webhookUrl: `${app.url}${config.github.webhookPath}`,
+    // The same whether the app runs in this process or as a child process on that port.
+    webhookUrl: `http://127.0.0.1:${config.server.port}${config.github.webhookPath}`,
     secret,
     prefix,
     redis,
