@@ -5,7 +5,7 @@ import { UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
-import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, type PackInput, type PackPlan, type PackedRequest } from "../context/index.js";
+import { memoizeSource, type PackInput, type PackPlan } from "../context/index.js";
 import { fromGitHubFile, type FileDiff } from "../diff/index.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
 import { completeCheckRun, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
@@ -15,11 +15,11 @@ import { httpStatus } from "../github/errors.js";
 import { getPullRequest, listPullRequestFiles, type PullRef, type PullRequest } from "../github/pull-request.js";
 import { createReview, listOwnReviews, type ReviewComment } from "../github/reviews.js";
 import type { ModelClient } from "../model/client.js";
-import { ContextOverflowError } from "../model/errors.js";
 import { HAND_BACK_REASON, type ReviewJobData } from "../queue/jobs.js";
 import { latestHead } from "../queue/supersede.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
-import { SEVERITIES, parseReviewAnswer, REVIEW_ANSWER_SCHEMA, type Finding, type Severity } from "./findings.js";
+import { answerNotes, askAll, dedupeFindings, Superseded, throwIfSuperseded } from "./ask-model.js";
+import { SEVERITIES, type Finding, type Severity } from "./findings.js";
 import { fingerprintsOf, isKnownFinding } from "./fingerprints.js";
 import { placeFindings, type PlacedFinding } from "./placement.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "./prompt.js";
@@ -55,12 +55,8 @@ export type ReviewOutcome =
 
 /** GitHub rejects review bodies over 65,536 characters. */
 const MAX_BODY_CHARS = 60_000;
-/** A window overflow reported by the server shrinks the budget by this much before re-packing. */
-const OVERFLOW_SHRINK = 0.7;
-const MAX_OVERFLOW_REPACKS = 4;
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, nit: 3 };
 
-class Superseded extends Error {}
 
 export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
   const started = Date.now();
@@ -129,7 +125,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       // Read once even when a server overflow makes the review re-pack.
       source: memoizeSource(commitFileSource(octokit, repo, job.headSha)),
     };
-    const { plan, answers } = await askAll(deps, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
+    const { plan, answers } = await askAll({ model: deps.model, tokenizer: deps.tokenizer, requestConcurrency: deps.settings.requestConcurrency, log }, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
 
     if (plan.requests.length === 0) {
       const why =
@@ -212,107 +208,6 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
   }
 }
 
-interface RequestAnswer {
-  summary: string;
-  findings: Finding[];
-  discarded: number;
-  error: string | null;
-  promptTokens: number;
-  completionTokens: number;
-}
-
-/** Packs and asks every request (a few at a time), re-packing smaller if the server overflows. */
-async function askAll(
-  deps: ReviewDeps,
-  input: PackInput,
-  initial: { contextTokens: number; answerTokens: number; maxRequests: number },
-  signal: AbortSignal | undefined,
-  log: Logger,
-): Promise<{ plan: PackPlan; answers: RequestAnswer[] }> {
-  let limits = initial;
-  let contextTokens = limits.contextTokens;
-  for (let attempt = 0; ; attempt++) {
-    const plan = await packReview(input, { contextTokens, answerTokens: limits.answerTokens, marginTokens: DEFAULT_MARGIN_TOKENS, maxRequests: limits.maxRequests }, deps.tokenizer);
-    try {
-      const answers = await mapLimited(plan.requests, deps.settings.requestConcurrency, (request) => ask(deps, request, limits.answerTokens, signal, log));
-      return { plan, answers };
-    } catch (error) {
-      // Our counts are exact, but a server with another template or a smaller real window can
-      // still refuse: re-pack into a smaller budget rather than fail the review.
-      if (!(error instanceof ContextOverflowError) || attempt >= MAX_OVERFLOW_REPACKS) throw error;
-      const stated = error.serverWindow;
-      if (stated !== null && stated < contextTokens) {
-        // The server named its real window: fit it exactly, now and for later reviews.
-        deps.model.learnWindow(stated);
-        contextTokens = stated;
-      } else {
-        contextTokens = Math.floor(limits.answerTokens + (contextTokens - limits.answerTokens) * OVERFLOW_SHRINK);
-      }
-      // The answer reserve must still leave room for a prompt.
-      limits = { ...limits, answerTokens: Math.min(limits.answerTokens, Math.floor(contextTokens / 2)) };
-      log.warn({ contextTokens }, "model server reported a context overflow; re-packing into a smaller budget");
-    }
-  }
-}
-
-/** Asks one packed request; an unreadable answer gets one corrective retry, then is reported. */
-async function ask(deps: ReviewDeps, request: PackedRequest, answerTokens: number, signal: AbortSignal | undefined, log: Logger): Promise<RequestAnswer> {
-  let promptTokens = 0;
-  let completionTokens = 0;
-  let lastError = "";
-  for (let attempt = 0; attempt < 2; attempt++) {
-    throwIfSuperseded(signal);
-    const messages =
-      attempt === 0
-        ? request.messages
-        : [
-            ...request.messages.slice(0, -1),
-            { role: "user" as const, content: `${request.messages.at(-1)!.content}\n\nAnswer with only the JSON object described in the instructions.` },
-          ];
-    const completion = await deps.model.complete({
-      messages,
-      maxTokens: answerTokens,
-      promptTokens: deps.tokenizer.countChat(messages),
-      jsonSchema: { name: "review", schema: REVIEW_ANSWER_SCHEMA },
-      ...(signal ? { signal } : {}),
-    });
-    promptTokens += completion.promptTokens;
-    completionTokens += completion.completionTokens;
-    const parsed = parseReviewAnswer(completion.content);
-    if (parsed.ok) return { ...parsed.answer, error: null, promptTokens, completionTokens };
-    lastError = completion.finishReason === "length" ? "the answer was cut off at the token limit" : parsed.error;
-    log.warn({ attempt, error: lastError }, "unreadable model answer");
-  }
-  return { summary: "", findings: [], discarded: 0, error: lastError, promptTokens, completionTokens };
-}
-
-function throwIfSuperseded(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new Superseded("superseded by a newer commit");
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, run));
-  return results;
-}
-
-function dedupeFindings(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.path}\u0000${f.startLine ?? ""}\u0000${f.line}\u0000${f.title.toLowerCase()}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
 interface FindingLayout {
   inline: PlacedFinding[];
   outsideDiff: ListedFinding[];
@@ -341,17 +236,6 @@ function blobUrl(pr: PullRequest, headSha: string, finding: Finding): string {
   const path = finding.path.split("/").map(encodeURIComponent).join("/");
   const lines = finding.startLine !== null ? `L${finding.startLine}-L${finding.line}` : `L${finding.line}`;
   return `${pr.base.repo.html_url}/blob/${headSha}/${path}#${lines}`;
-}
-
-function answerNotes(answers: readonly RequestAnswer[]): string[] {
-  const notes: string[] = [];
-  const unreadable = answers.filter((a) => a.error !== null);
-  if (unreadable.length > 0) {
-    notes.push(`The model's answer for ${unreadable.length} of ${answers.length} request(s) could not be read (${unreadable[0]!.error}); those files have no findings.`);
-  }
-  const discarded = answers.reduce((n, a) => n + a.discarded, 0);
-  if (discarded > 0) notes.push(`${discarded} finding(s) without a file, line or text were discarded.`);
-  return notes;
 }
 
 function checkConclusion(findings: readonly Finding[], config: RepoConfig): CheckConclusion {
