@@ -7,6 +7,7 @@ import { reviewJobId, type ReviewJobData } from "../../src/queue/jobs.js";
 import { parseReviewMarker } from "../../src/github/markers.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
+import { deliverWebhook, pullRequestEvent } from "../fakes/github/index.js";
 import { startPrivateRedis } from "../helpers/private-redis.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
 
@@ -202,6 +203,18 @@ describe("the webhook intake", () => {
       deliveryId: delivery.deliveryId,
       eventAt: expect.any(String),
     });
+    await queue.close();
+  });
+
+  it("refuses a delivery whose signature does not match, and queues nothing", async () => {
+    const h = (harness = await startHarness({ env: { SKYWORK_ROLE: "web" } }));
+    const pr = await openPullRequest(h.github, MEAN_CHANGE);
+    const payload = await pullRequestEvent(h.github, pr.repo, pr.number, "opened");
+    const forged = await deliverWebhook({ url: h.webhookUrl, secret: "not-the-secret", event: "pull_request", payload });
+    expect(forged.status).toBe(400);
+    expect(forged.body).toContain("signature does not match");
+    const queue = new Queue<ReviewJobData>("review", { connection: h.redis, prefix: h.prefix });
+    expect(await queue.getJobCounts()).toMatchObject({ waiting: 0, prioritized: 0 });
     await queue.close();
   });
 
