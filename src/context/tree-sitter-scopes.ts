@@ -1,38 +1,10 @@
-// Scopes from a real parse. web-tree-sitter runs as WebAssembly: the runtime and each grammar are
-// loaded once per process (~40 ms each) and reused.
-import { createRequire } from "node:module";
-import type { Language as TsLanguage, Parser as TsParser, Query as TsQuery, Tree as TsTree } from "@vscode/tree-sitter-wasm";
+// Scopes from a real parse (see tree-sitter.ts for how the parser is loaded and shared).
+import type { Query as TsQuery } from "@vscode/tree-sitter-wasm";
 import type { GrammarInfo } from "./languages.js";
 import type { ScopeFinder, ScopeRange } from "./scope-types.js";
+import { withParse, type TreeSitterModule, type TsLanguage, type TsTree } from "./tree-sitter.js";
 
-type TreeSitterModule = typeof import("@vscode/tree-sitter-wasm");
-
-const require = createRequire(import.meta.url);
-
-let runtime: Promise<TreeSitterModule> | undefined;
-const languages = new Map<string, Promise<TsLanguage>>();
 const queries = new Map<string, TsQuery | null>();
-let parser: TsParser | undefined;
-
-function loadRuntime(): Promise<TreeSitterModule> {
-  runtime ??= (async () => {
-    // A CommonJS package: its exports arrive as the default export.
-    const imported = (await import("@vscode/tree-sitter-wasm")) as TreeSitterModule & { default?: TreeSitterModule };
-    const module = imported.default ?? imported;
-    await module.Parser.init();
-    return module;
-  })();
-  return runtime;
-}
-
-async function loadLanguage(wasm: string): Promise<TsLanguage> {
-  let language = languages.get(wasm);
-  if (!language) {
-    language = loadRuntime().then((module) => module.Language.load(require.resolve(`@vscode/tree-sitter-wasm/wasm/tree-sitter-${wasm}.wasm`)));
-    languages.set(wasm, language);
-  }
-  return language;
-}
 
 export interface ParseLimits {
   /** Larger sources are not parsed (the indentation heuristic reads them). */
@@ -47,32 +19,8 @@ export interface ParseLimits {
  */
 export async function treeSitterScopes(text: string, grammar: GrammarInfo, limits: ParseLimits): Promise<ScopeFinder | null> {
   if (text.length > limits.maxChars) return null;
-  let language: TsLanguage;
-  let module: TreeSitterModule;
-  try {
-    [module, language] = await Promise.all([loadRuntime(), loadLanguage(grammar.wasm)]);
-  } catch {
-    return null;
-  }
-  parser ??= new module.Parser();
-  parser.setLanguage(language);
-  const deadline = performance.now() + limits.maxMillis;
-  let tree;
-  try {
-    tree = parser.parse(text, null, { progressCallback: () => performance.now() > deadline });
-  } catch {
-    tree = null;
-  } finally {
-    // An abandoned parse would otherwise resume on the next file.
-    parser.reset();
-  }
-  if (!tree) return null;
-  try {
-    const scopes = collectScopes(tree, module, language, grammar);
-    return scopes ? scopesFinder(scopes) : null;
-  } finally {
-    tree.delete();
-  }
+  const scopes = await withParse(text, grammar.wasm, limits.maxMillis, (tree, { module, language }) => collectScopes(tree, module, language, grammar));
+  return scopes ? scopesFinder(scopes) : null;
 }
 
 /**
