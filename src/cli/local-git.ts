@@ -1,11 +1,14 @@
 // A pull request made of two refs of a local repository: the diff GitHub would show
 // (`base...head`, from the merge base) and the files at the head. Used by `skywork pack --repo`
-// and, later, `skywork review`.
+// and `skywork review`.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import { promisify } from "node:util";
 import type { FileSource } from "../context/index.js";
 import { parseGitDiff, type DiffProblem, type FileDiff } from "../diff/index.js";
+import type { PullRequestHeader } from "../review/prompt.js";
+import { CliError, type CliIo } from "./io.js";
 
 const run = promisify(execFile);
 
@@ -64,6 +67,42 @@ export async function readLocalPullRequest(repo: string, base: string, head = "H
     problems,
     close: () => reader.close(),
   };
+}
+
+export interface LocalReviewInput extends LocalPullRequest {
+  /** What the app would put in the prompt for such a pull request. */
+  header: PullRequestHeader;
+}
+
+/**
+ * `base...head` of the repository at `repo`, with the prompt header built as the app builds it from
+ * a pull request (branch names, the head commit's subject and body as title and description).
+ * A wrong directory or ref is the user's to fix: a CliError; git itself failing stays a LocalGitError.
+ */
+export async function openLocalPullRequest(repo: string, base: string, head: string): Promise<LocalReviewInput> {
+  try {
+    const pr = await readLocalPullRequest(repo, base, head);
+    const headRef = head === "HEAD" ? await currentBranch(repo) : head;
+    return { ...pr, header: { owner: "local", repo: basename(repo), number: 0, title: pr.subject, body: pr.body || null, baseRef: base, headRef } };
+  } catch (error) {
+    if (error instanceof LocalGitError && error.kind !== "git-failed") throw new CliError(error.message);
+    throw error;
+  }
+}
+
+/** The branch HEAD is on, as a pull request names its head; "HEAD" when detached. */
+async function currentBranch(repo: string): Promise<string> {
+  const name = await git(repo, ["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => null);
+  return name?.toString("utf8").trim() || "HEAD";
+}
+
+/** The diff parser's complaints, as at most a few warning lines on stderr. */
+export function warnDiffProblems(io: CliIo, command: string, problems: readonly DiffProblem[]): void {
+  for (const problem of problems.slice(0, 5)) {
+    const where = [problem.path, problem.line !== null ? `line ${problem.line}` : null].filter(Boolean).join(", ");
+    io.stderr(`skywork ${command}: warning: ${where ? `${problem.message} (${where})` : problem.message}\n`);
+  }
+  if (problems.length > 5) io.stderr(`skywork ${command}: warning: ${problems.length - 5} more problem(s) in the diff\n`);
 }
 
 async function resolveCommit(repo: string, ref: string): Promise<string> {

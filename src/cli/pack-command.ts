@@ -2,14 +2,14 @@
 // app sends (REVIEW_SYSTEM_PROMPT and reviewPreamble), so its token counts are the app's.
 import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { DEFAULT_MARGIN_TOKENS, packReview, promptBudget, type FileSource, type PackLimits, type PackPlan } from "../context/index.js";
 import { planToJson } from "../context/plan-json.js";
 import { parseGitDiff, type DiffProblem, type FileDiff } from "../diff/index.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble, type PullRequestHeader } from "../review/prompt.js";
 import { loadQwenTokenizer } from "../tokenizer/index.js";
 import { CliError, EXIT_OK, type CliIo } from "./io.js";
-import { LocalGitError, readLocalPullRequest } from "./local-git.js";
+import { openLocalPullRequest, warnDiffProblems } from "./local-git.js";
+import { parseOptions, positiveInt } from "./options.js";
 
 export const PACK_USAGE = `Usage:
   skywork pack --diff <file.patch> [options]
@@ -35,7 +35,20 @@ Options:
 const DEFAULTS = { context: 32_768, answerTokens: 6_144, maxRequests: 8 };
 
 export async function packCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseOptions(argv);
+  const values = parseOptions("pack", argv, {
+    diff: { type: "string" },
+    repo: { type: "string" },
+    base: { type: "string" },
+    head: { type: "string" },
+    context: { type: "string" },
+    "answer-tokens": { type: "string" },
+    "max-requests": { type: "string" },
+    ignore: { type: "string", multiple: true },
+    title: { type: "string" },
+    description: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) {
     io.stdout(PACK_USAGE);
     return EXIT_OK;
@@ -55,8 +68,7 @@ export async function packCommand(argv: readonly string[], io: CliIo): Promise<n
 
   const loaded = values.diff !== undefined ? await loadPatch(resolve(io.cwd, values.diff)) : await loadRepo(resolve(io.cwd, values.repo as string), values.base, values.head);
   try {
-    for (const problem of loaded.problems.slice(0, 5)) io.stderr(`skywork pack: warning: ${describeProblem(problem)}\n`);
-    if (loaded.problems.length > 5) io.stderr(`skywork pack: warning: ${loaded.problems.length - 5} more problem(s) in the diff\n`);
+    warnDiffProblems(io, "pack", loaded.problems);
     const header: PullRequestHeader = {
       ...loaded.header,
       ...(values.title !== undefined ? { title: values.title } : {}),
@@ -72,11 +84,7 @@ export async function packCommand(argv: readonly string[], io: CliIo): Promise<n
       },
       limits,
       loadQwenTokenizer(),
-    ).catch((error: unknown) => {
-      // The packer refuses limits that leave no room for a diff; that is the caller's to fix.
-      if (error instanceof Error && /Raise the context size|lower the answer reserve/.test(error.message)) throw new CliError(error.message);
-      throw error;
-    });
+    ).catch(rethrowLimitError);
     io.stdout(values.json ? `${JSON.stringify(planToJson(plan, limits), null, 2)}\n` : formatPlan(plan, limits));
     return EXIT_OK;
   } finally {
@@ -114,58 +122,13 @@ async function loadPatch(path: string): Promise<Loaded> {
 
 async function loadRepo(repo: string, base: string | undefined, head: string | undefined): Promise<Loaded> {
   if (base === undefined) throw new CliError("--repo needs --base <ref> (the branch the pull request goes into).");
-  try {
-    const pr = await readLocalPullRequest(repo, base, head ?? "HEAD");
-    return {
-      files: pr.files,
-      source: pr.source,
-      header: { owner: "local", repo: basename(repo), number: 0, title: pr.subject, body: pr.body || null, baseRef: base, headRef: head ?? "HEAD" },
-      problems: pr.problems,
-      close: () => pr.close(),
-    };
-  } catch (error) {
-    if (error instanceof LocalGitError && error.kind !== "git-failed") throw new CliError(error.message);
-    throw error;
-  }
+  return openLocalPullRequest(repo, base, head ?? "HEAD");
 }
 
-function parseOptions(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      allowPositionals: false,
-      strict: true,
-      options: {
-        diff: { type: "string" },
-        repo: { type: "string" },
-        base: { type: "string" },
-        head: { type: "string" },
-        context: { type: "string" },
-        "answer-tokens": { type: "string" },
-        "max-requests": { type: "string" },
-        ignore: { type: "string", multiple: true },
-        title: { type: "string" },
-        description: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    // parseArgs explains the problem in its first sentence; the help is one flag away.
-    const message = (error as Error).message.split(/\.\s/)[0]?.replace(/\.$/, "") ?? "bad arguments";
-    throw new CliError(`${message}. See \`skywork pack --help\`.`);
-  }
-}
-
-function positiveInt(raw: string | undefined, flag: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw.replace(/_/g, "")) || Number(raw.replace(/_/g, "")) < 1) throw new CliError(`${flag} must be a positive whole number, got ${JSON.stringify(raw)}.`);
-  return Number(raw.replace(/_/g, ""));
-}
-
-function describeProblem(problem: DiffProblem): string {
-  const where = [problem.path, problem.line !== null ? `line ${problem.line}` : null].filter(Boolean).join(", ");
-  return where ? `${problem.message} (${where})` : problem.message;
+/** The packer refuses limits that leave no room for a diff; that is the caller's to fix. */
+export function rethrowLimitError(error: unknown): never {
+  if (error instanceof Error && /Raise the context size|lower the answer reserve/.test(error.message)) throw new CliError(error.message);
+  throw error;
 }
 
 const number = (n: number): string => n.toLocaleString("en-US");

@@ -266,6 +266,16 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
   return config;
 }
 
+/**
+ * The model endpoint's settings alone, for `skywork review`: the LLM_* variables and
+ * REVIEW_REQUEST_CONCURRENCY parsed and validated exactly as loadConfig does, without requiring
+ * (or being broken by) the App's credentials, Redis or server settings.
+ */
+export function loadModelSettings(env: Env): AppConfig["llm"] {
+  const llmOnly = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("LLM_") || name === "REVIEW_REQUEST_CONCURRENCY"));
+  return loadConfig(llmOnly).llm;
+}
+
 /** Accepts a PEM (with literal "\n" escapes, as some env files write it) or base64 of a PEM. */
 function decodePrivateKey(raw: string): string | null {
   const pem = raw.includes("\\n") ? raw.replace(/\\n/g, "\n") : raw;

@@ -17,7 +17,7 @@ interface Ran {
 async function cli(argv: string[], cwd = process.cwd()): Promise<Ran> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd });
+  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd, env: {}, stdoutIsTTY: false });
   return { code, stdout, stderr };
 }
 
@@ -132,7 +132,7 @@ describe("skywork pack --repo", () => {
     [["pack", "--diff", "x", "--answer-tokens", "40000"], /leaves no room for a prompt/],
     [["pack", "--diff", "<patch>", "--context", "6400"], /Raise the context size or lower the answer reserve/],
     [["pack", "--frobnicate"], /^skywork pack: Unknown option '--frobnicate'\. See `skywork pack --help`\.\n$/],
-    [["fly"], /^skywork: unknown command "fly"\. Commands: pack\.\n$/],
+    [["fly"], /^skywork: unknown command "fly"\. Commands: review, pack\.\n$/],
   ])("%j fails with a one-line error and exit code 2", async (argv, message) => {
     const args = argv.map((a) => a.replace("<tmp>", dir).replace("<repo>", repo.dir).replace("<patch>", patchPath));
     const ran = await cli(args);
@@ -147,7 +147,7 @@ describe("skywork pack --repo", () => {
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain("skywork pack --repo <path> --base <ref>");
     const top = await cli(["--help"]);
-    expect(top.stdout).toContain("pack  show how a diff is packed");
+    expect(top.stdout).toMatch(/^ {2}pack +show how a diff is packed/m);
   });
 });
 
