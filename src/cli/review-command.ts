@@ -10,7 +10,7 @@ import type { FileDiff } from "../diff/index.js";
 import { DEFAULT_CONTEXT_TOKENS, ModelClient } from "../model/client.js";
 import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
 import { answerNotes, askAll, dedupeFindings } from "../review/ask-model.js";
-import { SEVERITIES, type Finding, type Severity } from "../review/findings.js";
+import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from "../review/findings.js";
 import { placeFindings } from "../review/placement.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "../review/prompt.js";
 import { loadQwenTokenizer } from "../tokenizer/index.js";
@@ -54,7 +54,6 @@ Exit codes:
 `;
 
 const DEFAULT_MAX_REQUESTS = 8;
-const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, nit: 3 };
 const SEVERITY_COLOR: Record<Severity, string> = { critical: "\u001b[1;31m", major: "\u001b[31m", minor: "\u001b[33m", nit: "\u001b[36m" };
 
 interface Limits {

@@ -208,7 +208,8 @@ export class ModelClient {
     if (error instanceof APIUserAbortError) return error;
     if (error instanceof ModelUnavailableError) return error;
     if (error instanceof APIConnectionError) {
-      return new ModelUnavailableError(`The model endpoint ${where} is unreachable while ${doing}: ${error.message}`);
+      // The SDK says only "Connection error."; the reason (ECONNREFUSED, a DNS failure…) is its cause.
+      return new ModelUnavailableError(`The model endpoint ${where} is unreachable while ${doing}: ${rootCause(error)}`);
     }
     if (error instanceof APIError) {
       const status = error.status ?? 0;
@@ -237,4 +238,15 @@ export class ModelClient {
     }
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/** The innermost cause's message: fetch wraps socket errors in "fetch failed". */
+function rootCause(error: Error): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5; depth++) {
+    const cause: unknown = (current as { cause?: unknown }).cause;
+    if (!(cause instanceof Error)) break;
+    current = cause;
+  }
+  return current instanceof Error && current !== error ? `${error.message} (${current.message})` : error.message;
 }

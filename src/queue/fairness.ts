@@ -20,6 +20,7 @@
 // the job starts or is removed (superseded), or after a bounded age, so a crash between enqueue and
 // start heals by itself; a leftover entry costs little, since its tag falls behind the clock.
 import type { Redis } from "ioredis";
+import { luaScript } from "./lua-script.js";
 
 /** BullMQ 6's largest priority (Job.PRIORITY_LIMIT). */
 export const MAX_PRIORITY = 2 ** 21 - 1;
@@ -80,7 +81,7 @@ end
 
 // KEYS: 1 installation set, 2 waiting set, 3 clock, [4 BullMQ job key].
 // ARGV: 1 job id, 2 installation id, 3 max age ms, 4 installation key prefix, 5 max priority.
-const FAIR_PRIORITY = `${NOW_AND_PRUNE}
+const FAIR_PRIORITY = luaScript(`${NOW_AND_PRUNE}
 local job, member, maxAge = ARGV[1], ARGV[2] .. ':' .. ARGV[1], tonumber(ARGV[3])
 local known = redis.call('ZSCORE', KEYS[1], job)
 if known then return tonumber(known) end
@@ -94,11 +95,11 @@ redis.call('ZADD', KEYS[1], tag, job)
 redis.call('ZADD', KEYS[2], now, member)
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], maxAge) end
 return tag
-`;
+`);
 
 // KEYS: 1 installation set, 2 waiting set, 3 clock. ARGV: 1 job id, 2 installation id, 3 "1" if
 // the job started (its tag moves the clock) or "0" if it was removed unstarted, 4 clock ttl ms.
-const RELEASE = `
+const RELEASE = luaScript(`
 local tag = redis.call('ZSCORE', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[2] .. ':' .. ARGV[1])
@@ -107,7 +108,7 @@ if tag and ARGV[3] == '1' then
   if tonumber(tag) > clock then redis.call('SET', KEYS[3], tag, 'PX', ARGV[4]) end
 end
 return tag and 1 or 0
-`;
+`);
 
 /**
  * The BullMQ priority for a job about to be added for `installationId` (1 or more; lower runs
@@ -116,16 +117,13 @@ return tag and 1 or 0
 export async function fairPriority(redis: Redis, prefix: string, installationId: number, jobId: string, options: FairPriorityOptions = {}): Promise<number> {
   const keys = fairnessKeys(prefix, installationId, options.scope);
   const keyList = [keys.installation, keys.waiting, keys.clock, ...(options.jobKey ? [options.jobKey] : [])];
-  const tag = await redis.eval(
-    FAIR_PRIORITY,
-    keyList.length,
-    ...keyList,
+  const tag = await FAIR_PRIORITY.run(redis, keyList, [
     jobId,
     String(installationId),
     String(options.maxAgeMs ?? DEFAULT_MAX_AGE_MS),
     keys.installationBase,
     String(MAX_PRIORITY),
-  );
+  ]);
   return Number(tag);
 }
 
@@ -133,7 +131,7 @@ export async function fairPriority(redis: Redis, prefix: string, installationId:
 export async function releaseFairness(redis: Redis, prefix: string, installationId: number, jobId: string, options: ReleaseFairnessOptions = {}): Promise<void> {
   const keys = fairnessKeys(prefix, installationId, options.scope);
   const started = (options.how ?? "started") === "started" ? "1" : "0";
-  await redis.eval(RELEASE, 3, keys.installation, keys.waiting, keys.clock, jobId, String(installationId), started, String(DEFAULT_MAX_AGE_MS));
+  await RELEASE.run(redis, [keys.installation, keys.waiting, keys.clock], [jobId, String(installationId), started, String(DEFAULT_MAX_AGE_MS)]);
 }
 
 /** How many jobs of an installation are counted as waiting (metrics, tests). */

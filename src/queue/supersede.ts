@@ -4,6 +4,7 @@
 // updated_at, so a late redelivery of an old event cannot supersede newer work.
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { luaScript } from "./lua-script.js";
 
 export interface HeadRecord {
   sha: string;
@@ -16,7 +17,7 @@ export interface HeadRecord {
 const HEAD_TTL_S = 30 * 24 * 60 * 60;
 
 // Returns the previous record when the new one replaced it with another head, else nil.
-const RECORD_HEAD = `
+const RECORD_HEAD = luaScript(`
 local current = redis.call('GET', KEYS[1])
 if current then
   local sha, at, job = string.match(current, '^([^|]*)|([^|]*)|(.*)$')
@@ -27,7 +28,7 @@ if current then
 end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[3], 'EX', ARGV[4])
 return nil
-`;
+`);
 
 export function headKey(prefix: string, repoId: number, pullNumber: number): string {
   return `${prefix}:pr-head:${repoId}:${pullNumber}`;
@@ -60,7 +61,7 @@ export async function supersedeOlderWork(
   head: { repoId: number; pullNumber: number; sha: string; at: number; jobId: string },
 ): Promise<string | null> {
   const previous = parseRecord(
-    (await redis.eval(RECORD_HEAD, 1, headKey(prefix, head.repoId, head.pullNumber), head.sha, String(head.at), head.jobId, String(HEAD_TTL_S))) as string | null,
+    (await RECORD_HEAD.run(redis, [headKey(prefix, head.repoId, head.pullNumber)], [head.sha, String(head.at), head.jobId, String(HEAD_TTL_S)])) as string | null,
   );
   if (!previous || previous.jobId === head.jobId) return null;
   // Removes it if still waiting; a running job is locked and gets the cancel message instead.

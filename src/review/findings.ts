@@ -5,6 +5,9 @@ import { extractJsonObject } from "../model/json-output.js";
 export const SEVERITIES = ["critical", "major", "minor", "nit"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** Lower is more severe: for sorting and for "at least this severe" thresholds. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, major: 1, minor: 2, nit: 3 };
+
 export interface Finding {
   path: string;
   /** New-file line the finding ends on. */

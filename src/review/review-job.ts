@@ -19,7 +19,7 @@ import { HAND_BACK_REASON, type ReviewJobData } from "../queue/jobs.js";
 import { latestHead } from "../queue/supersede.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
 import { answerNotes, askAll, dedupeFindings, Superseded, throwIfSuperseded } from "./ask-model.js";
-import { SEVERITIES, type Finding, type Severity } from "./findings.js";
+import { SEVERITIES, SEVERITY_RANK, type Finding } from "./findings.js";
 import { fingerprintsOf, isKnownFinding } from "./fingerprints.js";
 import { placeFindings, type PlacedFinding } from "./placement.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "./prompt.js";
@@ -55,7 +55,6 @@ export type ReviewOutcome =
 
 /** GitHub rejects review bodies over 65,536 characters. */
 const MAX_BODY_CHARS = 60_000;
-const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, nit: 3 };
 
 
 export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
