@@ -2,12 +2,14 @@
 // app sends (REVIEW_SYSTEM_PROMPT and reviewPreamble), so its token counts are the app's.
 import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
+import { DEFAULT_REPO_CONFIG } from "../config/repo-config.js";
 import { DEFAULT_MARGIN_TOKENS, packReview, promptBudget, type FileSource, type PackLimits, type PackPlan } from "../context/index.js";
 import { planToJson } from "../context/plan-json.js";
 import { parseGitDiff, type DiffProblem, type FileDiff } from "../diff/index.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble, type PullRequestHeader } from "../review/prompt.js";
 import { loadQwenTokenizer } from "../tokenizer/index.js";
 import { CliError, EXIT_OK, type CliIo } from "./io.js";
+import { loadLocalRepoConfig } from "./local-config.js";
 import { openLocalPullRequest, warnDiffProblems } from "./local-git.js";
 import { parseOptions, positiveInt } from "./options.js";
 
@@ -69,8 +71,11 @@ export async function packCommand(argv: readonly string[], io: CliIo): Promise<n
   const loaded = values.diff !== undefined ? await loadPatch(resolve(io.cwd, values.diff)) : await loadRepo(resolve(io.cwd, values.repo as string), values.base, values.head);
   try {
     warnDiffProblems(io, "pack", loaded.problems);
+    // A local repository's own .github/skywork.yml counts, as in the app (a .patch file has none).
+    const repoConfig = values.repo !== undefined ? await loadLocalRepoConfig(resolve(io.cwd, values.repo), values.base as string, io, "pack") : DEFAULT_REPO_CONFIG;
     const header: PullRequestHeader = {
       ...loaded.header,
+      instructions: repoConfig.review.instructions,
       ...(values.title !== undefined ? { title: values.title } : {}),
       ...(values.description !== undefined ? { body: values.description } : {}),
     };
@@ -79,7 +84,7 @@ export async function packCommand(argv: readonly string[], io: CliIo): Promise<n
         system: REVIEW_SYSTEM_PROMPT,
         preamble: (part) => reviewPreamble(header, part),
         files: loaded.files,
-        ignore: values.ignore ?? [],
+        ignore: [...repoConfig.review.ignore, ...(values.ignore ?? [])],
         ...(loaded.source ? { source: loaded.source } : {}),
       },
       limits,

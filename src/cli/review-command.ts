@@ -15,6 +15,7 @@ import { placeFindings } from "../review/placement.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "../review/prompt.js";
 import { loadQwenTokenizer } from "../tokenizer/index.js";
 import { CliError, colorEnabled, EXIT_FAILURE, EXIT_NOT_REVIEWED, EXIT_OK, type CliIo } from "./io.js";
+import { loadLocalRepoConfig } from "./local-config.js";
 import { LocalGitError, openLocalPullRequest, warnDiffProblems } from "./local-git.js";
 import { parseOptions, positiveInt } from "./options.js";
 import { formatPlan, rethrowLimitError } from "./pack-command.js";
@@ -101,22 +102,28 @@ export async function reviewCommand(argv: readonly string[], io: CliIo): Promise
   const context = positiveInt(values.context, "--context");
   const answerTokens = positiveInt(values["answer-tokens"], "--answer-tokens");
   const settings = modelSettings(io.env, { context, answerTokens });
-  const limits: Limits = {
-    contextTokens: context ?? settings.contextTokens,
-    answerTokens: answerTokens ?? settings.answerTokens,
-    maxRequests: positiveInt(values["max-requests"], "--max-requests", DEFAULT_MAX_REQUESTS),
-  };
+  const maxRequests = positiveInt(values["max-requests"], "--max-requests");
 
   const base = values.base ?? "main";
   const head = values.head ?? "HEAD";
-  const pr = await openLocalPullRequest(resolve(io.cwd, values.repo ?? "."), base, head).catch(explainFailure);
+  const repoDir = resolve(io.cwd, values.repo ?? ".");
+  const pr = await openLocalPullRequest(repoDir, base, head).catch(explainFailure);
   try {
     warnDiffProblems(io, "review", pr.problems);
     if (pr.files.length === 0) throw new CliError(`Nothing to review between ${base} and ${head}.`);
+    // As the app does: the repository's .github/skywork.yml, then flags on top.
+    const repoConfig = await loadLocalRepoConfig(repoDir, base, io, "review");
+    const limits: Limits = {
+      contextTokens: context ?? settings.contextTokens,
+      answerTokens: answerTokens ?? repoConfig.review.answer_tokens ?? settings.answerTokens,
+      maxRequests: maxRequests ?? repoConfig.review.max_requests ?? DEFAULT_MAX_REQUESTS,
+    };
+    const header = { ...pr.header, instructions: repoConfig.review.instructions };
     const input: PackInput = {
       system: REVIEW_SYSTEM_PROMPT,
-      preamble: (part) => reviewPreamble(pr.header, part),
+      preamble: (part) => reviewPreamble(header, part),
       files: pr.files,
+      ignore: repoConfig.review.ignore,
       // Read once even when a server overflow makes the review re-pack.
       source: memoizeSource(pr.source),
     };

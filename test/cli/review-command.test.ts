@@ -386,3 +386,27 @@ describe("the skywork review process", () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("skywork review with the repository's .github/skywork.yml", () => {
+  it("applies its ignore globs and instructions from the base ref, and warns about bad keys", async () => {
+    const own = createGitRepo();
+    try {
+      own.write("src/a.js", "export const a = 1;\n");
+      own.write(".github/skywork.yml", 'review:\n  ignore: ["docs/**"]\n  instructions: "Flag every console.log."\n  max_reqests: 3\n');
+      own.commit("base");
+      own.git("checkout", "-q", "-b", "feature");
+      own.write("src/a.js", "export const a = 2;\nconsole.log(a);\n");
+      own.write("docs/guide.md", "# Guide\n");
+      own.commit("Change a");
+      const ran = await review(["--repo", own.dir, "--base", "main", "--head", "feature", "--json"], { LLM_BASE_URL: fake.baseUrl });
+      expect(ran.code).toBe(0);
+      const prompt = JSON.stringify(fake.requests[0]!.body);
+      expect(prompt).toContain("Flag every console.log.");
+      expect(prompt).not.toContain("docs/guide.md");
+      expect((JSON.parse(ran.stdout) as { skipped: unknown[] }).skipped).toContainEqual({ path: "docs/guide.md", reason: expect.stringMatching(/ignore/) });
+      expect(ran.stderr).toContain(".github/skywork.yml at main: review.max_reqests: unknown key (did you mean `max_requests`?)");
+    } finally {
+      own.remove();
+    }
+  });
+});
