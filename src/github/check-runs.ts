@@ -91,3 +91,15 @@ function clip(output: CheckOutput): CheckOutput {
   const cut = (s: string) => (s.length > MAX_OUTPUT ? `${s.slice(0, MAX_OUTPUT)}\n\n… (shortened)` : s);
   return { title: output.title.slice(0, 250), summary: cut(output.summary), ...(output.text ? { text: cut(output.text) } : {}) };
 }
+
+/**
+ * Completes a check run left in progress on this head (a worker died after posting the review but
+ * before completing its check), so the PR does not show a check that never ends.
+ */
+export async function completeLeftoverCheckRun(octokit: Octokit, ref: RepoRef, headSha: string, output: CheckOutput): Promise<boolean> {
+  const { data } = await octokit.rest.checks.listForRef({ owner: ref.owner, repo: ref.repo, ref: headSha, check_name: CHECK_NAME, filter: "latest" });
+  const open = data.check_runs.find((run) => run.head_sha === headSha && run.status !== "completed");
+  if (!open) return false;
+  await completeCheckRun(octokit, ref, open.id, "neutral", output);
+  return true;
+}

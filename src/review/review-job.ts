@@ -8,7 +8,7 @@ import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { memoizeSource, type PackInput, type PackPlan } from "../context/index.js";
 import { fromGitHubFile, type FileDiff } from "../diff/index.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
-import { completeCheckRun, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
+import { completeCheckRun, completeLeftoverCheckRun, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
 import { upsertComment } from "../github/comments.js";
 import { commitFileSource } from "../github/contents.js";
 import { httpStatus } from "../github/errors.js";
@@ -95,6 +95,9 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
   const ownReviews = await listOwnReviews(octokit, ref, botLogin);
   const done = ownReviews.find((r) => r.marker.head === job.headSha && (job.command ? r.marker.cmd === job.command.commentId : true));
   if (done) {
+    await completeLeftoverCheckRun(octokit, repo, job.headSha, { title: "Reviewed", summary: `The review of ${job.headSha.slice(0, 7)} was posted: [the review](${done.url}).` }).catch(
+      (error: unknown) => log.warn({ err: error }, "could not complete a leftover check run"),
+    );
     log.info({ reviewId: done.id }, "head already reviewed; not posting again");
     return { status: "already-reviewed", reviewId: done.id };
   }

@@ -179,6 +179,40 @@ describe("a pull request opened on an installed repository", () => {
   });
 });
 
+describe("a job that died after posting its review", () => {
+  it("leaves no check run in progress: the next attempt completes it and posts nothing", async () => {
+    const h = (harness = await startHarness());
+    // Completing the check run fails (twice: the completion and the failure report), so the job
+    // ends right after posting the review, as if its worker had died there.
+    h.github.failNext({ method: "PATCH", path: /\/check-runs\/\d+$/ }, { status: 422, body: { message: "Validation Failed" } }, 2);
+    const pr = await openPullRequest(h.github, MEAN_CHANGE);
+    await deliverPullRequest(h, pr, "opened");
+    await eventually(() => h.github.reviews(pr.repo, pr.number).length === 1, "the review");
+    await eventually(() => h.github.requests.filter((r) => r.method === "PATCH" && r.status === 422).length === 2, "the failed check completion");
+    expect(h.github.checkRuns(pr.repo, pr.headSha)[0]!.status).toBe("in_progress");
+
+    const queue = new Queue<ReviewJobData>("review", { connection: h.redis, prefix: h.prefix });
+    const data: ReviewJobData = {
+      installationId: pr.installationId,
+      owner: "acme",
+      repo: "widgets",
+      repoId: h.github.repository(pr.repo).id,
+      pullNumber: pr.number,
+      headSha: pr.headSha,
+      trigger: "opened",
+      deliveryId: "again",
+    };
+    await queue.add("review", data, { jobId: `${reviewJobId(data)}-again`, priority: 1 });
+    const run = await eventually(() => {
+      const [only] = h.github.checkRuns(pr.repo, pr.headSha);
+      return only?.status === "completed" && only;
+    }, "the leftover check run to complete");
+    expect(run.output.summary).toContain(h.github.reviews(pr.repo, pr.number)[0]!.html_url);
+    expect(h.github.reviews(pr.repo, pr.number)).toHaveLength(1);
+    await queue.close();
+  });
+});
+
 describe("the webhook intake", () => {
   it("only enqueues: no GitHub or model call on the request path, and the job carries what the worker needs", async () => {
     const h = (harness = await startHarness({ env: { SKYWORK_ROLE: "web" } }));
