@@ -178,14 +178,21 @@ function instrumentedGitHub(base: GitHubApp, metrics: Metrics): GitHubApp {
 
 /** Logs Redis going away and coming back once each, and runs `onRecovered` when it returns. */
 function watchRedis(redis: ReturnType<typeof createRedisConnection>, log: Logger, url: string, onRecovered?: () => void): void {
-  let down = false;
+  // A lost connection counts from "close", not from the first "error": a Redis that restarts
+  // within the first reconnect delay never raises an error, yet deliveries failed meanwhile.
+  let lost = false;
+  let reported = false;
+  redis.on("close", () => {
+    lost = true;
+  });
   redis.on("error", (error: Error) => {
-    if (!down) log.error({ err: error.message }, `Redis (${redactUrl(url)}) is unreachable: webhooks are answered 503 until it returns`);
-    down = true;
+    if (!reported) log.error({ err: error.message }, `Redis (${redactUrl(url)}) is unreachable: webhooks are answered 503 until it returns`);
+    reported = true;
   });
   redis.on("ready", () => {
-    if (!down) return;
-    down = false;
+    if (!lost) return;
+    lost = false;
+    reported = false;
     log.info(`Redis (${redactUrl(url)}) is back`);
     onRecovered?.();
   });

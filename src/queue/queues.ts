@@ -33,6 +33,9 @@ export function createQueues(connection: Redis, prefix: string, settings: { fail
   const command = new Queue<CommandJobData>(QUEUE_NAMES.command, options);
   // A fix runs an agent for minutes and its retries redo that work: fewer attempts.
   const fix = new Queue<FixJobData>(QUEUE_NAMES.fix, { ...options, defaultJobOptions: { ...defaultJobOptions, attempts: 3 } });
+  // Connection errors are reported once by the connection's owner (app.ts); a queue without a
+  // listener would print every reconnect attempt's error to stderr, three queues at a time.
+  for (const queue of [review, command, fix]) queue.on("error", () => undefined);
   return {
     review,
     command,
