@@ -20,7 +20,7 @@
 // the job starts or is removed (superseded), or after a bounded age, so a crash between enqueue and
 // start heals by itself; a leftover entry costs little, since its tag falls behind the clock.
 import type { Redis } from "ioredis";
-import { luaScript } from "./lua-script.js";
+import { luaScript, type ScriptCall } from "./lua-script.js";
 
 /** BullMQ 6's largest priority (Job.PRIORITY_LIMIT). */
 export const MAX_PRIORITY = 2 ** 21 - 1;
@@ -115,16 +115,17 @@ return tag and 1 or 0
  * first), recorded as waiting. Calling it again for a job still waiting returns the same number.
  */
 export async function fairPriority(redis: Redis, prefix: string, installationId: number, jobId: string, options: FairPriorityOptions = {}): Promise<number> {
+  const { keys, args } = fairPriorityCall(prefix, installationId, jobId, options);
+  return Number(await FAIR_PRIORITY.run(redis, keys, args));
+}
+
+/** fairPriority as a script call, to run with others in one round trip; its reply is the priority. */
+export function fairPriorityCall(prefix: string, installationId: number, jobId: string, options: FairPriorityOptions = {}): ScriptCall {
   const keys = fairnessKeys(prefix, installationId, options.scope);
-  const keyList = [keys.installation, keys.waiting, keys.clock, ...(options.jobKey ? [options.jobKey] : [])];
-  const tag = await FAIR_PRIORITY.run(redis, keyList, [
-    jobId,
-    String(installationId),
-    String(options.maxAgeMs ?? DEFAULT_MAX_AGE_MS),
-    keys.installationBase,
-    String(MAX_PRIORITY),
-  ]);
-  return Number(tag);
+  return FAIR_PRIORITY.call(
+    [keys.installation, keys.waiting, keys.clock, ...(options.jobKey ? [options.jobKey] : [])],
+    [jobId, String(installationId), String(options.maxAgeMs ?? DEFAULT_MAX_AGE_MS), keys.installationBase, String(MAX_PRIORITY)],
+  );
 }
 
 /** The job no longer waits (see ReleaseFairnessOptions.how). Idempotent. */

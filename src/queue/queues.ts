@@ -2,7 +2,8 @@
 // Redis; nothing here is process-local.
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { fairPriority, releaseFairness } from "./fairness.js";
+import { fairPriorityCall, releaseFairness } from "./fairness.js";
+import { runScripts, type ScriptCall } from "./lua-script.js";
 import { commandJobId, fixJobId, fixTargetKey, QUEUE_NAMES, reviewJobId, type CommandJobData, type FixJobData, type ReviewJobData } from "./jobs.js";
 
 const DAY_S = 24 * 60 * 60;
@@ -56,17 +57,24 @@ export interface FairnessStore {
  * Adds a review job; a job with the same id already present is returned instead of a new one.
  * Its priority comes from its installation's backlog, so one installation flooding PRs cannot
  * starve the others. Every review job gets one: priority 0 would jump ahead of all of them.
+ * Scripts in `alongside` run in the same round trip as the priority's; their replies come back.
  */
-export async function enqueueReview(queues: Pick<Queues, "review">, data: ReviewJobData, fairness: FairnessStore): Promise<{ jobId: string }> {
+export async function enqueueReview(
+  queues: Pick<Queues, "review">,
+  data: ReviewJobData,
+  fairness: FairnessStore,
+  alongside: (jobId: string) => ScriptCall[] = () => [],
+): Promise<{ jobId: string; replies: unknown[] }> {
   const jobId = reviewJobId(data);
-  const priority = await fairPriority(fairness.redis, fairness.prefix, data.installationId, jobId, { jobKey: queues.review.toKey(jobId) });
+  const fair = fairPriorityCall(fairness.prefix, data.installationId, jobId, { jobKey: queues.review.toKey(jobId) });
+  const [priority, ...replies] = await runScripts(fairness.redis, [fair, ...alongside(jobId)]);
   try {
-    await queues.review.add("review", data, { jobId, priority });
+    await queues.review.add("review", data, { jobId, priority: Number(priority) });
   } catch (error) {
     await releaseFairness(fairness.redis, fairness.prefix, data.installationId, jobId, { how: "removed" }).catch(() => undefined);
     throw error;
   }
-  return { jobId };
+  return { jobId, replies };
 }
 
 export async function enqueueCommand(queues: Pick<Queues, "command">, data: CommandJobData): Promise<{ jobId: string }> {

@@ -4,7 +4,7 @@
 // updated_at, so a late redelivery of an old event cannot supersede newer work.
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { luaScript } from "./lua-script.js";
+import { luaScript, type ScriptCall } from "./lua-script.js";
 
 export interface HeadRecord {
   sha: string;
@@ -50,21 +50,31 @@ export async function latestHead(redis: Redis, prefix: string, repoId: number, p
   return parseRecord(await redis.get(headKey(prefix, repoId, pullNumber)));
 }
 
+export interface NewHead {
+  repoId: number;
+  pullNumber: number;
+  sha: string;
+  /** updated_at of the event, in ms. */
+  at: number;
+  jobId: string;
+}
+
 /**
- * Records `head` as the newest for its PR and retires the job of the head it replaces.
- * Returns the superseded job id, if any.
+ * Records `head` as the newest for its PR, as a script call; its reply (for retireSuperseded) is
+ * the record it replaced with another head. Run it with the job's own enqueue, in one round trip.
  */
-export async function supersedeOlderWork(
-  redis: Redis,
-  prefix: string,
-  queue: Pick<Queue, "remove">,
-  head: { repoId: number; pullNumber: number; sha: string; at: number; jobId: string },
-): Promise<string | null> {
-  const previous = parseRecord(
-    (await RECORD_HEAD.run(redis, [headKey(prefix, head.repoId, head.pullNumber)], [head.sha, String(head.at), head.jobId, String(HEAD_TTL_S)])) as string | null,
-  );
+export function recordHeadCall(prefix: string, head: NewHead): ScriptCall {
+  return RECORD_HEAD.call([headKey(prefix, head.repoId, head.pullNumber)], [head.sha, String(head.at), head.jobId, String(HEAD_TTL_S)]);
+}
+
+/**
+ * Retires the job of the head that `reply` (recordHeadCall's) says was replaced: removed if still
+ * waiting; a running job is locked and gets the cancel message instead. Call it once the new
+ * head's job is stored. Returns the superseded job id, if any.
+ */
+export async function retireSuperseded(redis: Redis, prefix: string, queue: Pick<Queue, "remove">, head: NewHead, reply: unknown): Promise<string | null> {
+  const previous = parseRecord(typeof reply === "string" ? reply : null);
   if (!previous || previous.jobId === head.jobId) return null;
-  // Removes it if still waiting; a running job is locked and gets the cancel message instead.
   await queue.remove(previous.jobId);
   await redis.publish(cancelChannel(prefix), previous.jobId);
   return previous.jobId;

@@ -6,7 +6,7 @@ import type { ApplicationFunction, Logger } from "probot";
 import type { ReviewJobData } from "../queue/jobs.js";
 import { enqueueCommand, enqueueReview, type Queues } from "../queue/queues.js";
 import { releaseFairness } from "../queue/fairness.js";
-import { supersedeOlderWork } from "../queue/supersede.js";
+import { recordHeadCall, retireSuperseded } from "../queue/supersede.js";
 import { commandJobFromIssueComment, commandJobFromReviewComment } from "./command-events.js";
 import { reviewJobFromEvent } from "./review-events.js";
 
@@ -30,13 +30,15 @@ export interface IntakeOptions {
 }
 
 export function createWebhookApp({ queues, redis, prefix }: IntakeOptions): ApplicationFunction {
-  // After the job is stored: retire work for older heads of the same PR. Best effort — the
-  // delivery is already safe, and the worker double-checks the head on GitHub anyway.
+  // The PR's newest head is recorded in the same round trip as the job's priority; once the job is
+  // stored, the older head's work is retired. Best effort — the delivery is already safe, and the
+  // worker double-checks the head on GitHub anyway.
   const enqueueNewestReview = async (job: ReviewJobData, log: Logger) => {
-    const { jobId } = await enqueueReview(queues, job, { redis, prefix });
     const at = job.eventAt ? Date.parse(job.eventAt) : Date.now();
+    const head = (jobId: string) => ({ repoId: job.repoId, pullNumber: job.pullNumber, sha: job.headSha, at, jobId });
+    const { jobId, replies } = await enqueueReview(queues, job, { redis, prefix }, (id) => [recordHeadCall(prefix, head(id))]);
     try {
-      const superseded = await supersedeOlderWork(redis, prefix, queues.review, { repoId: job.repoId, pullNumber: job.pullNumber, sha: job.headSha, at, jobId });
+      const superseded = await retireSuperseded(redis, prefix, queues.review, head(jobId), replies[0]);
       if (superseded) {
         log.info({ jobId, superseded }, "older head's review superseded");
         await releaseFairness(redis, prefix, job.installationId, superseded, { how: "removed" });
