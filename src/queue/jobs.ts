@@ -21,6 +21,8 @@ export interface ReviewJobData {
   deliveryId: string;
   /** When GitHub last updated the PR in that delivery: orders events for the same PR. */
   eventAt?: string;
+  /** The PR was a draft in that delivery: its review waits for ready_for_review (see reviewJobId). */
+  draft?: boolean;
   /** `/skywork review`: review everything again, even a head already reviewed. */
   full?: boolean;
   /** The comment that asked for this review, when a person did. */
@@ -29,12 +31,14 @@ export interface ReviewJobData {
 
 /**
  * One review per (repository, PR, head SHA): a redelivered webhook and a second event for the same
- * head (opened then ready_for_review, reopened…) map to the same job id, which BullMQ ignores while
- * the job is retained. After retention, the hidden marker on GitHub stops a second review.
+ * head (opened then synchronize, reopened…) map to the same job id, which BullMQ ignores while the
+ * job is retained. After retention, the hidden marker on GitHub stops a second review.
+ * A draft's event gets an id of its own: its job usually ends as a skip, and marking the PR ready
+ * at the same head must still start a review rather than hit that finished job's id.
  * A review asked for by a command gets an id of its own. BullMQ job ids must not contain ":".
  */
-export function reviewJobId(data: Pick<ReviewJobData, "repoId" | "pullNumber" | "headSha" | "command">): string {
-  const base = `review-${data.repoId}-${data.pullNumber}-${data.headSha}`;
+export function reviewJobId(data: Pick<ReviewJobData, "repoId" | "pullNumber" | "headSha" | "command" | "draft">): string {
+  const base = `review-${data.repoId}-${data.pullNumber}-${data.headSha}${data.draft ? "-draft" : ""}`;
   return data.command ? `${base}-cmd-${data.command.commentId}` : base;
 }
 

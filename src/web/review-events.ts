@@ -31,6 +31,7 @@ export function reviewJobFromEvent(deliveryId: string, payload: PullRequestEvent
       trigger: action as ReviewTrigger,
       deliveryId,
       eventAt: pr.updated_at,
+      ...(pr.draft ? { draft: true } : {}),
     },
   };
 }
