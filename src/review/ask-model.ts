@@ -4,7 +4,7 @@
 import type { Logger } from "probot";
 import { DEFAULT_MARGIN_TOKENS, packReview, type PackInput, type PackPlan, type PackedRequest } from "../context/index.js";
 import type { ModelClient } from "../model/client.js";
-import { ContextOverflowError } from "../model/errors.js";
+import { ContextOverflowError, ModelConfigurationError } from "../model/errors.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
 import { parseReviewAnswer, REVIEW_ANSWER_SCHEMA, type Finding } from "./findings.js";
 
@@ -18,7 +18,23 @@ export interface AskDeps {
 
 /** A window overflow reported by the server, without a stated window, shrinks the budget this much. */
 const OVERFLOW_SHRINK = 0.7;
-const MAX_OVERFLOW_REPACKS = 4;
+/**
+ * Re-packing stops when the prompt budget would fall below this: a server that refuses even such
+ * small requests is misconfigured (its window is not what it reports), and shrinking further would
+ * only send more, smaller requests to the same refusal.
+ */
+const MIN_PROMPT_TOKENS = 1_024;
+
+/** An operator must fix the server's or the app's window setting: a configuration error, not retried. */
+export class WindowTooSmallError extends ModelConfigurationError {
+  constructor(contextTokens: number) {
+    super(
+      `The model server refused requests even after re-packing into a ${contextTokens}-token window. ` +
+        "Check the server's context length (vLLM --max-model-len, llama.cpp --ctx-size) and set LLM_CONTEXT_TOKENS to it.",
+    );
+    this.name = "WindowTooSmallError";
+  }
+}
 
 export class Superseded extends Error {}
 
@@ -45,15 +61,15 @@ export async function askAll(
 ): Promise<{ plan: PackPlan; answers: RequestAnswer[] }> {
   let limits = initial;
   let contextTokens = limits.contextTokens;
-  for (let attempt = 0; ; attempt++) {
+  for (;;) {
     const plan = await packReview(input, { contextTokens, answerTokens: limits.answerTokens, marginTokens: DEFAULT_MARGIN_TOKENS, maxRequests: limits.maxRequests }, deps.tokenizer);
     try {
-      const answers = await mapLimited(plan.requests, deps.requestConcurrency, (request) => ask(deps, request, limits.answerTokens, signal, log));
+      const answers = await mapLimited(plan.requests, deps.requestConcurrency, signal, (request, requestSignal) => ask(deps, request, limits.answerTokens, requestSignal, log));
       return { plan, answers };
     } catch (error) {
       // Our counts are exact, but a server with another template or a smaller real window can
       // still refuse: re-pack into a smaller budget rather than fail the review.
-      if (!(error instanceof ContextOverflowError) || attempt >= MAX_OVERFLOW_REPACKS) throw error;
+      if (!(error instanceof ContextOverflowError)) throw error;
       const stated = error.serverWindow;
       if (stated !== null && stated < contextTokens) {
         // The server named its real window: fit it exactly, now and for later reviews.
@@ -64,6 +80,7 @@ export async function askAll(
       }
       // The answer reserve must still leave room for a prompt.
       limits = { ...limits, answerTokens: Math.min(limits.answerTokens, Math.floor(contextTokens / 2)) };
+      if (contextTokens - limits.answerTokens - DEFAULT_MARGIN_TOKENS < MIN_PROMPT_TOKENS) throw new WindowTooSmallError(contextTokens);
       log.warn({ contextTokens }, "model server reported a context overflow; re-packing into a smaller budget");
     }
   }
@@ -101,16 +118,33 @@ async function ask(deps: AskDeps, request: PackedRequest, answerTokens: number, 
 }
 
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * Runs `fn` over `items`, `limit` at a time, results in order. The first failure stops the rest:
+ * nothing new starts and the requests in flight are aborted (their GPU time would be wasted on a
+ * plan about to be re-packed), then that first failure is thrown.
+ */
+async function mapLimited<T, R>(items: readonly T[], limit: number, outer: AbortSignal | undefined, fn: (item: T, signal: AbortSignal) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
+  const stop = new AbortController();
+  const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+  let failure: { error: unknown } | null = null;
   let next = 0;
   const run = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const index = next++;
-      results[index] = await fn(items[index]!);
+      try {
+        results[index] = await fn(items[index]!, signal);
+      } catch (error) {
+        if (!failure) {
+          failure = { error };
+          stop.abort();
+        }
+        return;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, run));
+  if (failure) throw (failure as { error: unknown }).error;
   return results;
 }
 
