@@ -2,10 +2,10 @@
 # One image for both roles: SKYWORK_ROLE=web receives webhooks, SKYWORK_ROLE=worker does the work
 # (see docker-compose.yml). Build: `docker compose build` or `docker build -t skywork-bot .`
 
-# Node 24 "Krypton": an LTS line (maintenance from 2026-10-20, supported until 2028-04-30), the newest
-# the dependencies were chosen and tested for. Node's schedule makes 26 the active LTS from late
-# October 2026; move to it by changing this one line (or --build-arg NODE_MAJOR=26) once tested.
-ARG NODE_MAJOR=24
+# Node 26: the active LTS line since late October 2026. No production dependency's engines range
+# excludes it, and none needs a native addon built for its ABI (msgpackr-extract is optional and
+# prebuilt). --build-arg NODE_MAJOR=24 builds on the previous LTS line.
+ARG NODE_MAJOR=26
 
 # ---- build: compile TypeScript to dist/ -------------------------------------------------------
 FROM node:${NODE_MAJOR}-slim AS build
