@@ -8,7 +8,7 @@ import { ConfigError, loadModelSettings, redactUrl, type AppConfig } from "../co
 import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, planToJson, type PackInput, type PackPlan } from "../context/index.js";
 import type { FileDiff } from "../diff/index.js";
 import { DEFAULT_CONTEXT_TOKENS, ModelClient } from "../model/client.js";
-import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
+import { ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
 import { answerNotes, askAll, dedupeFindings } from "../review/ask-model.js";
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from "../review/findings.js";
 import { placeFindings } from "../review/placement.js";
@@ -215,13 +215,6 @@ async function explainFailure(error: unknown, baseUrl?: string, contextFlag?: nu
     // The client names the variable; here the window may have come from the flag.
     const message = contextFlag === undefined ? error.message : error.message.replace(`LLM_CONTEXT_TOKENS=${contextFlag} `, `--context ${contextFlag} `);
     throw new CliError(message, EXIT_NOT_REVIEWED);
-  }
-  if (error instanceof ContextOverflowError) {
-    throw new CliError(
-      `${error.message.replace(/\.$/, "")}, even after re-packing into smaller requests: the server's window is smaller than configured. ` +
-        "Set LLM_CONTEXT_TOKENS (or --context) to the server's context size (vLLM --max-model-len, llama.cpp --ctx-size).",
-      EXIT_NOT_REVIEWED,
-    );
   }
   if (error instanceof LocalGitError) throw new CliError(error.message, EXIT_NOT_REVIEWED);
   if (error instanceof Error && /Raise the context size|lower the answer reserve/.test(error.message)) rethrowLimitError(error);

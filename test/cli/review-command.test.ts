@@ -282,18 +282,28 @@ describe("skywork review errors", () => {
     expect(small.requests).toHaveLength(0);
   });
 
-  it("a server that refuses every request as too long for its window", async () => {
+  it("a server that refuses requests as too long without naming its window: re-packed smaller until they fit", async () => {
     // Old vLLM's flat error body: the refusal does not say how large the window is.
-    const small = await extraFake({ contextTokens: 4096, reportMaxModelLen: false, overflow: "vllm-flat" });
+    const small = await extraFake({ contextTokens: 4096, reportMaxModelLen: false, overflow: "vllm-flat", reply: () => ({ content: JSON.stringify(ANSWER) }) });
     const ran = await review(argvFeature(), { LLM_BASE_URL: small.baseUrl, LLM_CONTEXT_TOKENS: "32768" });
+    expect(ran.code).toBe(0);
+    const warnings = ran.stderr.trimEnd().split("\n");
+    expect(warnings.length).toBeGreaterThan(1);
+    expect(warnings.every((line) => line.startsWith("skywork review: warning: model server reported a context overflow"))).toBe(true);
+    const last = small.requests.at(-1)!;
+    expect(last.promptTokens + (last.maxTokens ?? Infinity)).toBeLessThanOrEqual(4096);
+  });
+
+  it("a server that refuses even small requests: one error naming the setting to fix", async () => {
+    const tiny = await extraFake({ contextTokens: 1000, reportMaxModelLen: false, overflow: "vllm-flat" });
+    const ran = await review(argvFeature(), { LLM_BASE_URL: tiny.baseUrl, LLM_CONTEXT_TOKENS: "32768" });
     expect(ran.stdout).toBe("");
     expect(ran.code).toBe(3);
     const lines = ran.stderr.trimEnd().split("\n");
     expect(lines.slice(0, -1).every((line) => line.startsWith("skywork review: warning: model server reported a context overflow"))).toBe(true);
     expect(lines.at(-1)).toMatch(
-      /^skywork review: The model server rejected \d+ prompt tokens as too long: .*, even after re-packing into smaller requests: the server's window is smaller than configured\. Set LLM_CONTEXT_TOKENS \(or --context\) to the server's context size/,
+      /^skywork review: The model server refused requests even after re-packing into a \d+-token window\. Check the server's context length \(vLLM --max-model-len, llama\.cpp --ctx-size\) and set LLM_CONTEXT_TOKENS to it\.$/,
     );
-    expect(small.requests.length).toBeGreaterThan(1);
   });
 
   it("a server whose refusal names its smaller window: re-packed to fit it, with a warning", async () => {
