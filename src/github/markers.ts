@@ -10,20 +10,30 @@ export function renderMarker(kind: string, data: object): string {
   return `<!-- ${PREFIX}:${kind}:${encoded} -->`;
 }
 
-/** Every marker of `kind` found in `body`, decoded; malformed ones are skipped. */
-export function parseMarkers<T extends object>(kind: string, body: string | null | undefined): T[] {
-  if (!body) return [];
+/**
+ * The bot's own marker of `kind` in `body`, decoded: the last one. The bot appends its markers after
+ * everything else in what it posts, so an earlier one can only be quoted or model text (which
+ * neutralizeMarkdown keeps from carrying one; this does not rely on it). Null when there is none or
+ * the last one is malformed.
+ */
+export function parseMarker<T extends object>(kind: string, body: string | null | undefined): T | null {
+  if (!body) return null;
   const pattern = new RegExp(`<!-- ${PREFIX}:${kind}:([A-Za-z0-9_-]+) -->`, "g");
-  const found: T[] = [];
-  for (const match of body.matchAll(pattern)) {
-    try {
-      const value: unknown = JSON.parse(Buffer.from(match[1] ?? "", "base64url").toString("utf8"));
-      if (value && typeof value === "object") found.push(value as T);
-    } catch {
-      // not ours, or truncated
-    }
+  let last: string | undefined;
+  for (const match of body.matchAll(pattern)) last = match[1];
+  if (last === undefined) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(last, "base64url").toString("utf8"));
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as T) : null;
+  } catch {
+    return null; // truncated, or not ours
   }
-  return found;
+}
+
+/** The bot's own marker of `kind` as a list of at most one, for callers that look for a match (see parseMarker). */
+export function parseMarkers<T extends object>(kind: string, body: string | null | undefined): T[] {
+  const marker = parseMarker<T>(kind, body);
+  return marker ? [marker] : [];
 }
 
 /** What a review records about itself. */
@@ -46,6 +56,6 @@ export function reviewMarker(marker: ReviewMarker): string {
 }
 
 export function parseReviewMarker(body: string | null | undefined): ReviewMarker | null {
-  const [marker] = parseMarkers<ReviewMarker>(REVIEW_MARKER_KIND, body);
+  const marker = parseMarker<ReviewMarker>(REVIEW_MARKER_KIND, body);
   return marker && typeof marker.head === "string" ? marker : null;
 }

@@ -111,7 +111,8 @@ function listSection(lines: string[], title: string, findings: readonly ListedFi
 
 /** A code span that cannot be broken out of, whatever the text. */
 export function codeSpan(text: string): string {
-  const clean = oneLine(text);
+  // File paths come from the pull request: a name holding "<!--" must not open a comment (or a marker).
+  const clean = oneLine(text).replace(/<!--/g, "<!-\u200b-");
   const fence = "`".repeat(Math.max(1, ...(clean.match(/`+/g) ?? [""]).map((run) => run.length + 1)));
   return fence.length > 1 ? `${fence} ${clean} ${fence}` : `\`${clean}\``;
 }

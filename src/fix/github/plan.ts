@@ -6,6 +6,7 @@
 // - A fork's pull request: never a push to the fork. A branch in the base repository from the
 //   pull request's head (GitHub keeps it there as refs/pull/N/head) and a pull request into the
 //   pull request's base branch.
+import { createHash } from "node:crypto";
 import { renderMarker } from "../../github/markers.js";
 import type { PublishableChange } from "./change-set.js";
 import type { CommitMessage, RepoRef } from "./types.js";
@@ -77,10 +78,13 @@ export const FIX_MARKER_KIND = "fix";
 const MAX_BODY = 60_000;
 const MAX_HEADLINE = 72;
 
-/** The first characters of the fix id that are safe in a branch name. */
+/**
+ * A short hash of the whole fix id: the same for every attempt of one job (a retry reuses its
+ * branch), different for two commands on one target (whose ids differ only at their end), and
+ * always a valid ref name component (lowercase hex).
+ */
 export function shortFixId(fixId: string): string {
-  const cleaned = fixId.toLowerCase().replace(/[^a-z0-9]/g, "");
-  return (cleaned || "fix").slice(0, 8);
+  return createHash("sha256").update(fixId, "utf8").digest("hex").slice(0, 10);
 }
 
 export function fixBranchName(target: FixTarget, fixId: string): string {

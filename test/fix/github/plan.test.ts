@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   assertPublishable,
+  fixBranchName,
   fixIdsOf,
   InvalidChangeError,
   planFix,
@@ -35,7 +36,7 @@ describe("planFix", () => {
       changes,
       requestedBy: "carol",
     });
-    expect(plan).toMatchObject({ kind: "pull-request", branch: "skywork/fix-12-job42x", base: "trunk", fromSha: "b".repeat(40), draft: false });
+    expect(plan).toMatchObject({ kind: "pull-request", branch: `skywork/fix-12-${shortFixId("Job_42:x")}`, base: "trunk", fromSha: "b".repeat(40), draft: false });
     if (plan.kind !== "pull-request") throw new Error("unreachable");
     expect(plan.body.startsWith("Fixes #12.")).toBe(true);
     expect(plan.body).toContain("Subtract discounts.");
@@ -53,7 +54,7 @@ describe("planFix", () => {
     });
     expect(planFix({ target: pullTarget, fixId: "j1", allowPush: false, summary: "s", changes })).toMatchObject({
       kind: "pull-request",
-      branch: "skywork/fix-pr-7-j1",
+      branch: `skywork/fix-pr-7-${shortFixId("j1")}`,
       base: "coupons",
       fromSha: "a".repeat(40),
     });
@@ -76,7 +77,21 @@ describe("planFix", () => {
     expect(plan.title.length).toBeLessThanOrEqual(256);
     expect(plan.commitMessage.headline.length).toBeLessThanOrEqual(72);
     expect(plan.commitMessage.body).toBeUndefined();
-    expect(shortFixId("---")).toBe("fix");
+  });
+
+  it("names a branch per fix job: two commands on one issue get two branches, a retry the same one", () => {
+    const issue = { kind: "issue", repo: shop, issueNumber: 12, issueTitle: "Totals are wrong", defaultBranch: "main", defaultBranchSha: "b".repeat(40) } as const;
+    // Job ids as queue/jobs.ts builds them: the same target, a different command comment.
+    const branchOf = (fixId: string): string => fixBranchName(issue, fixId);
+    const first = branchOf("fix-70012-issue-12-cmd-501");
+    const second = branchOf("fix-70012-issue-12-cmd-502");
+    expect(first).not.toBe(second);
+    expect(branchOf("fix-70012-issue-12-cmd-501")).toBe(first);
+    expect(branchOf("fix-70013-issue-12-cmd-501")).not.toBe(first);
+    for (const name of [first, second, branchOf(""), branchOf("---"), branchOf("Job_42:x/..lock")]) {
+      // A valid ref name: https://git-scm.com/docs/git-check-ref-format
+      expect(name).toMatch(/^skywork\/fix-12-[0-9a-f]{10}$/);
+    }
   });
 });
 

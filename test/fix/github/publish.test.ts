@@ -11,6 +11,7 @@ import {
   openPullRequest,
   planFix,
   publishFix,
+  shortFixId,
   StaleBranchError,
   WorkflowChangeError,
   type PublishableChange,
@@ -160,7 +161,7 @@ describe("publishing a fix", () => {
       const issue = await world.repo.createIssue({ title: "Discounts are ignored", user: "carol" });
       const target = await loadIssueTarget(world.octokit, shop, issue.number);
       const plan = planFix({ target, fixId: "job-issue-1", allowPush: false, summary, changes: fix, requestedBy: "carol" });
-      expect(plan).toMatchObject({ kind: "pull-request", branch: `skywork/fix-${issue.number}-jobissue`, base: "main", fromSha: target.defaultBranchSha });
+      expect(plan).toMatchObject({ kind: "pull-request", branch: `skywork/fix-${issue.number}-${shortFixId("job-issue-1")}`, base: "main", fromSha: target.defaultBranchSha });
 
       const result = await publishFix(world.octokit, plan, fix);
       expect(result.commit.method).toBe("graphql");
@@ -213,7 +214,7 @@ describe("publishing a fix", () => {
       const pull = await world.repo.createPullRequest({ head: "feature-2", user: "alice" });
       const target = await loadPullTarget(world.octokit, shop, pull.number);
       const plan = planFix({ target, fixId: "job-nopush", allowPush: false, summary, changes: fix });
-      expect(plan).toMatchObject({ kind: "pull-request", base: "feature-2", fromSha: pull.head.sha, branch: `skywork/fix-pr-${pull.number}-jobnopus` });
+      expect(plan).toMatchObject({ kind: "pull-request", base: "feature-2", fromSha: pull.head.sha, branch: `skywork/fix-pr-${pull.number}-${shortFixId("job-nopush")}` });
 
       const result = await publishFix(world.octokit, plan, fix);
       expect(await world.repo.resolve("feature-2")).toBe(pull.head.sha);
