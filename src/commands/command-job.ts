@@ -4,10 +4,12 @@ import type { Logger } from "probot";
 import { CONFIG_PATH, loadRepoConfig } from "../config/repo-config.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
 import { react, replyInThreadOnce, upsertComment, type CommentRef } from "../github/comments.js";
+import { neutralizeMarkdown } from "../github/markdown.js";
 import { hasWriteAccess } from "../github/permissions.js";
 import { getPullRequest } from "../github/pull-request.js";
 import type { CommandJobData, ReviewJobData } from "../queue/jobs.js";
-import { parseCommand, type CommandVerb } from "./parse-command.js";
+import { judgeFailure, publicReason, type AttemptInfo, type FailureVerdict } from "../queue/retry-policy.js";
+import { parseCommand, type CommandVerb, type ParsedCommand } from "./parse-command.js";
 
 export interface CommandDeps {
   github: GitHubApp;
@@ -15,6 +17,8 @@ export interface CommandDeps {
   /** Starts a fix (issue, PR or review thread); absent when fixes are not available. */
   startFix?: (job: CommandJobData, instructions: string, octokit: Octokit) => Promise<void>;
   log: Logger;
+  /** Where this run stands in the queue's attempts; absent: no retry follows a failure. */
+  attempt?: AttemptInfo;
 }
 
 export type CommandOutcome =
@@ -26,11 +30,33 @@ export async function runCommandJob(job: CommandJobData, deps: CommandDeps): Pro
   const parsed = parseCommand(job.comment.body);
   if (parsed.kind === "none") return { status: "ignored", reason: "no command in the comment" };
   const log = deps.log.child({ deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber, commentId: job.comment.id });
-  const octokit = await deps.github.octokitFor(job.installationId);
-  const botLogin = await deps.github.botLogin();
+  let octokit: Octokit | null = null;
+  let botLogin: string | null = null;
+  try {
+    octokit = await deps.github.octokitFor(job.installationId);
+    botLogin = await deps.github.botLogin();
+    return await carryOut(job, parsed, deps, octokit, botLogin, log);
+  } catch (error) {
+    const verdict = judgeFailure(error, deps.attempt);
+    if (!verdict.final) throw error;
+    if (octokit && botLogin) {
+      // Its own key: an earlier reply to the same command (a refusal, the help) stays as it was.
+      const key = `command-failed-${job.comment.kind}-${job.comment.id}`;
+      await replyTo(octokit, job, key, failureReply(parsed, verdict, deps.attempt), botLogin).catch((replyError: unknown) => {
+        // GitHub refusing the reply too (the App lost access to the repository): only the log can tell.
+        log.error({ err: replyError, reason: verdict.reason }, "could not reply with the reason the command failed; it is only in this log");
+      });
+    } else {
+      log.error({ reason: verdict.reason }, "command failed before GitHub could be reached; the reason is only in this log");
+    }
+    throw error;
+  }
+}
+
+async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { kind: "none" }>, deps: CommandDeps, octokit: Octokit, botLogin: string, log: Logger): Promise<CommandOutcome> {
   const repo = { owner: job.owner, repo: job.repo };
   const comment: CommentRef = job.comment.kind === "issue" ? { kind: "issue", id: job.comment.id } : { kind: "review", id: job.comment.id, pullNumber: job.issueNumber };
-  const reply = (body: string) => replyTo(octokit, job, body, botLogin);
+  const reply = (body: string) => replyTo(octokit, job, `command-${job.comment.kind}-${job.comment.id}`, body, botLogin);
   const verb = parsed.kind === "command" ? parsed.verb : "unknown";
 
   if (!(await hasWriteAccess(octokit, repo, job.comment.author))) {
@@ -101,9 +127,23 @@ export const HELP = [
   "- `/skywork help`: this message.",
 ].join("\n");
 
-/** Answers where the command was written: in its review thread, or in the conversation. */
-async function replyTo(octokit: Octokit, job: CommandJobData, body: string, botLogin: string): Promise<void> {
-  const key = `command-${job.comment.kind}-${job.comment.id}`;
+/**
+ * What a person reads when their command failed for good: what failed and why, in one paragraph.
+ * Reasons are redacted and neutralised: they come from error messages, not from us.
+ */
+function failureReply(parsed: Exclude<ParsedCommand, { kind: "none" }>, verdict: FailureVerdict, attempt: AttemptInfo | undefined): string {
+  const command = parsed.kind === "command" ? `/skywork ${parsed.verb}` : `/skywork ${parsed.word.replace(/`/g, "")}`;
+  const reason = neutralizeMarkdown(publicReason(verdict));
+  if (verdict.kind === "permanent") return `Sorry, \`${command}\` could not be carried out: ${reason}`;
+  const attempts = attempt?.attempts ?? 1;
+  return `Sorry, \`${command}\` could not be carried out after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}\n\nPlease try again later.`;
+}
+
+/**
+ * Answers where the command was written: in its review thread, or in the conversation. The reply
+ * carries `key` in a hidden marker and is found again by it, so a retried job never answers twice.
+ */
+async function replyTo(octokit: Octokit, job: CommandJobData, key: string, body: string, botLogin: string): Promise<void> {
   if (job.comment.kind === "review") {
     await replyInThreadOnce(octokit, { owner: job.owner, repo: job.repo, pullNumber: job.issueNumber }, job.comment.inReplyTo ?? job.comment.id, key, body, botLogin);
     return;

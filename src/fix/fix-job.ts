@@ -11,7 +11,8 @@ import type { GitHubApp, Octokit } from "../github/app-client.js";
 import { react, readComment, updateOwnComment, type CommentRef } from "../github/comments.js";
 import { neutralizeMarkdown } from "../github/markdown.js";
 import type { ModelClient } from "../model/client.js";
-import { HAND_BACK_REASON, type FixJobData } from "../queue/jobs.js";
+import { HAND_BACK_REASON, type FixJobData, type FixTargetRef } from "../queue/jobs.js";
+import { judgeFailure, publicReason, type AttemptInfo } from "../queue/retry-policy.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
 import { collectChanges, runAgent, selectCandidate, type AgentResult, type ChangeSet } from "./agent/index.js";
 import { fixStatusBody, publishedResult, type FixPhase, type FixStatus } from "./fix-status.js";
@@ -33,7 +34,8 @@ export interface FixDeps {
   tokenizer: QwenTokenizer;
   settings: FixSettings;
   log: Logger;
-  isFinalAttempt?: () => boolean;
+  /** Where this run stands in the queue's attempts; absent: no retry follows a failure. */
+  attempt?: AttemptInfo;
 }
 
 export type FixOutcome =
@@ -59,12 +61,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
   const commandComment: CommentRef =
     job.command.kind === "issue" ? { kind: "issue", id: job.command.commentId } : { kind: "review", id: job.command.commentId, pullNumber: job.target.number };
 
-  // A retried job whose fix was already published stops here.
-  const done = publishedResult(await readComment(octokit, repo, statusComment));
-  if (done) return { status: "already-done", url: done.url };
-
-  const task = await buildFixTask(octokit, job, botLogin);
-  let current: FixStatus = { phase: "queued", target: task.label, requestedBy: `@${job.command.author}` };
+  let current: FixStatus = { phase: "queued", target: targetLabel(job.target), requestedBy: `@${job.command.author}` };
   const show = async (next: Partial<FixStatus> & { phase: FixPhase }) => {
     current = { ...current, ...next };
     await updateOwnComment(octokit, repo, statusComment, statusKey(job), fixStatusBody(current)).catch((error: unknown) =>
@@ -77,16 +74,23 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     log.info({ reason }, "fix ended without a change");
     return { status: "failed", reason };
   };
-
-  const { config } = await loadRepoConfig(octokit, repo);
-  const target: FixTarget = job.target.kind === "issue" ? await loadIssueTarget(octokit, repo, job.target.number) : await loadPullTarget(octokit, repo, job.target.number);
-  const baseSha = target.kind === "issue" ? target.defaultBranchSha : target.headSha;
-  const workRoot = join(deps.settings.workRoot ?? join(tmpdir(), "skywork-fix"), jobId.replace(/[^\w.-]/g, "_"));
-  // A previous attempt of this job may have died and left its working copies behind.
-  await rm(workRoot, { recursive: true, force: true });
-  await mkdir(workRoot, { recursive: true });
+  let workRoot: string | null = null;
 
   try {
+    // A retried job whose fix was already published stops here.
+    const done = publishedResult(await readComment(octokit, repo, statusComment));
+    if (done) return { status: "already-done", url: done.url };
+
+    const task = await buildFixTask(octokit, job, botLogin);
+    current = { ...current, target: task.label };
+    const { config } = await loadRepoConfig(octokit, repo);
+    const target: FixTarget = job.target.kind === "issue" ? await loadIssueTarget(octokit, repo, job.target.number) : await loadPullTarget(octokit, repo, job.target.number);
+    const baseSha = target.kind === "issue" ? target.defaultBranchSha : target.headSha;
+    workRoot = join(deps.settings.workRoot ?? join(tmpdir(), "skywork-fix"), jobId.replace(/[^\w.-]/g, "_"));
+    // A previous attempt of this job may have died and left its working copies behind.
+    await rm(workRoot, { recursive: true, force: true });
+    await mkdir(workRoot, { recursive: true });
+
     await show({ phase: "exploring", detail: `Checking out ${baseSha.slice(0, 7)}…` });
     const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
     const first = await checkoutRepository({
@@ -137,7 +141,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
     // A model outage is worth another attempt of the whole job; other agent errors are reported.
     const outage = results.find((r) => r.outcome === "error" && r.error?.name === "ModelUnavailableError");
-    if (outage?.error && !(deps.isFinalAttempt?.() ?? true)) throw outage.error;
+    if (outage?.error && !judgeFailure(outage.error, deps.attempt).final) throw outage.error;
 
     await show({ phase: "validating", detail: candidates > 1 ? `Comparing ${candidates} candidate fixes…` : "Checking the change…" });
     const changeSets: ChangeSet[] = await Promise.all(dirs.map((dir) => collectChanges(dir, baseSha)));
@@ -168,18 +172,26 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     return { status: "published", url: result.url, kind: published.kind, agreeing: selection.agreeing, candidates };
   } catch (error) {
     if (signal?.aborted && signal.reason === HAND_BACK_REASON) throw error;
-    const permanent = (error as { permanent?: boolean }).permanent === true || error instanceof UnrecoverableError;
-    const message = error instanceof Error ? error.message : String(error);
-    if (permanent || (deps.isFinalAttempt?.() ?? true)) {
-      await fail(`The fix failed: ${message}`);
-      if (permanent) throw new UnrecoverableError(message);
+    // The worker reaches the same verdict from the same error: a permanent failure is not retried.
+    const verdict = judgeFailure(error, deps.attempt);
+    const reason = neutralizeMarkdown(publicReason(verdict));
+    if (verdict.final) {
+      await fail(verdict.kind === "permanent" ? `The fix failed: ${reason}` : `The fix failed after ${deps.attempt?.attempts ?? 1} attempts: ${reason}`);
+      if (verdict.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(verdict.reason);
     } else {
-      await show({ phase: current.phase, detail: `An attempt failed and will be retried: ${message}` });
+      const attempt = deps.attempt ? `Attempt ${deps.attempt.attemptsMade + 1} of ${deps.attempt.attempts}` : "An attempt";
+      await show({ phase: current.phase, detail: `${attempt} failed and will be retried: ${reason}` });
     }
     throw error;
   } finally {
-    await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
+    if (workRoot) await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** The status comment's name for the target until the task is read (as start-fix.ts wrote it). */
+function targetLabel(target: FixTargetRef): string {
+  if (target.kind === "issue") return `issue #${target.number}`;
+  return target.kind === "pull" ? `pull request #${target.number}` : `a review thread of #${target.number}`;
 }
 
 function noFixReason(results: readonly AgentResult[], changeSets: readonly ChangeSet[], maxSteps: number): string {

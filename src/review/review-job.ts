@@ -12,10 +12,12 @@ import { completeCheckRun, completeLeftoverCheckRun, skipCheckRun, startCheckRun
 import { upsertComment } from "../github/comments.js";
 import { commitFileSource } from "../github/contents.js";
 import { httpStatus } from "../github/errors.js";
+import { neutralizeMarkdown } from "../github/markdown.js";
 import { getPullRequest, listPullRequestFiles, type PullRef, type PullRequest } from "../github/pull-request.js";
 import { createReview, listOwnReviews, type ReviewComment } from "../github/reviews.js";
 import type { ModelClient } from "../model/client.js";
 import { HAND_BACK_REASON, type ReviewJobData } from "../queue/jobs.js";
+import { judgeFailure, publicReason, type AttemptInfo, type FailureVerdict } from "../queue/retry-policy.js";
 import { latestHead } from "../queue/supersede.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
 import { answerNotes, askAll, dedupeFindings, Superseded, throwIfSuperseded } from "./ask-model.js";
@@ -42,8 +44,8 @@ export interface ReviewDeps {
   log: Logger;
   /** Where the intake records each PR's newest head (see queue/supersede.ts). */
   heads?: { redis: Redis; prefix: string };
-  /** False while BullMQ will retry this job after a failure. */
-  isFinalAttempt?: () => boolean;
+  /** Where this run stands in the queue's attempts; absent: no retry follows a failure. */
+  attempt?: AttemptInfo;
 }
 
 export type ReviewOutcome =
@@ -74,49 +76,56 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     }
   }
 
-  const octokit = await deps.github.octokitFor(job.installationId);
-  const pr = await getPullRequest(octokit, ref).catch((error: unknown) => {
-    const status = httpStatus(error);
-    if (status === 404 || status === 410) throw new UnrecoverableError(`Pull request ${job.owner}/${job.repo}#${job.pullNumber} no longer exists.`);
-    throw error;
-  });
-  if (pr.state !== "open") return { status: "stale", reason: `the pull request is ${pr.state}` };
-  if (pr.head.sha !== job.headSha) return { status: "stale", reason: `the head moved to ${pr.head.sha.slice(0, 7)}; that head gets its own review` };
-
-  const botLogin = await deps.github.botLogin();
-  const { config, problems: configProblems } = await loadRepoConfig(octokit, repo);
-  const skip = skipReason(pr, config, job);
-  if (skip) {
-    await skipCheckRun(octokit, repo, job.headSha, { title: "Skipped", summary: withConfigProblems(skip, configProblems) });
-    log.info({ reason: skip }, "review skipped");
-    return { status: "skipped", reason: skip };
-  }
-
-  const ownReviews = await listOwnReviews(octokit, ref, botLogin);
-  const done = ownReviews.find((r) => r.marker.head === job.headSha && (job.command ? r.marker.cmd === job.command.commentId : true));
-  if (done) {
-    await completeLeftoverCheckRun(octokit, repo, job.headSha, { title: "Reviewed", summary: `The review of ${job.headSha.slice(0, 7)} was posted: [the review](${done.url}).` }).catch(
-      (error: unknown) => log.warn({ err: error }, "could not complete a leftover check run"),
-    );
-    log.info({ reviewId: done.id }, "head already reviewed; not posting again");
-    return { status: "already-reviewed", reviewId: done.id };
-  }
-
-  const prFiles = (await listPullRequestFiles(octokit, ref)).map(fromGitHubFile);
-  const diffs = new Map<string, FileDiff>(prFiles.map((f) => [f.path, f]));
-  const scope = await decideScope(octokit, repo, job.headSha, prFiles, ownReviews, { full: job.full === true });
-  const scopeText =
-    scope.kind === "incremental"
-      ? `the changes since ${scope.since.slice(0, 7)} (${scope.files.length} file${scope.files.length === 1 ? "" : "s"})`
-      : `${scope.files.length} changed file${scope.files.length === 1 ? "" : "s"} (full review: ${scope.reason})`;
-  const checkRunId = await startCheckRun(octokit, repo, job.headSha, {
-    title: "Reviewing…",
-    summary: withConfigProblems(`Reviewing ${scopeText} at ${job.headSha.slice(0, 7)}.`, configProblems),
-  });
-  const finish = (conclusion: CheckConclusion, title: string, summary: string) =>
-    completeCheckRun(octokit, repo, checkRunId, conclusion, { title, summary: withConfigProblems(summary, configProblems) });
-
+  let octokit: Octokit | null = null;
+  let botLogin: string | null = null;
+  let checkRunId: number | null = null;
+  let configProblems: readonly string[] = [];
   try {
+    octokit = await deps.github.octokitFor(job.installationId);
+    const gh = octokit;
+    const pr = await getPullRequest(octokit, ref).catch((error: unknown) => {
+      const status = httpStatus(error);
+      if (status === 404 || status === 410) throw new UnrecoverableError(`Pull request ${job.owner}/${job.repo}#${job.pullNumber} no longer exists.`);
+      throw error;
+    });
+    if (pr.state !== "open") return { status: "stale", reason: `the pull request is ${pr.state}` };
+    if (pr.head.sha !== job.headSha) return { status: "stale", reason: `the head moved to ${pr.head.sha.slice(0, 7)}; that head gets its own review` };
+
+    botLogin = await deps.github.botLogin();
+    const { config, problems } = await loadRepoConfig(octokit, repo);
+    configProblems = problems;
+    const skip = skipReason(pr, config, job);
+    if (skip) {
+      await skipCheckRun(octokit, repo, job.headSha, { title: "Skipped", summary: withConfigProblems(skip, configProblems) });
+      log.info({ reason: skip }, "review skipped");
+      return { status: "skipped", reason: skip };
+    }
+
+    const ownReviews = await listOwnReviews(octokit, ref, botLogin);
+    const done = ownReviews.find((r) => r.marker.head === job.headSha && (job.command ? r.marker.cmd === job.command.commentId : true));
+    if (done) {
+      await completeLeftoverCheckRun(octokit, repo, job.headSha, { title: "Reviewed", summary: `The review of ${job.headSha.slice(0, 7)} was posted: [the review](${done.url}).` }).catch(
+        (error: unknown) => log.warn({ err: error }, "could not complete a leftover check run"),
+      );
+      log.info({ reviewId: done.id }, "head already reviewed; not posting again");
+      return { status: "already-reviewed", reviewId: done.id };
+    }
+
+    const prFiles = (await listPullRequestFiles(octokit, ref)).map(fromGitHubFile);
+    const diffs = new Map<string, FileDiff>(prFiles.map((f) => [f.path, f]));
+    const scope = await decideScope(octokit, repo, job.headSha, prFiles, ownReviews, { full: job.full === true });
+    const scopeText =
+      scope.kind === "incremental"
+        ? `the changes since ${scope.since.slice(0, 7)} (${scope.files.length} file${scope.files.length === 1 ? "" : "s"})`
+        : `${scope.files.length} changed file${scope.files.length === 1 ? "" : "s"} (full review: ${scope.reason})`;
+    const runId = await startCheckRun(octokit, repo, job.headSha, {
+      title: "Reviewing…",
+      summary: withConfigProblems(`Reviewing ${scopeText} at ${job.headSha.slice(0, 7)}.`, configProblems),
+    });
+    checkRunId = runId;
+    const finish = (conclusion: CheckConclusion, title: string, summary: string) =>
+      completeCheckRun(gh, repo, runId, conclusion, { title, summary: withConfigProblems(summary, problems) });
+
     const model = await deps.model.resolve();
     const answerTokens = Math.min(config.review.answer_tokens ?? deps.settings.answerTokens, Math.floor(model.contextTokens / 2));
     const input: PackInput = {
@@ -195,17 +204,14 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     if (signal?.aborted && signal.reason === HAND_BACK_REASON) throw error;
     if (error instanceof Superseded || signal?.aborted) {
       const reason = error instanceof Superseded ? error.message : "superseded by a newer commit";
-      await finish("cancelled", "Superseded", `Stopped: ${reason}.`).catch(() => undefined);
+      if (octokit && checkRunId !== null) {
+        await completeCheckRun(octokit, repo, checkRunId, "cancelled", { title: "Superseded", summary: withConfigProblems(`Stopped: ${reason}.`, configProblems) }).catch(() => undefined);
+      }
       log.info({ reason }, "review abandoned");
       return { status: "stale", reason };
     }
-    const message = error instanceof Error ? error.message : String(error);
-    const final = error instanceof UnrecoverableError || (deps.isFinalAttempt?.() ?? true);
-    if (final) {
-      await finish("neutral", "Review failed", `The review could not be completed: ${message}`).catch(() => undefined);
-    } else {
-      await completeCheckRunRetrying(octokit, repo, checkRunId, message).catch(() => undefined);
-    }
+    const verdict = judgeFailure(error, deps.attempt);
+    await reportReviewFailure({ octokit, job, checkRunId, configProblems, verdict, attempt: deps.attempt, botLogin, log });
     throw error;
   }
 }
@@ -302,13 +308,83 @@ function eventTime(job: ReviewJobData): number {
   return Number.isFinite(at) ? at : 0;
 }
 
-async function completeCheckRunRetrying(octokit: Octokit, repo: { owner: string; repo: string }, checkRunId: number, message: string): Promise<void> {
+interface FailureReport {
+  /** Null when not even an installation token could be had. */
+  octokit: Octokit | null;
+  job: ReviewJobData;
+  /** Null when the failure came before the check run was started. */
+  checkRunId: number | null;
+  configProblems: readonly string[];
+  verdict: FailureVerdict;
+  attempt: AttemptInfo | undefined;
+  botLogin: string | null;
+  log: Logger;
+}
+
+/**
+ * Shows why the review failed where people look: the check run (created for the purpose when the
+ * failure came before it), and the conversation when a `/skywork review` asked for the review.
+ * An attempt that will be retried says so; a final failure completes the check with its reason.
+ */
+async function reportReviewFailure(report: FailureReport): Promise<void> {
+  const { octokit, job, verdict, log } = report;
+  if (!octokit) {
+    // No installation token (the App was uninstalled or suspended): GitHub cannot be told.
+    log.error({ reason: verdict.reason }, "review failed before GitHub could be reached; the reason is only in this log");
+    return;
+  }
+  const repo = { owner: job.owner, repo: job.repo };
+  const reason = neutralizeMarkdown(publicReason(verdict));
+  try {
+    if (!verdict.final) {
+      // Before its check run exists, an attempt that will be retried leaves nothing to update.
+      if (report.checkRunId !== null) await showRetrying(octokit, repo, report.checkRunId, `${attemptLabel(report.attempt)} failed and will be retried: ${reason}`);
+      return;
+    }
+    const output = { title: "Review failed", summary: withConfigProblems(failureSummary(verdict, reason, report.attempt), report.configProblems) };
+    const checkRunId = report.checkRunId ?? (await startCheckRun(octokit, repo, job.headSha, output));
+    await completeCheckRun(octokit, repo, checkRunId, "neutral", output);
+  } catch (error) {
+    // Typically GitHub refusing the check run for the very reason being reported (403: the App
+    // lacks the Checks permission, or no longer has access to the repository): the log is the
+    // only place left to say why the review failed.
+    log.error({ err: error, reason: verdict.reason }, "could not show the review failure on GitHub; the reason is only in this log");
+  }
+  if (verdict.final && job.command && report.botLogin) {
+    const body = `The review asked for with \`/skywork review\` could not be completed: ${reason}`;
+    await upsertComment(octokit, { ...repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, body, report.botLogin).catch((error: unknown) =>
+      log.warn({ err: error }, "could not reply to /skywork review with the failure"),
+    );
+  }
+}
+
+function failureSummary(verdict: FailureVerdict, reason: string, attempt: AttemptInfo | undefined): string {
+  if (verdict.kind === "permanent") {
+    return [
+      `The review could not be completed: ${reason}`,
+      "",
+      "Retrying cannot help with this failure, so it was not retried. Once it is resolved, push a commit or comment `/skywork review` to review again.",
+    ].join("\n");
+  }
+  const attempts = attempt?.attempts ?? 1;
+  return [
+    `The review could not be completed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}`,
+    "",
+    "Comment `/skywork review` to try again.",
+  ].join("\n");
+}
+
+function attemptLabel(attempt: AttemptInfo | undefined): string {
+  return attempt ? `Attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}` : "An attempt";
+}
+
+async function showRetrying(octokit: Octokit, repo: { owner: string; repo: string }, checkRunId: number, summary: string): Promise<void> {
   await octokit.rest.checks.update({
     owner: repo.owner,
     repo: repo.repo,
     check_run_id: checkRunId,
     status: "in_progress",
-    output: { title: "Retrying…", summary: `An attempt failed and will be retried: ${message}` },
+    output: { title: "Retrying…", summary },
   });
 }
 

@@ -8,7 +8,7 @@ import { instrumentWorker } from "../ops/job-metrics.js";
 import type { Metrics } from "../ops/metrics.js";
 import { releaseFairness } from "../queue/fairness.js";
 import { HAND_BACK_REASON, QUEUE_NAMES, type CommandJobData, type FixJobData, type ReviewJobData } from "../queue/jobs.js";
-import { backoffDelay, classifyFailure } from "../queue/retry-policy.js";
+import { backoffDelay, judgeFailure, type AttemptInfo } from "../queue/retry-policy.js";
 import { cancelChannel } from "../queue/supersede.js";
 import { runReviewJob, type ReviewDeps, type ReviewOutcome } from "../review/review-job.js";
 
@@ -47,7 +47,7 @@ export function startWorkers(options: WorkerOptions): Workers {
       {
         ...options.review,
         log: log.child({ jobId: job.id, installation: job.data.installationId }),
-        isFinalAttempt: () => job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        attempt: attemptOf(job),
         heads: { redis: options.connection, prefix: options.prefix },
       },
       signal,
@@ -55,7 +55,7 @@ export function startWorkers(options: WorkerOptions): Workers {
   });
   // Commands are short (a permission check, a reaction, a reply or an enqueue).
   const command = startWorker<CommandJobData, CommandOutcome>(options, QUEUE_NAMES.command, Math.max(2, options.concurrency), (job) =>
-    runCommandJob(job.data, { ...options.command, log: log.child({ jobId: job.id, installation: job.data.installationId }) }),
+    runCommandJob(job.data, { ...options.command, log: log.child({ jobId: job.id, installation: job.data.installationId }), attempt: attemptOf(job) }),
   );
   const fix = startWorker<FixJobData, FixOutcome>(options, QUEUE_NAMES.fix, options.fixConcurrency, (job, _token, signal) =>
     runFixJob(
@@ -64,7 +64,7 @@ export function startWorkers(options: WorkerOptions): Workers {
       {
         ...options.fix,
         log: log.child({ jobId: job.id, installation: job.data.installationId }),
-        isFinalAttempt: () => job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        attempt: attemptOf(job),
       },
       signal,
     ),
@@ -93,6 +93,10 @@ export function startWorkers(options: WorkerOptions): Workers {
   };
 }
 
+function attemptOf(job: Job): AttemptInfo {
+  return { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 };
+}
+
 function startWorker<D, R extends { status: string }>(options: WorkerOptions, name: string, concurrency: number, processor: Processor<D, R>): Worker<D, R> {
   const { log } = options;
   const guarded: Processor<D, R> = async (job, token, signal) => {
@@ -105,8 +109,9 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
         log.info({ queue: name, jobId: job.id }, "job handed back to the queue");
         throw new WaitingError();
       }
-      const failure = classifyFailure(error);
-      // Permanent failures are not retried: the same request would fail the same way.
+      // The same verdict the job used to report the failure on GitHub: permanent failures are not
+      // retried, since the same request would fail the same way.
+      const failure = judgeFailure(error, attemptOf(job));
       if (failure.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(failure.reason);
       throw error;
     }
@@ -130,3 +135,4 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
   worker.on("error", (error) => log.error({ queue: name, err: error }, "worker error"));
   return worker;
 }
+
