@@ -1,7 +1,7 @@
 // Documentation generated from the configuration declarations, so the README cannot drift from
 // the code: `npm run docs` rewrites the marked sections; a test fails when they differ.
 import { COMPOSE_VARS } from "./compose-vars.js";
-import { ENV_VARS } from "./env.js";
+import { ENV_VARS, isLiteralDefault } from "./env.js";
 import { repoConfigJsonSchema } from "./repo-config.js";
 
 export function envTableMarkdown(): string {
@@ -58,7 +58,7 @@ export function envExampleFile(): string {
   const section = (title: string, intro: readonly string[], vars: ReadonlyArray<{ name: string; description: string; default?: string; secret?: boolean }>) => {
     lines.push("", rule, `# ${title}`, ...intro.map((line) => `# ${line}`), rule);
     for (const v of vars) {
-      const literal = v.default !== undefined && !/\s/.test(v.default);
+      const literal = isLiteralDefault(v.default);
       const notes = [v.secret ? "Secret." : "", literal || v.default === undefined ? "" : `Default: ${v.default}.`].filter(Boolean).join(" ");
       lines.push("", ...wrapComment(notes ? `${v.description} ${notes}` : v.description), `# ${v.name}=${literal ? v.default : ""}`);
     }

@@ -101,6 +101,29 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "REVIEW_REQUEST_CONCURRENCY", description: "Model requests of one review (a PR split into several requests) sent at once.", default: "2" },
 ];
 
+/**
+ * A default that is a value (`3000`), not a description of what happens when the variable is unset
+ * (`the first model the endpoint lists`): the parser uses it as the value, .env.example writes it.
+ */
+export function isLiteralDefault(value: string | undefined): value is string {
+  return value !== undefined && !/\s/.test(value);
+}
+
+const DECLARED = new Map(ENV_VARS.map((spec) => [spec.name, spec]));
+
+function declared(name: string): EnvVarSpec {
+  const spec = DECLARED.get(name);
+  if (spec === undefined) throw new Error(`${name} is read but not declared; add it to ENV_VARS in src/config/env.ts with its default and description.`);
+  return spec;
+}
+
+/** The declared default, for a variable whose unset value is that default. */
+function literalDefault(name: string): string {
+  const value = declared(name).default;
+  if (!isLiteralDefault(value)) throw new Error(`${name} is read as if it had a default, but ENV_VARS declares none; declare one in src/config/env.ts.`);
+  return value;
+}
+
 /** A configuration problem, worded for the operator: what is wrong and how to fix it. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -119,30 +142,28 @@ const ROLES: readonly Role[] = ["all", "web", "worker"];
 export function loadConfig(env: Env, options: { readFile?: (path: string) => string } = {}): AppConfig {
   const problems: string[] = [];
   const readFile = options.readFile ?? ((path: string) => readFileSync(path, "utf8"));
+  // Every read goes through the declaration, so the parser cannot read a variable the docs omit,
+  // and a default is written once, in ENV_VARS, for both the parser and the docs.
   const get = (name: string): string | undefined => {
+    declared(name);
     const value = env[name];
     return value === undefined || value.trim() === "" ? undefined : value.trim();
   };
+  const text = (name: string): string => get(name) ?? literalDefault(name);
 
-  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
+  const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = text(name);
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}=${raw} is not a whole number between ${min} and ${max}.`);
-      return fallback;
-    }
+    if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name}=${raw} is not a whole number between ${min} and ${max}.`);
     return value;
   };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(raw)) return raw as T;
-    problems.push(`${name}=${raw} must be one of: ${allowed.join(", ")}.`);
-    return fallback;
+  const oneOf = <T extends string>(name: string, allowed: readonly T[]): T => {
+    const raw = text(name);
+    if (!(allowed as readonly string[]).includes(raw)) problems.push(`${name}=${raw} must be one of: ${allowed.join(", ")}.`);
+    return raw as T;
   };
-  const url = (name: string, fallback: string, protocols: readonly string[]): string => {
-    const raw = get(name) ?? fallback;
+  const url = (name: string, protocols: readonly string[]): string => {
+    const raw = text(name);
     try {
       const parsed = new URL(raw);
       if (!protocols.includes(parsed.protocol)) {
@@ -188,26 +209,27 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
     }
   }
 
-  const protocol = oneOf("GHE_PROTOCOL", ["https", "http"] as const, "https");
+  const protocol = oneOf("GHE_PROTOCOL", ["https", "http"] as const);
   const gheHost = get("GHE_HOST");
   if (gheHost !== undefined && /[/\s]/.test(gheHost)) {
     problems.push(`GHE_HOST=${gheHost} must be a host name (optionally with :port), without protocol or path.`);
   }
-  const webhookPath = get("WEBHOOK_PATH") ?? "/api/github/webhooks";
+  const webhookPath = text("WEBHOOK_PATH");
   if (!webhookPath.startsWith("/")) problems.push(`WEBHOOK_PATH=${webhookPath} must start with "/".`);
 
-  const nodeEnv = get("NODE_ENV");
+  // NODE_ENV is Node's own convention, not one of ours: documented through LOG_FORMAT's default.
+  const nodeEnv = env.NODE_ENV?.trim();
   const logFormatRaw = get("LOG_FORMAT");
   const logFormat =
     logFormatRaw === undefined
       ? nodeEnv === "production"
         ? "json"
         : "pretty"
-      : oneOf("LOG_FORMAT", ["json", "pretty"] as const, "json");
+      : oneOf("LOG_FORMAT", ["json", "pretty"] as const);
 
   const contextRaw = get("LLM_CONTEXT_TOKENS");
-  const contextTokens = contextRaw === undefined ? null : int("LLM_CONTEXT_TOKENS", 32768, 2048, 1_048_576);
-  const answerTokens = int("LLM_ANSWER_TOKENS", 6144, 256, 262_144);
+  const contextTokens = contextRaw === undefined ? null : int("LLM_CONTEXT_TOKENS", 2048, 1_048_576);
+  const answerTokens = int("LLM_ANSWER_TOKENS", 256, 262_144);
   if (contextTokens !== null && answerTokens >= contextTokens / 2) {
     problems.push(
       `LLM_ANSWER_TOKENS=${answerTokens} leaves too little of LLM_CONTEXT_TOKENS=${contextTokens} for the prompt; keep it under half the window.`,
@@ -219,45 +241,45 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
     problems.push("ADMIN_TOKEN is shorter than 16 characters; generate one with `openssl rand -hex 24`.");
   }
 
-  const prefix = get("QUEUE_PREFIX") ?? "skywork";
+  const prefix = text("QUEUE_PREFIX");
   if (prefix.includes(":")) problems.push(`QUEUE_PREFIX=${prefix} must not contain ":" (BullMQ uses it as a separator).`);
 
   const config: AppConfig = {
-    role: oneOf("SKYWORK_ROLE", ROLES, "all"),
+    role: oneOf("SKYWORK_ROLE", ROLES),
     setupMode,
     github: {
       appId,
       privateKey,
-      webhookSecret: get("WEBHOOK_SECRET") ?? "development",
+      webhookSecret: text("WEBHOOK_SECRET"),
       webhookPath,
       restUrl: gheHost ? `${protocol}://${gheHost}/api/v3` : "https://api.github.com",
       webHost: gheHost ?? "github.com",
       protocol: gheHost ? protocol : "https",
       enterprise: gheHost !== undefined,
     },
-    server: { host: get("HOST") ?? "localhost", port: int("PORT", 3000, 1, 65535) },
-    log: { level: oneOf("LOG_LEVEL", LOG_LEVELS, "info"), format: logFormat },
-    redis: { url: url("REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]), prefix },
+    server: { host: text("HOST"), port: int("PORT", 1, 65535) },
+    log: { level: oneOf("LOG_LEVEL", LOG_LEVELS), format: logFormat },
+    redis: { url: url("REDIS_URL", ["redis:", "rediss:"]), prefix },
     llm: {
-      baseUrl: url("LLM_BASE_URL", "http://127.0.0.1:8000/v1", ["http:", "https:"]),
+      baseUrl: url("LLM_BASE_URL", ["http:", "https:"]),
       apiKey: get("LLM_API_KEY") ?? null,
       model: get("LLM_MODEL") ?? null,
       contextTokens,
       answerTokens,
-      timeoutMs: int("LLM_TIMEOUT_MS", 600_000, 1_000),
-      requestConcurrency: int("REVIEW_REQUEST_CONCURRENCY", 2, 1, 64),
-      maxConcurrency: int("LLM_MAX_CONCURRENCY", 1, 1, 1024),
+      timeoutMs: int("LLM_TIMEOUT_MS", 1_000),
+      requestConcurrency: int("REVIEW_REQUEST_CONCURRENCY", 1, 64),
+      maxConcurrency: int("LLM_MAX_CONCURRENCY", 1, 1024),
     },
     worker: {
-      concurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
-      lockMs: int("WORKER_LOCK_MS", 30_000, 1_000),
-      shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 20_000, 0),
-      port: int("WORKER_PORT", 3001, 0, 65535),
-      fixConcurrency: int("FIX_CONCURRENCY", 2, 1, 64),
+      concurrency: int("WORKER_CONCURRENCY", 1, 256),
+      lockMs: int("WORKER_LOCK_MS", 1_000),
+      shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 0),
+      port: int("WORKER_PORT", 0, 65535),
+      fixConcurrency: int("FIX_CONCURRENCY", 1, 64),
     },
     ops: {
-      failedJobRetentionDays: int("FAILED_JOB_RETENTION_DAYS", 14, 1, 365),
-      redeliveryIntervalMs: int("REDELIVERY_INTERVAL_MS", 300_000, 0),
+      failedJobRetentionDays: int("FAILED_JOB_RETENTION_DAYS", 1, 365),
+      redeliveryIntervalMs: int("REDELIVERY_INTERVAL_MS", 0),
       adminToken,
     },
   };

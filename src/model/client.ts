@@ -30,6 +30,11 @@ export interface CompletionRequest {
   /** JSON schema for guided decoding; servers that reject it are asked again without it. */
   jsonSchema?: { name: string; schema: Record<string, unknown> };
   signal?: AbortSignal;
+  /**
+   * The job's logger, so the client's lines about this request carry the job's delivery, job,
+   * installation, repository and PR; default: the process-wide logger the client was made with.
+   */
+  log?: Logger;
 }
 
 export interface Completion {
@@ -113,12 +118,12 @@ export class ModelClient {
    * The server refused a request for its length and named its real window, smaller than the one
    * in use: use that from now on, and tell the operator to configure it.
    */
-  learnWindow(serverWindow: number): void {
+  learnWindow(serverWindow: number, log: Logger = this.#log): void {
     const current = this.#resolved;
     if (!current) return;
     this.#resolved = current.then((model) => {
       if (serverWindow >= model.contextTokens) return model;
-      this.#log.warn(
+      log.warn(
         { configured: model.contextTokens, server: serverWindow },
         `the model server's window is ${serverWindow} tokens, smaller than ${model.contextTokens}; using ${serverWindow} (set LLM_CONTEXT_TOKENS=${serverWindow} to match it)`,
       );
@@ -127,6 +132,7 @@ export class ModelClient {
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
+    const log = request.log ?? this.#log;
     const { id } = await this.resolve();
     const useSchema = request.jsonSchema !== undefined && !this.#noJsonSchema;
     const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
@@ -149,7 +155,7 @@ export class ModelClient {
       this.#report({ latencyMs: Date.now() - started, promptTokens: request.promptTokens, completionTokens: 0, outcome: modelOutcome(classified) });
       // Some servers reject guided decoding outright; ask again without it (we parse JSON leniently).
       if (useSchema && classified instanceof ModelConfigurationError && error instanceof APIError && error.status === 400) {
-        this.#log.warn({ error: classified.message }, "endpoint rejected response_format json_schema; continuing without it");
+        log.warn({ error: classified.message }, "endpoint rejected response_format json_schema; continuing without it");
         this.#noJsonSchema = true;
         return this.complete(request);
       }
@@ -159,7 +165,7 @@ export class ModelClient {
     const promptTokens = response.usage?.prompt_tokens ?? request.promptTokens;
     if (response.usage && response.usage.prompt_tokens < request.promptTokens) {
       // Ollama truncates an over-long prompt silently and still answers 200.
-      this.#log.warn(
+      log.warn(
         { sent: request.promptTokens, seen: response.usage.prompt_tokens },
         "the model server saw fewer prompt tokens than were sent: it may have truncated the prompt (raise its context size, e.g. Ollama's num_ctx)",
       );

@@ -73,7 +73,7 @@ export async function askAll(
       const stated = error.serverWindow;
       if (stated !== null && stated < contextTokens) {
         // The server named its real window: fit it exactly, now and for later reviews.
-        deps.model.learnWindow(stated);
+        deps.model.learnWindow(stated, log);
         contextTokens = stated;
       } else {
         contextTokens = Math.floor(limits.answerTokens + (contextTokens - limits.answerTokens) * OVERFLOW_SHRINK);
@@ -105,6 +105,8 @@ async function ask(deps: AskDeps, request: PackedRequest, answerTokens: number, 
       maxTokens: answerTokens,
       promptTokens: deps.tokenizer.countChat(messages),
       jsonSchema: { name: "review", schema: REVIEW_ANSWER_SCHEMA },
+      // The job's logger: the client's warnings about this request carry its delivery, job and PR.
+      log,
       ...(signal ? { signal } : {}),
     });
     promptTokens += completion.promptTokens;

@@ -3,7 +3,7 @@
 import type { IssueCommentCreatedEvent, PullRequestEvent, PullRequestReviewCommentCreatedEvent } from "@octokit/webhooks-types";
 import type { Redis } from "ioredis";
 import type { ApplicationFunction, Logger } from "probot";
-import type { ReviewJobData } from "../queue/jobs.js";
+import type { CommandJobData, ReviewJobData } from "../queue/jobs.js";
 import { enqueueCommand, enqueueReview, type Queues } from "../queue/queues.js";
 import { releaseFairness } from "../queue/fairness.js";
 import { recordHeadCall, retireSuperseded } from "../queue/supersede.js";
@@ -64,7 +64,7 @@ export function createWebhookApp({ queues, redis, prefix }: IntakeOptions): Appl
   };
 }
 
-async function accept<J extends { owner: string; repo: string }>(
+async function accept<J extends ReviewJobData | CommandJobData>(
   log: Logger,
   deliveryId: string,
   decision: { enqueue: true; job: J } | { enqueue: false; reason: string },
@@ -76,7 +76,9 @@ async function accept<J extends { owner: string; repo: string }>(
   }
   const { job } = decision;
   const { jobId } = await withTimeout(enqueue(job), ENQUEUE_TIMEOUT_MS);
-  log.info({ deliveryId, jobId, repo: `${job.owner}/${job.repo}` }, "job enqueued");
+  // The keys the worker's lines for this job carry, so one query finds the job from intake to end.
+  const subject = "pullNumber" in job ? { pr: job.pullNumber } : { issue: job.issueNumber };
+  log.info({ deliveryId, jobId, installation: job.installationId, repo: `${job.owner}/${job.repo}`, ...subject }, "job enqueued");
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -127,12 +127,23 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
     settings: { backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, error) },
   });
   if (options.metrics) instrumentWorker(worker, name as "review" | "command" | "fix", options.metrics);
-  worker.on("completed", (job, outcome) => log.info({ queue: name, jobId: job.id, outcome: outcome.status }, "job completed"));
+  worker.on("completed", (job, outcome) => log.info({ ...jobLogFields(name, job), outcome: outcome.status }, "job completed"));
   worker.on("failed", (job: Job<D, R> | undefined, error) =>
-    log.error({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "job failed"),
+    log.error({ ...(job ? jobLogFields(name, job) : { queue: name }), attempt: job?.attemptsMade, err: error }, "job failed"),
   );
   // Connection errors are retried by ioredis; log them instead of crashing the process.
   worker.on("error", (error) => log.error({ queue: name, err: error }, "worker error"));
   return worker;
 }
 
+/**
+ * What ties a job's completion or failure to its delivery, installation, repository and PR or issue:
+ * the same keys the job's own lines carry (the per-job child loggers above and in each job module).
+ */
+function jobLogFields(queue: string, job: Job<unknown, unknown>): Record<string, unknown> {
+  // Every queue carries one of these; `in` tells them apart.
+  const data = job.data as ReviewJobData | CommandJobData | FixJobData;
+  const subject =
+    "pullNumber" in data ? { pr: data.pullNumber } : "issueNumber" in data ? { issue: data.issueNumber } : { target: `${data.target.kind}#${data.target.number}` };
+  return { queue, jobId: job.id, installation: data.installationId, deliveryId: data.deliveryId, repo: `${data.owner}/${data.repo}`, ...subject };
+}

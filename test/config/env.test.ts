@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ConfigError, ENV_VARS, loadConfig, redactUrl } from "../../src/config/env.js";
+import { ConfigError, ENV_VARS, isLiteralDefault, loadConfig, redactUrl } from "../../src/config/env.js";
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
@@ -15,15 +15,54 @@ function problemsOf(env: Record<string, string>): string[] {
   }
 }
 
+/** The names loadConfig looks up in `env`, valid or not. */
+function namesRead(env: Record<string, string>): Set<string> {
+  const read = new Set<string>();
+  const spy = new Proxy(env, {
+    get(target, key) {
+      if (typeof key === "string") read.add(key);
+      return Reflect.get(target, key);
+    },
+  });
+  try {
+    loadConfig(spy, { readFile: () => pem });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+  }
+  return read;
+}
+
 describe("loadConfig", () => {
   it("applies the documented defaults", () => {
-    const config = loadConfig({ APP_ID: "123", PRIVATE_KEY: pem });
-    expect(config.role).toBe("all");
-    expect(config.setupMode).toBe(false);
-    expect(config.redis).toEqual({ url: "redis://127.0.0.1:6379", prefix: "skywork" });
-    expect(config.llm).toMatchObject({ baseUrl: "http://127.0.0.1:8000/v1", apiKey: null, model: null, contextTokens: null, answerTokens: 6144 });
-    expect(config.github).toMatchObject({ appId: 123, restUrl: "https://api.github.com", webhookSecret: "development", webhookPath: "/api/github/webhooks" });
-    expect(config.server).toEqual({ host: "localhost", port: 3000 });
+    expect(loadConfig({ APP_ID: "123", PRIVATE_KEY: pem })).toEqual({
+      role: "all",
+      setupMode: false,
+      github: {
+        appId: 123,
+        privateKey: pem.trim(),
+        webhookSecret: "development",
+        webhookPath: "/api/github/webhooks",
+        restUrl: "https://api.github.com",
+        webHost: "github.com",
+        protocol: "https",
+        enterprise: false,
+      },
+      server: { host: "localhost", port: 3000 },
+      log: { level: "info", format: "pretty" },
+      redis: { url: "redis://127.0.0.1:6379", prefix: "skywork" },
+      llm: {
+        baseUrl: "http://127.0.0.1:8000/v1",
+        apiKey: null,
+        model: null,
+        contextTokens: null,
+        answerTokens: 6144,
+        timeoutMs: 600_000,
+        requestConcurrency: 2,
+        maxConcurrency: 1,
+      },
+      worker: { concurrency: 4, lockMs: 30_000, shutdownTimeoutMs: 20_000, port: 3001, fixConcurrency: 2 },
+      ops: { failedJobRetentionDays: 14, redeliveryIntervalMs: 300_000, adminToken: null },
+    });
   });
 
   it("enters setup mode with no App credentials at all", () => {
@@ -71,10 +110,37 @@ describe("loadConfig", () => {
     expect(redactUrl("redis://:s3cret@host:6379/0")).toBe("redis://:***@host:6379/0");
   });
 
-  it("documents every variable it reads", () => {
-    const names = ENV_VARS.map((v) => v.name);
-    for (const name of ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "PORT", "HOST", "LOG_LEVEL", "GHE_HOST", "GHE_PROTOCOL", "REDIS_URL", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL", "LLM_CONTEXT_TOKENS", "SKYWORK_ROLE"]) {
-      expect(names).toContain(name);
+  it("reads exactly the variables it declares", () => {
+    const read = new Set([
+      ...namesRead({}),
+      // Some variables are read a second time only when others are set: read those paths too.
+      ...namesRead({ APP_ID: "1", PRIVATE_KEY_PATH: "/k.pem", GHE_HOST: "ghe.example.com", LOG_FORMAT: "json", LLM_CONTEXT_TOKENS: "32768" }),
+    ]);
+    // Node's own convention, documented through LOG_FORMAT's default rather than as a setting of ours.
+    read.delete("NODE_ENV");
+    expect([...read].sort()).toEqual(ENV_VARS.map((v) => v.name).sort());
+  });
+
+  it("gives an unset variable exactly its documented default", () => {
+    const minimal = { APP_ID: "123", PRIVATE_KEY: pem };
+    const unset = loadConfig(minimal);
+    const literal = ENV_VARS.filter((v) => isLiteralDefault(v.default));
+    expect(literal.length).toBeGreaterThan(20);
+    for (const v of literal) {
+      expect(loadConfig({ ...minimal, [v.name]: v.default! }), `${v.name}=${v.default}`).toEqual(unset);
     }
+  });
+
+  it("gives descriptive defaults the behaviour they describe", () => {
+    const defaults = Object.fromEntries(ENV_VARS.filter((v) => v.default !== undefined && !isLiteralDefault(v.default)).map((v) => [v.name, v.default]));
+    expect(defaults).toEqual({
+      LOG_FORMAT: "pretty (json when NODE_ENV=production)",
+      LLM_MODEL: "the first model the endpoint lists",
+      LLM_CONTEXT_TOKENS: "the endpoint's max_model_len, else 32768",
+    });
+    expect(loadConfig({}).log.format).toBe("pretty");
+    expect(loadConfig({ NODE_ENV: "production" }).log.format).toBe("json");
+    // null: the model client asks the endpoint, falling back to its window constant.
+    expect(loadConfig({}).llm).toMatchObject({ model: null, contextTokens: null });
   });
 });
