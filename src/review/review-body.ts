@@ -75,9 +75,9 @@ export function reviewSummaryBody(input: SummaryInput): string {
 
   const c = input.coverage;
   lines.push("", `**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`);
-  if (input.unreviewed.length > 0) lines.push("", "**Not reviewed:**", ...input.unreviewed.map((u) => `- ${codeSpan(u.path)}: ${escapeText(u.reason)}`));
+  if (input.unreviewed.length > 0) lines.push("", "**Not reviewed:**", ...fileList(input.unreviewed, UNREVIEWED_LIST_CHARS));
   if (input.skipped.length > 0) {
-    lines.push("", "<details><summary>Skipped files</summary>", "", ...input.skipped.map((s) => `- ${codeSpan(s.path)}: ${escapeText(s.reason)}`), "", "</details>");
+    lines.push("", "<details><summary>Skipped files</summary>", "", ...fileList(input.skipped, SKIPPED_LIST_CHARS), "", "</details>");
   }
   for (const note of input.notes) lines.push("", `> ${note}`);
   lines.push(
@@ -92,6 +92,53 @@ export function reviewSummaryBody(input: SummaryInput): string {
     }),
   );
   return lines.join("\n");
+}
+
+/**
+ * Room for the file lists in a summary GitHub caps at 65,536 characters. The files not reviewed
+ * come first: a PR past the request cap must say which files got no review, even with thousands.
+ */
+const UNREVIEWED_LIST_CHARS = 30_000;
+const SKIPPED_LIST_CHARS = 10_000;
+const MAX_COUNTED_FOLDERS = 100;
+
+/**
+ * Files with their reasons, grouped by reason then folder (`src/gen/`: `a.ts`, `b.ts`): each path
+ * once, compactly. Past `budget` characters, the remaining files are counted per folder instead.
+ */
+export function fileList(entries: ReadonlyArray<{ path: string; reason: string }>, budget: number): string[] {
+  const byReason = new Map<string, Map<string, string[]>>();
+  for (const { path, reason } of entries) {
+    const slash = path.lastIndexOf("/");
+    const folder = slash === -1 ? "" : path.slice(0, slash + 1);
+    const folders = byReason.get(reason) ?? new Map<string, string[]>();
+    folders.set(folder, [...(folders.get(folder) ?? []), path.slice(slash + 1)]);
+    byReason.set(reason, folders);
+  }
+  const lines: string[] = [];
+  let used = 0;
+  const counted = new Map<string, number>();
+  for (const [reason, folders] of byReason) {
+    const header = `- ${escapeText(reason)}:`;
+    lines.push(header);
+    used += header.length + 1;
+    for (const [folder, names] of folders) {
+      const line = `  - ${folder ? `${codeSpan(folder)} ` : ""}${names.map(codeSpan).join(", ")}`;
+      if (used + line.length + 1 <= budget) {
+        lines.push(line);
+        used += line.length + 1;
+      } else {
+        counted.set(folder, (counted.get(folder) ?? 0) + names.length);
+      }
+    }
+  }
+  if (counted.size > 0) {
+    const total = [...counted.values()].reduce((a, b) => a + b, 0);
+    const named = [...counted].slice(0, MAX_COUNTED_FOLDERS).map(([folder, n]) => `${folder ? codeSpan(folder) : "the top folder"} (${n})`);
+    const others = counted.size - named.length;
+    lines.push(`- …and ${total} more file${total === 1 ? "" : "s"}, too many to name here, in ${named.join(", ")}${others > 0 ? ` and ${others} other folders` : ""}.`);
+  }
+  return lines;
 }
 
 function listSection(lines: string[], title: string, findings: readonly ListedFinding[]): void {

@@ -151,7 +151,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const known = new Set(ownReviews.flatMap((r) => r.marker.fp ?? []));
     const fresh = reported.filter((f) => !isKnownFinding(f, diffs, known));
     const layout = layOutFindings(fresh, diffs, config, job.headSha, pr);
-    const notes = [...plan.notes, ...answerNotes(answers)];
+    const notes = [...plan.notes, ...answerNotes(answers), ...unlistedNote(pr, prFiles.length)];
 
     throwIfSuperseded(signal);
     // The head may have moved while the model was thinking: a review of an old head is noise.
@@ -426,4 +426,15 @@ function capBody(body: string): string {
   const markerStart = body.lastIndexOf("\n<!-- skywork:");
   const marker = markerStart === -1 ? "" : body.slice(markerStart);
   return `${body.slice(0, MAX_BODY_CHARS - marker.length - 80)}\n\n_… summary shortened to fit GitHub's size limit._${marker}`;
+}
+
+/**
+ * GitHub lists at most 3,000 files of a pull request; the rest cannot be read through the API,
+ * so the review says how many it never saw rather than look complete.
+ * https://docs.github.com/rest/pulls/pulls#list-pull-requests-files
+ */
+export function unlistedNote(pr: Pick<PullRequest, "changed_files">, listed: number): string[] {
+  const unlisted = pr.changed_files - listed;
+  if (unlisted <= 0) return [];
+  return [`GitHub lists only the first ${listed.toLocaleString("en-US")} of this pull request's ${pr.changed_files.toLocaleString("en-US")} changed files: the other ${unlisted.toLocaleString("en-US")} could not be read and were not reviewed. Split the pull request to have them reviewed.`];
 }
