@@ -13,6 +13,8 @@ type Bench = () => Promise<BenchFigure[]>;
 const MODULES: ReadonlyArray<{ file: string; exportName: string }> = [
   { file: "./tokenizer.ts", exportName: "benchTokenizer" },
   { file: "./pack.ts", exportName: "benchPack" },
+  { file: "./load.ts", exportName: "benchLoad" },
+  { file: "./pipeline.ts", exportName: "benchPipeline" },
 ];
 
 async function load(file: string, exportName: string): Promise<Bench | string> {
