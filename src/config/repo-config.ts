@@ -2,6 +2,7 @@
 // Probot's config plugin (which follows `_extends: other-repo` for organisation defaults) and
 // validated against one schema. An invalid key is reported with its path and problem, and its
 // default applies; the rest of the file still counts.
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { Octokit } from "../github/app-client.js";
 import { SEVERITIES } from "../review/findings.js";
@@ -109,14 +110,33 @@ export async function loadRepoConfig(octokit: Octokit, repo: { owner: string; re
     merged = result.config as Record<string, unknown>;
     files = result.files.filter((f) => f.config !== null).map((f) => `${f.owner}/${f.repo}:${f.path}`);
   } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/^\[@probot\/octokit-plugin-config\] /, "") : String(error);
-    // A missing or unreadable file must not block reviews: report it and use the defaults.
+    // The plugin's messages name the API URL it read; the repository's owner knows the file.
+    const message = (error instanceof Error ? error.message.replace(/^\[@probot\/octokit-plugin-config\] /, "") : String(error)).replace(/ in https?:\/\/\S+/g, "");
     const status = (error as { status?: number }).status;
     if (typeof status === "number" && status >= 500) throw error;
+    // A bad `_extends` (an invalid name, a loop) fails the whole read: the repository's own keys
+    // still count, without the organisation defaults.
+    const own = status === undefined ? await readOwnFile(octokit, repo).catch(() => null) : null;
+    if (own !== null) {
+      const { config, problems } = validateRepoConfig(own);
+      return { config, problems: [`${CONFIG_PATH}: ${message}; organisation defaults (_extends) were not applied.`, ...problems], files: [`${repo.owner}/${repo.repo}:${CONFIG_PATH}`] };
+    }
+    // A missing or unreadable file must not block reviews: report it and use the defaults.
     return { config: DEFAULT_REPO_CONFIG, problems: [`${CONFIG_PATH}: ${message}; defaults apply.`], files };
   }
   const { config, problems } = validateRepoConfig(Object.keys(merged).length === 0 ? null : merged);
   return { config, problems, files };
+}
+
+/** The repository's own file, parsed, without `_extends`; null when absent or not a YAML mapping. */
+async function readOwnFile(octokit: Octokit, repo: { owner: string; repo: string }): Promise<Record<string, unknown> | null> {
+  const { data } = await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.repo, path: CONFIG_PATH, mediaType: { format: "raw" } });
+  const raw: unknown = data;
+  if (typeof raw !== "string") return null;
+  const parsed: unknown = parseYaml(raw);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return null;
+  const { _extends: _ignored, ...own } = parsed as Record<string, unknown>;
+  return own;
 }
 
 /** The schema as JSON Schema, published for editors (schema/skywork.schema.json). */
