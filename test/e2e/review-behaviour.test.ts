@@ -152,7 +152,7 @@ describe("repository configuration", () => {
     await deliverPullRequest(h, pr, "opened");
     const review = await firstReview(h, pr);
     expect(renderedPrompt(h.model.requests[0]!)).not.toContain("docs/guide.md");
-    expect(review.body).toMatch(/`docs\/guide.md`: .*ignore/);
+    expect(review.body).toMatch(/ignored by the repository's configuration.*\n\s+- `docs\/` `guide\.md`/);
   });
 });
 
