@@ -47,6 +47,10 @@ export async function createMinimalEnv(): Promise<MinimalEnv> {
  */
 export const GIT_SAFETY_OPTIONS: readonly string[] = [
   "--no-pager",
+  // A folder the agent wrote with a bare repository's layout (HEAD, config, objects/) is never
+  // taken for a repository: its config could name programs to run. Only the checkout's .git is.
+  "-c",
+  "safe.bareRepository=explicit",
   "-c",
   "core.fsmonitor=false",
   "-c",

@@ -97,6 +97,22 @@ describe("execute_bash: allowed commands", () => {
     expect((await sh.run("git log -n 1 --format=%s")).text.startsWith("initial\n")).toBe(true);
   });
 
+  it("never takes a folder written like a bare repository for a repository (its config could run programs)", async () => {
+    // What an agent could write with the editor: HEAD, config (naming a pager program) and objects/.
+    const fake = path.join(repo.dir, "vendor", "fake");
+    mkdirSync(path.join(fake, "objects"), { recursive: true });
+    mkdirSync(path.join(fake, "refs", "heads"), { recursive: true });
+    writeFileSync(path.join(fake, "HEAD"), "ref: refs/heads/main\n");
+    writeFileSync(path.join(fake, "config"), "[core]\n\trepositoryformatversion = 0\n\tbare = true\n[diff]\n\texternal = /bin/false\n");
+    try {
+      const result = await shell().run("git -C /workspace/widgets/vendor/fake log");
+      expect(result.text).toContain("cannot use bare repository");
+      expect(result.text).not.toContain("[Command finished with exit code 0]");
+    } finally {
+      rmSync(path.join(repo.dir, "vendor"), { recursive: true, force: true });
+    }
+  });
+
   it("reads a symlink whose target is inside the checkout", async () => {
     expect((await shell().run("cat inside-link.py")).text.startsWith("def greet")).toBe(true);
   });
