@@ -62,11 +62,19 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     job.command.kind === "issue" ? { kind: "issue", id: job.command.commentId } : { kind: "review", id: job.command.commentId, pullNumber: job.target.number };
 
   let current: FixStatus = { phase: "queued", target: targetLabel(job.target), requestedBy: `@${job.command.author}` };
-  const show = async (next: Partial<FixStatus> & { phase: FixPhase }) => {
+  // Updates are written one after another, in the order they were made: the agent's progress is
+  // reported without waiting, and a late step update must never land over "done" or "failed".
+  let writing: Promise<void> = Promise.resolve();
+  const show = (next: Partial<FixStatus> & { phase: FixPhase }): Promise<void> => {
     current = { ...current, ...next };
-    await updateOwnComment(octokit, repo, statusComment, statusKey(job), fixStatusBody(current)).catch((error: unknown) =>
-      log.warn({ err: error }, "could not update the fix status comment"),
+    const body = fixStatusBody(current);
+    writing = writing.then(() =>
+      updateOwnComment(octokit, repo, statusComment, statusKey(job), body).then(
+        () => undefined,
+        (error: unknown) => log.warn({ err: error }, "could not update the fix status comment"),
+      ),
     );
+    return writing;
   };
   const fail = async (reason: string): Promise<FixOutcome> => {
     await show({ phase: "failed", detail: reason });
