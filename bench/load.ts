@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { cpuMs, percentile, printFigures, round, type BenchFigure } from "./figures.js";
 import { sign, verify } from "@octokit/webhooks-methods";
 import type { PullRequestEvent } from "@octokit/webhooks-types";
 import { Queue } from "bullmq";
@@ -29,12 +30,6 @@ import { pullRequestEvent } from "../test/fakes/github/index.js";
 import { envFor } from "../test/helpers/child-app.js";
 import { deleteKeys, eventually, freePort, REDIS_URL, startHarness, type Harness } from "../test/helpers/harness.js";
 import { MEAN_CHANGE, openPullRequest } from "../test/helpers/scenario.js";
-
-export interface BenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-}
 
 /** The targets of issue #6 on this machine. */
 const TARGET_RATE = 500;
@@ -321,8 +316,7 @@ class Collector {
   }
 
   percentile(p: number): number {
-    const sorted = [...this.latencies].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+    return percentile(this.latencies, p);
   }
 }
 
@@ -385,16 +379,6 @@ async function fireAtMax(target: Target, deliveries: Deliveries, amount: number,
 }
 
 // ── Measuring ────────────────────────────────────────────────────────────────────────────────────
-
-const TICKS_PER_SECOND = 100; // Linux USER_HZ on every architecture Node runs on.
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after "pid (comm) ": state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
 
 /** CPU time Redis has used so far, in ms: on this machine it competes with the servers for 2 cores. */
 async function redisCpuMs(redis: Redis): Promise<number> {
@@ -516,7 +500,6 @@ export async function benchLoad(): Promise<BenchFigure[]> {
 
 // ── Figures ──────────────────────────────────────────────────────────────────────────────────────
 
-const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 const verdict = (ok: boolean): string => (ok ? "PASS" : "FAIL");
 
 function median(values: readonly number[]): number {
@@ -564,12 +547,7 @@ function figuresOf({ fixed, rounds, lost, logBytesPerDelivery }: LoadResults): B
   return figures;
 }
 
-function print(figures: readonly BenchFigure[]): void {
-  const width = Math.max(...figures.map((f) => f.name.length));
-  for (const f of figures) console.log(`${f.name.padEnd(width)}  ${String(f.value).padStart(10)} ${f.unit}`);
-}
-
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   if (process.argv[2] === "--baseline-server") await serveBaseline(JSON.parse(process.argv[3] ?? "{}") as BaselineSettings);
-  else print(await benchLoad());
+  else printFigures(await benchLoad());
 }

@@ -12,12 +12,7 @@ import type { ChatMessage, QwenTokenizer } from "../src/tokenizer/index.js";
 import { createQwenTokenizer } from "../src/tokenizer/qwen-tokenizer.js";
 import { QWEN3_ONLY_ADDED_TOKENS } from "../src/tokenizer/special-tokens.js";
 import { loadBpeTables } from "../src/tokenizer/tokenizer-data.js";
-
-export interface BenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-}
+import { printFigures, type BenchFigure } from "./figures.js";
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function random(seed: number): () => number {
@@ -278,9 +273,4 @@ export async function benchPack(): Promise<BenchFigure[]> {
   return figures;
 }
 
-function print(figures: readonly BenchFigure[]): void {
-  const width = Math.max(...figures.map((f) => f.name.length));
-  for (const f of figures) console.log(`${f.name.padEnd(width)}  ${String(f.value).padStart(10)} ${f.unit}`);
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) print(await benchPack());
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) printFigures(await benchPack());

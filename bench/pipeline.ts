@@ -12,8 +12,8 @@
 // so one installation tops out near 20 reviews a minute whatever the worker count. That ceiling is
 // reported from the measured writes per review; the runs measure what the app adds on top.
 // Run alone with `npx tsx bench/pipeline.ts`; `benchPipeline()` returns the figures for bench/run.ts.
-import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { cpuMs, percentile, printFigures, round, type BenchFigure } from "./figures.js";
 import { Queue, type Job } from "bullmq";
 import { deliverWebhook, pullRequestEvent, type FakeRepo, type RecordedRequest as GitHubRequest } from "../test/fakes/github/index.js";
 import type { RecordedRequest as ModelRequest } from "../test/fakes/model/index.js";
@@ -21,12 +21,6 @@ import { envFor, startChildApp, type ChildApp } from "../test/helpers/child-app.
 import { eventually, startHarness, type Harness } from "../test/helpers/harness.js";
 import { BASE_FILES, MEAN_CHANGE, type PullScenario } from "../test/helpers/scenario.js";
 import { QUEUE_NAMES, reviewJobId, type ReviewJobData } from "../src/queue/jobs.js";
-
-export interface BenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-}
 
 const EVENTS_PER_RUN = 200;
 const MODEL_LATENCY_MS = 2_000;
@@ -84,20 +78,6 @@ function prOfPrompt(request: ModelRequest): string {
 }
 
 // ── Measuring ────────────────────────────────────────────────────────────────────────────────────
-
-const TICKS_PER_SECOND = 100; // Linux USER_HZ.
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /** What one review job spent, from BullMQ's timestamps and the fake model's calls for its PR. */
 interface JobTiming {
@@ -260,8 +240,6 @@ export async function benchPipeline(): Promise<BenchFigure[]> {
 
 // ── Figures ──────────────────────────────────────────────────────────────────────────────────────
 
-const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
-
 /**
  * Content-creating requests on a repository (POST, PATCH, PUT, DELETE): the ones GitHub asks to
  * space a second apart. An installation token's creation is the App's, made once an hour.
@@ -324,9 +302,4 @@ function githubBreakdown(result: RunResult): BenchFigure[] {
     .map(([operation, n]) => ({ name: `pipeline GitHub calls per review: ${operation}`, value: round(n / result.reviews, 2), unit: "calls" }));
 }
 
-function print(figures: readonly BenchFigure[]): void {
-  const width = Math.max(...figures.map((f) => f.name.length));
-  for (const f of figures) console.log(`${f.name.padEnd(width)}  ${String(f.value).padStart(10)} ${f.unit}`);
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) print(await benchPipeline());
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) printFigures(await benchPipeline());

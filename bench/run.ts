@@ -1,12 +1,7 @@
 // `npm run bench`: runs every benchmark module present and prints its figures. A module still being
 // written (missing, or not exporting its function yet) is skipped with a message, not a failure.
 import { pathToFileURL } from "node:url";
-
-interface BenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-}
+import { printFigures, type BenchFigure } from "./figures.js";
 
 type Bench = () => Promise<BenchFigure[]>;
 
@@ -40,9 +35,7 @@ export async function runBenches(log: (line: string) => void = console.log): Pro
     }
     log(`\n== ${exportName} (${file.slice(2)})`);
     try {
-      const figures = await bench();
-      const width = Math.max(...figures.map((f) => f.name.length));
-      for (const f of figures) log(`${f.name.padEnd(width)}  ${String(f.value).padStart(12)} ${f.unit}`);
+      printFigures(await bench(), log);
     } catch (error) {
       failures++;
       log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -9,12 +9,7 @@ import { createQwenTokenizer, type QwenTokenizer } from "../src/tokenizer/qwen-t
 import { loadBpeTables } from "../src/tokenizer/tokenizer-data.js";
 import { QWEN3_ONLY_ADDED_TOKENS } from "../src/tokenizer/special-tokens.js";
 import type { ChatMessage } from "../src/tokenizer/index.js";
-
-export interface BenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-}
+import { printFigures, type BenchFigure } from "./figures.js";
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function random(seed: number): () => number {
@@ -260,5 +255,5 @@ export async function benchTokenizer(): Promise<BenchFigure[]> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  for (const { name, value, unit } of await benchTokenizer()) console.log(`${name.padEnd(56)} ${String(value).padStart(9)} ${unit}`);
+  printFigures(await benchTokenizer());
 }

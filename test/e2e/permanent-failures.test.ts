@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../fakes/github/index.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
-import { BASE_FILES, deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
+import { BASE_FILES, completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
 import { commandJobId, type CommandJobData } from "../../src/queue/jobs.js";
 
 let harness: Harness | null = null;
@@ -34,13 +34,6 @@ async function failedJob(h: Harness, queueName: "review" | "command" | "fix") {
   } finally {
     await queue.close();
   }
-}
-
-async function completedCheck(h: Harness, pr: PullScenario) {
-  return eventually(() => {
-    const run = h.github.checkRuns(pr.repo, pr.headSha).find((r) => r.name === "Skywork review");
-    return run?.status === "completed" && run;
-  }, "the completed check run", 20_000);
 }
 
 /** Everything the App ever wrote to its check runs (creates and updates). */

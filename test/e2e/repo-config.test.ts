@@ -4,9 +4,9 @@
 // reads it — organisation defaults included, through Probot's `_extends`.
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, issueCommentEvent } from "../fakes/github/index.js";
-import type { RecordedRequest, Reply } from "../fakes/model/index.js";
+import type { Reply } from "../fakes/model/index.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
-import { deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
+import { completedCheck, deliverPullRequest, firstReview, MEAN_CHANGE, openPullRequest, type PullScenario, renderedPrompt } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -23,22 +23,6 @@ async function pullWithConfig(h: Harness, config: string, options: { draft?: boo
   // Configuration is read from the default branch, not from the PR's head.
   await pr.repo.commit({ branch: "main", files: { [CONFIG]: config } });
   return pr;
-}
-
-async function firstReview(h: Harness, pr: PullScenario) {
-  const [review] = await eventually(() => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number), "a review", 30_000);
-  return review!;
-}
-
-async function completedCheck(h: Harness, pr: PullScenario) {
-  return eventually(() => {
-    const run = h.github.checkRuns(pr.repo, pr.headSha).find((r) => r.name === "Skywork review");
-    return run?.status === "completed" && run;
-  }, "the completed check run", 30_000);
-}
-
-function renderedPrompt(request: RecordedRequest): string {
-  return (request.body as { messages: Array<{ content: string }> }).messages.map((m) => m.content).join("\n");
 }
 
 /** The part of a review body under `### heading`, up to the next section. */

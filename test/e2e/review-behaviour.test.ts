@@ -3,9 +3,8 @@
 // people with write access can make the bot work.
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, issueCommentEvent } from "../fakes/github/index.js";
-import type { RecordedRequest } from "../fakes/model/index.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
-import { deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
+import { completedCheck, deliverPullRequest, firstReview, MEAN_CHANGE, openPullRequest, type PullScenario, renderedPrompt } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -14,22 +13,6 @@ afterEach(async () => {
 });
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 800));
-
-async function firstReview(h: Harness, pr: PullScenario) {
-  const [review] = await eventually(() => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number), "a review", 30_000);
-  return review!;
-}
-
-async function completedCheck(h: Harness, pr: PullScenario) {
-  return eventually(() => {
-    const run = h.github.checkRuns(pr.repo, pr.headSha).find((r) => r.name === "Skywork review");
-    return run?.status === "completed" && run;
-  }, "the completed check run", 30_000);
-}
-
-function renderedPrompt(request: RecordedRequest): string {
-  return (request.body as { messages: Array<{ content: string }> }).messages.map((m) => m.content).join("\n");
-}
 
 describe("a hostile pull request", () => {
   it("cannot make the bot approve, leak, ping, link or forge markers", async () => {

@@ -2,7 +2,8 @@
 // and delivering its webhooks to the running app.
 import type { FakeGitHub, FakeRepo } from "../fakes/github/index.js";
 import { deliverWebhook, pullRequestEvent, type PullRequestAction } from "../fakes/github/index.js";
-import type { Harness } from "./harness.js";
+import type { RecordedRequest } from "../fakes/model/index.js";
+import { eventually, type Harness } from "./harness.js";
 
 export const BASE_FILES: Record<string, string> = {
   "README.md": "# widgets\n",
@@ -82,3 +83,22 @@ export const MEAN_CHANGE = {
     "",
   ].join("\n"),
 };
+
+/** The first review the bot posted on the scenario's PR, once there is one. */
+export async function firstReview(h: Harness, pr: PullScenario) {
+  const [review] = await eventually(() => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number), "a review", 30_000);
+  return review!;
+}
+
+/** The "Skywork review" check run on the scenario's head, once it is completed. */
+export async function completedCheck(h: Harness, pr: PullScenario) {
+  return eventually(() => {
+    const run = h.github.checkRuns(pr.repo, pr.headSha).find((r) => r.name === "Skywork review");
+    return run?.status === "completed" && run;
+  }, "the completed check run", 30_000);
+}
+
+/** Every message of a model request, joined: what the model was shown. */
+export function renderedPrompt(request: RecordedRequest): string {
+  return (request.body as { messages: Array<{ content: string }> }).messages.map((m) => m.content).join("\n");
+}
