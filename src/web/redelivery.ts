@@ -111,6 +111,9 @@ export class RedeliverySweeper {
 
     let failed = 0;
     let requested = 0;
+    // A delivery GitHub would not redeliver this time (its API failing) must stay inside the next
+    // sweeps' window, however many pass before it succeeds.
+    let oldestUnasked = Infinity;
     const max = this.#options.maxRequestsPerDelivery ?? DEFAULT_MAX_REQUESTS;
     for (const [guid, attempts] of byGuid) {
       if (attempts.some((a) => a.status_code >= 200 && a.status_code < 300)) continue;
@@ -126,11 +129,14 @@ export class RedeliverySweeper {
         this.#options.onRedelivery?.("requested");
         log.info({ deliveryId: guid, attempt: asked + 1 }, "asked GitHub to redeliver a failed delivery");
       } catch (error) {
+        oldestUnasked = Math.min(oldestUnasked, Date.parse(latest.delivered_at));
         this.#options.onRedelivery?.("failed");
         log.warn({ err: error, deliveryId: guid }, "could not ask GitHub to redeliver");
       }
     }
-    await redis.set(`${prefix}:redelivery:last-sweep`, String(now));
+    // The next sweep looks back to OVERLAP_MS before this mark.
+    const mark = Number.isFinite(oldestUnasked) ? Math.min(now, oldestUnasked + OVERLAP_MS) : now;
+    await redis.set(`${prefix}:redelivery:last-sweep`, String(mark));
     if (failed > 0) log.info({ scanned, failed, requested }, "redelivery sweep done");
     return { scanned, failed, requested, skipped: null };
   }
