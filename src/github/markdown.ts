@@ -119,7 +119,7 @@ function closingFence(fence: Fence): string {
 }
 
 /** Text shown literally by GitHub, still never carrying an HTML comment into the raw body. */
-function breakMarkers(code: string): string {
+export function breakMarkers(code: string): string {
   return code.replace(/<!--/g, `<!-${ZWSP}-`);
 }
 

@@ -1,6 +1,6 @@
 // How a review reads on GitHub: the summary body and each inline comment. All model text passes
 // through neutralizeMarkdown; links and code spans are built here from trusted values.
-import { fenceFor, neutralizeMarkdown } from "../github/markdown.js";
+import { breakMarkers, fenceFor, neutralizeMarkdown } from "../github/markdown.js";
 import { reviewMarker } from "../github/markers.js";
 import { SEVERITIES, type Finding, type Severity } from "./findings.js";
 import type { PlacedFinding } from "./placement.js";
@@ -159,7 +159,7 @@ function listSection(lines: string[], title: string, findings: readonly ListedFi
 /** A code span that cannot be broken out of, whatever the text. */
 export function codeSpan(text: string): string {
   // File paths come from the pull request: a name holding "<!--" must not open a comment (or a marker).
-  const clean = oneLine(text).replace(/<!--/g, "<!-\u200b-");
+  const clean = breakMarkers(oneLine(text));
   const fence = "`".repeat(Math.max(1, ...(clean.match(/`+/g) ?? [""]).map((run) => run.length + 1)));
   return fence.length > 1 ? `${fence} ${clean} ${fence}` : `\`${clean}\``;
 }

@@ -124,7 +124,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     });
     checkRunId = runId;
     const finish = (conclusion: CheckConclusion, title: string, summary: string) =>
-      completeCheckRun(gh, repo, runId, conclusion, { title, summary: withConfigProblems(summary, problems) });
+      completeCheckRun(gh, repo, runId, conclusion, { title, summary: withConfigProblems(summary, configProblems) });
 
     const model = await deps.model.resolve();
     const answerTokens = Math.min(config.review.answer_tokens ?? deps.settings.answerTokens, Math.floor(model.contextTokens / 2));
