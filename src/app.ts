@@ -2,6 +2,7 @@
 import { Probot, Server, type Logger } from "probot";
 import type { AppConfig } from "./config/env.js";
 import { redactUrl } from "./config/env.js";
+import { createFixRuntime } from "./fix/runtime.js";
 import { createStartFix } from "./fix/start-fix.js";
 import { createGitHubApp, type GitHubApp, type Octokit } from "./github/app-client.js";
 import { clusteredOctokit } from "./github/throttling.js";
@@ -114,6 +115,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       const model = new ModelClient(config.llm, log.child({ name: "model" }), { gate: slots, onRequest: (sample) => metrics.modelRequest(sample) });
       const github = instrumentedGitHub(createGitHubApp(probot ?? new Probot(probotOptions)), metrics);
       const tokenizer = loadQwenTokenizer();
+      const fixes = await createFixRuntime(config, log.child({ name: "fix" }));
       const fairness = { redis: consumer, prefix: config.redis.prefix };
       const workers = startWorkers({
         connection: consumer,
@@ -131,6 +133,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
           github,
           enqueueReview: (data) => enqueueReview(followUps, data, fairness),
           startFix: createStartFix((data) => enqueueFix(followUps, data), () => github.botLogin()),
+          fixSummary: fixes.summary,
           log,
         },
         fix: {
@@ -138,7 +141,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
           model,
           tokenizer,
           // Skywork-SWE-32B's evaluation allowed 8,192 answer tokens per turn.
-          settings: { answerTokens: 8_192, gitHost: { protocol: config.github.protocol, host: config.github.webHost } },
+          settings: { answerTokens: 8_192, gitHost: { protocol: config.github.protocol, host: config.github.webHost }, runtime: fixes.runtime },
           log,
         },
         fixConcurrency: config.worker.fixConcurrency,

@@ -16,6 +16,8 @@ export interface CommandDeps {
   enqueueReview: (data: ReviewJobData) => Promise<{ jobId: string }>;
   /** Starts a fix (issue, PR or review thread); absent when fixes are not available. */
   startFix?: (job: CommandJobData, instructions: string, octokit: Octokit) => Promise<void>;
+  /** What fixes can do on this worker (sandboxed or file tools only), for `/skywork help`. */
+  fixSummary?: string;
   log: Logger;
   /** Where this run stands in the queue's attempts; absent: no retry follows a failure. */
   attempt?: AttemptInfo;
@@ -79,7 +81,8 @@ async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { ki
       const { config, problems, files } = await loadRepoConfig(octokit, repo);
       const source = files.length > 0 ? `from ${files.map((f) => `\`${f}\``).join(", ")}` : `defaults; no \`${CONFIG_PATH}\` found`;
       const problemText = problems.length > 0 ? `\n\n**Problems in the configuration** (defaults apply to these keys):\n${problems.map((p) => `- ${p}`).join("\n")}` : "";
-      await reply(`${HELP}\n\n**Effective configuration** (${source}):\n\n\`\`\`yaml\n${stringify(config).trimEnd()}\n\`\`\`${problemText}`);
+      const fixes = deps.fixSummary ? `\n\n${deps.fixSummary}` : "";
+      await reply(`${HELP}${fixes}\n\n**Effective configuration** (${source}):\n\n\`\`\`yaml\n${stringify(config).trimEnd()}\n\`\`\`${problemText}`);
       return { status: "done", verb: "help" };
     }
     case "review": {

@@ -19,7 +19,7 @@ export function repoConfigTableMarkdown(): string {
         walk(child, path);
         continue;
       }
-      const type = child.enum ? child.enum.map((v) => `\`${String(v)}\``).join(" \\| ") : child.type === "array" ? "list of globs" : (child.type ?? "");
+      const type = child.enum ? child.enum.map((v) => `\`${String(v)}\``).join(" \\| ") : child.type === "array" ? "list of strings" : (child.type ?? "");
       const fallback = child.default === undefined ? "—" : `\`${JSON.stringify(child.default)}\``;
       rows.push(`| \`${path}\` | ${type} | ${fallback} | ${child.description ?? ""} |`);
     }

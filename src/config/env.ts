@@ -1,6 +1,7 @@
 // The process configuration: every environment variable the app reads is declared here, once, with
 // its default and its documentation. Nothing else in the app reads process.env.
 import { readFileSync } from "node:fs";
+import type { SandboxSettings } from "../sandbox/types.js";
 
 export type Role = "all" | "web" | "worker";
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -47,6 +48,21 @@ export interface AppConfig {
     /** Port of the worker role's own HTTP server (health, metrics) when it runs alone; 0 = none. */
     port: number;
     fixConcurrency: number;
+  };
+  sandbox: {
+    /** auto: use bubblewrap when it works, else file tools only; required: refuse to start without; off: file tools only. */
+    mode: "auto" | "required" | "off";
+    settings: SandboxSettings;
+    /** Hosts the setup proxy may reach on private addresses when a repository allows them. */
+    privateHosts: string[];
+  };
+  fix: {
+    /** How long one agent command runs before the model sees its output so far (OpenHands' 120 s). */
+    commandTimeoutMs: number;
+    /** Wall-clock limit of one agent attempt. */
+    attemptTimeoutMs: number;
+    setupTimeoutMs: number;
+    testTimeoutMs: number;
   };
   ops: {
     failedJobRetentionDays: number;
@@ -99,6 +115,18 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "LLM_ANSWER_TOKENS", description: "Tokens reserved for the model's answer in every request (sent as max_tokens).", default: "6144" },
   { name: "LLM_TIMEOUT_MS", description: "Time limit for one model request.", default: "600000" },
   { name: "REVIEW_REQUEST_CONCURRENCY", description: "Model requests of one review (a PR split into several requests) sent at once.", default: "2" },
+  { name: "SANDBOX", description: "How /skywork fix runs commands: auto (in a bubblewrap sandbox when one can be made, else the agent only edits files), required (the worker refuses to start without a sandbox) or off (the agent only edits files).", default: "auto" },
+  { name: "SANDBOX_UID", description: "Host user id the sandbox runs as when the worker runs as root (its group id is the same number). Never 0.", default: "65534 when the worker runs as root" },
+  { name: "SANDBOX_MEMORY_MB", description: "Memory (heap and private mappings) each sandboxed process may use.", default: "4096" },
+  { name: "SANDBOX_PROCESSES", description: "Processes the sandbox's user may run at once (a fork bomb stops there).", default: "512" },
+  { name: "SANDBOX_FILE_SIZE_MB", description: "Largest file a sandboxed process may write.", default: "2048" },
+  { name: "SANDBOX_CPU_SECONDS", description: "CPU time each sandboxed process may use.", default: "1800" },
+  { name: "SANDBOX_READ_ONLY_PATHS", description: "Extra host folders shown read-only inside the sandbox at the same path, separated by ':' (toolchains outside /usr, e.g. /opt/go:/opt/jdk)." },
+  { name: "SANDBOX_PRIVATE_HOSTS", description: "Comma-separated hosts (e.g. pypi.internal) that fix.setup may reach on private addresses when the repository's fix.network.allow lists them too; all other private, loopback and link-local addresses are unreachable." },
+  { name: "FIX_COMMAND_TIMEOUT_MS", description: "How long one agent command runs before the model gets its output so far and may wait longer or interrupt it.", default: "120000" },
+  { name: "FIX_ATTEMPT_TIMEOUT_MS", description: "Wall-clock limit of one fix attempt (the agent's whole run).", default: "2700000" },
+  { name: "FIX_SETUP_TIMEOUT_MS", description: "Time limit of a repository's fix.setup commands.", default: "900000" },
+  { name: "FIX_TEST_TIMEOUT_MS", description: "Time limit of one run of a repository's fix.test command.", default: "900000" },
 ];
 
 /**
@@ -139,7 +167,7 @@ const ROLES: readonly Role[] = ["all", "web", "worker"];
  * Parses and validates the environment. Collects every problem (one line each) instead of stopping
  * at the first, so an operator fixes them in one go.
  */
-export function loadConfig(env: Env, options: { readFile?: (path: string) => string } = {}): AppConfig {
+export function loadConfig(env: Env, options: { readFile?: (path: string) => string; uid?: number } = {}): AppConfig {
   const problems: string[] = [];
   const readFile = options.readFile ?? ((path: string) => readFileSync(path, "utf8"));
   // Every read goes through the declaration, so the parser cannot read a variable the docs omit,
@@ -244,6 +272,28 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
   const prefix = text("QUEUE_PREFIX");
   if (prefix.includes(":")) problems.push(`QUEUE_PREFIX=${prefix} must not contain ":" (BullMQ uses it as a separator).`);
 
+  // As root the sandbox switches to an unprivileged user: per-user process limits do not bind root.
+  const runningAsRoot = (options.uid ?? process.getuid?.() ?? -1) === 0;
+  const sandboxUidRaw = get("SANDBOX_UID");
+  let runAs: SandboxSettings["runAs"] = null;
+  if (sandboxUidRaw !== undefined) {
+    const uid = Number(sandboxUidRaw);
+    if (!Number.isInteger(uid) || uid < 1 || uid > 4_294_967_294) problems.push(`SANDBOX_UID=${sandboxUidRaw} must be a user id other than 0 (root).`);
+    else if (!runningAsRoot) problems.push(`SANDBOX_UID=${sandboxUidRaw} only applies when the worker runs as root; unset it (the sandbox runs as the worker's own user).`);
+    else runAs = { uid, gid: uid };
+  } else if (runningAsRoot) {
+    runAs = { uid: 65534, gid: 65534 };
+  }
+  const list = (name: string, separator: string): string[] =>
+    (get(name) ?? "")
+      .split(separator)
+      .map((item) => item.trim())
+      .filter(Boolean);
+  const readOnlyPaths = list("SANDBOX_READ_ONLY_PATHS", ":");
+  for (const extra of readOnlyPaths) {
+    if (!extra.startsWith("/") || extra.split("/").includes("..")) problems.push(`SANDBOX_READ_ONLY_PATHS: ${extra} must be an absolute path without "..".`);
+  }
+
   const config: AppConfig = {
     role: oneOf("SKYWORK_ROLE", ROLES),
     setupMode,
@@ -276,6 +326,27 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
       shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 0),
       port: int("WORKER_PORT", 0, 65535),
       fixConcurrency: int("FIX_CONCURRENCY", 1, 64),
+    },
+    sandbox: {
+      mode: oneOf("SANDBOX", ["auto", "required", "off"] as const),
+      settings: {
+        bwrap: "bwrap",
+        runAs,
+        limits: {
+          memoryMb: int("SANDBOX_MEMORY_MB", 64),
+          processes: int("SANDBOX_PROCESSES", 16),
+          fileSizeMb: int("SANDBOX_FILE_SIZE_MB", 1),
+          cpuSeconds: int("SANDBOX_CPU_SECONDS", 1),
+        },
+        readOnlyPaths,
+      },
+      privateHosts: list("SANDBOX_PRIVATE_HOSTS", ","),
+    },
+    fix: {
+      commandTimeoutMs: int("FIX_COMMAND_TIMEOUT_MS", 100),
+      attemptTimeoutMs: int("FIX_ATTEMPT_TIMEOUT_MS", 1_000),
+      setupTimeoutMs: int("FIX_SETUP_TIMEOUT_MS", 1_000),
+      testTimeoutMs: int("FIX_TEST_TIMEOUT_MS", 1_000),
     },
     ops: {
       failedJobRetentionDays: int("FAILED_JOB_RETENTION_DAYS", 1, 365),

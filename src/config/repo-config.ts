@@ -11,6 +11,9 @@ export const CONFIG_PATH = ".github/skywork.yml";
 
 const severity = z.enum(SEVERITIES);
 
+/** "pypi.org", "*.pythonhosted.org" (its subdomains) or "mirror.internal:8080" (that port only). */
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
+
 export const RepoConfigSchema = z
   .object({
     review: z
@@ -46,6 +49,28 @@ export const RepoConfigSchema = z
         candidates: z.number().int().min(1).max(8).default(1).describe("Fix attempts run in parallel; the patch most candidates agree on wins."),
         max_steps: z.number().int().min(5).max(100).default(40).describe("Step limit of one fix attempt (model turns)."),
         instructions: z.string().max(4000).default("").describe("Extra instructions for fixes, e.g. how tests are written here."),
+        setup: z
+          .array(z.string().min(1).max(4000))
+          .max(20)
+          .default([])
+          .describe(
+            'Commands run in the sandbox before the agent starts, in order, from the checkout (e.g. ["python -m venv .venv", ".venv/bin/pip install -e .[test]"]). Only this phase may use the network, and only to fix.network.allow.',
+          ),
+        test: z
+          .string()
+          .max(2000)
+          .default("")
+          .describe("The command that runs this repository's tests (e.g. \"pytest -q\"), from the checkout. Each candidate fix is tested on base + change in a fresh sandbox; candidates whose tests fail are dropped. Empty: fixes are not tested."),
+        network: z
+          .object({
+            allow: z
+              .array(z.string().regex(HOST_PATTERN, 'must be a host name, "*.domain" or "host:port"'))
+              .max(50)
+              .default([])
+              .describe('Hosts fix.setup may reach through the sandbox\'s proxy (ports 80 and 443 unless "host:port"), e.g. ["pypi.org", "files.pythonhosted.org"]. The agent itself never has network.'),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

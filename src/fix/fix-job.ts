@@ -1,23 +1,25 @@
 // `/skywork fix`, carried out: a checkout at the right commit, one or more agent attempts, the
 // candidate most attempts agree on, and the result published as commits or a pull request —
 // with one status comment telling the requester where things stand.
-import { cp, mkdir, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UnrecoverableError } from "bullmq";
 import type { Logger } from "probot";
 import { loadRepoConfig } from "../config/repo-config.js";
-import type { GitHubApp, Octokit } from "../github/app-client.js";
+import type { GitHubApp } from "../github/app-client.js";
 import { react, readComment, updateOwnComment, type CommentRef } from "../github/comments.js";
 import { neutralizeMarkdown } from "../github/markdown.js";
 import type { ModelClient } from "../model/client.js";
 import { HAND_BACK_REASON, type FixJobData, type FixTargetRef } from "../queue/jobs.js";
 import { judgeFailure, publicReason, type AttemptInfo } from "../queue/retry-policy.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
-import { collectChanges, runAgent, selectCandidate, type AgentResult, type ChangeSet } from "./agent/index.js";
+import type { AgentResult, ChangeSet, Selection } from "./agent/index.js";
+import { runAttempts, type AttemptsOutcome, type FixRuntime } from "./attempts.js";
 import { fixStatusBody, publishedResult, type FixPhase, type FixStatus } from "./fix-status.js";
 import { buildFixTask } from "./fix-task.js";
 import { checkoutRepository, loadIssueTarget, loadPullTarget, planFix, publishFix, type FixTarget, type GitHost } from "./github/index.js";
+import { fenced, setupFailureText, verificationText } from "./verification.js";
 
 export interface FixSettings {
   /** Tokens reserved for each agent answer (Skywork's evaluation used 8,192). */
@@ -26,6 +28,8 @@ export interface FixSettings {
   gitHost: GitHost;
   /** Parent of the per-job working directories. */
   workRoot?: string;
+  /** The sandbox and its limits (or none), and the fix's time limits. */
+  runtime: FixRuntime;
 }
 
 export interface FixDeps {
@@ -99,82 +103,86 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     await rm(workRoot, { recursive: true, force: true });
     await mkdir(workRoot, { recursive: true });
 
-    await show({ phase: "exploring", detail: `Checking out ${baseSha.slice(0, 7)}…` });
+    await show({ phase: "setting-up", detail: `Checking out ${baseSha.slice(0, 7)}…` });
     const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
-    const first = await checkoutRepository({
+    const pristine = await checkoutRepository({
       host: deps.settings.gitHost,
       owner: job.owner,
       repo: job.repo,
       sha: baseSha,
       ...(target.kind === "pull" ? { ref: `refs/pull/${target.pullNumber}/head` } : {}),
       token,
-      dir: join(workRoot, "candidate-0"),
+      // Never mounted into a sandbox: its .git is what the agent's work is read back with.
+      dir: join(workRoot, "pristine"),
       ...(signal ? { signal } : {}),
     });
     const candidates = config.fix.candidates;
-    const dirs = [first.dir];
-    for (let i = 1; i < candidates; i++) {
-      const dir = join(workRoot, `candidate-${i}`);
-      await cp(first.dir, dir, { recursive: true, verbatimSymlinks: true });
-      dirs.push(dir);
-    }
-
     const model = await deps.model.resolve();
     const instructions = [job.command.instructions.trim(), config.fix.instructions.trim()].filter(Boolean).join("\n\n");
-    let lastPhase: FixPhase = "exploring";
-    const results: AgentResult[] = await Promise.all(
-      dirs.map((workdir, index) =>
-        runAgent({
-          workdir,
-          repoName: job.repo,
-          baseSha,
-          task: task.text,
-          ...(instructions ? { instructions } : {}),
-          model: deps.model,
-          tokenizer: deps.tokenizer,
-          contextTokens: model.contextTokens,
-          answerTokens: Math.min(deps.settings.answerTokens, Math.floor(model.contextTokens / 4)),
-          maxSteps: config.fix.max_steps,
-          temperature: candidates > 1 ? BEST_OF_N_TEMPERATURE : 0,
-          ...(signal ? { signal } : {}),
-          onProgress: (progress) => {
-            // The first candidate speaks for all: one status update per phase change.
-            if (index !== 0 || progress.phase === lastPhase || progress.phase === "done" || progress.phase === "failed") return;
-            lastPhase = progress.phase;
-            void show({ phase: progress.phase, detail: `Step ${progress.step} of at most ${config.fix.max_steps}.` });
-          },
-        }),
-      ),
-    );
+    let lastPhase: FixPhase = "setting-up";
+    const outcome: AttemptsOutcome = await runAttempts({
+      runtime: deps.settings.runtime,
+      fix: config.fix,
+      pristine: pristine.dir,
+      workRoot,
+      repoName: job.repo,
+      baseSha,
+      task: task.text,
+      ...(instructions ? { instructions } : {}),
+      model: deps.model,
+      tokenizer: deps.tokenizer,
+      contextTokens: model.contextTokens,
+      answerTokens: Math.min(deps.settings.answerTokens, Math.floor(model.contextTokens / 4)),
+      temperature: candidates > 1 ? BEST_OF_N_TEMPERATURE : 0,
+      ...(signal ? { signal } : {}),
+      onStep: (step, detail) => {
+        lastPhase = step === "setting-up" ? "setting-up" : "validating";
+        void show({ phase: lastPhase, detail });
+      },
+      onProgress: (progress) => {
+        // The first candidate speaks for all: one status update per phase change.
+        if (progress.phase === lastPhase || progress.phase === "done" || progress.phase === "failed") return;
+        lastPhase = progress.phase;
+        void show({ phase: progress.phase, detail: `Step ${progress.step} of at most ${config.fix.max_steps}.` });
+      },
+    });
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+    if (outcome.kind === "setup-failed") return await fail(setupFailureText(outcome.setup));
+    const { results, changeSets, selection } = outcome;
     // A model outage is worth another attempt of the whole job; other agent errors are reported.
     const outage = results.find((r) => r.outcome === "error" && r.error?.name === "ModelUnavailableError");
     if (outage?.error && !judgeFailure(outage.error, deps.attempt).final) throw outage.error;
 
     await show({ phase: "validating", detail: candidates > 1 ? `Comparing ${candidates} candidate fixes…` : "Checking the change…" });
-    const changeSets: ChangeSet[] = await Promise.all(dirs.map((dir) => collectChanges(dir, baseSha)));
-    const finished = results.map((r, i) => (r.outcome === "finished" ? changeSets[i]! : { ...changeSets[i]!, files: [] }));
-    const selection = await selectCandidate(finished);
     if (selection.chosen === null || selection.changes === null) {
-      return await fail(noFixReason(results, changeSets, config.fix.max_steps));
+      return await fail(noFixReason(results, changeSets, selection, config.fix.max_steps, outcome));
     }
     const chosen = results[selection.chosen]!;
     const chosenSet = selection.changes;
     const changes = chosenSet.files;
+    const verification = verificationText({
+      runtime: deps.settings.runtime,
+      testCommand: config.fix.test,
+      setUp: outcome.setUp,
+      tests: outcome.tests,
+      chosen: selection.chosen,
+      agreeing: selection.agreeing,
+      candidates,
+      baseSha,
+    });
 
     await show({ phase: "publishing", detail: `Committing ${changes.length} changed file${changes.length === 1 ? "" : "s"}…` });
-    const agreement = candidates > 1 ? `\n\n_Best of ${candidates}: ${selection.agreeing} of ${candidates} candidate fixes agreed on this change._` : "";
     const skipped = chosenSet.skipped.length
-      ? `\n\nNot included (the App may not change these): ${chosenSet.skipped.map((s) => `\`${s.path}\` (${s.reason})`).join(", ")}.`
+      ? `\n\nNot included: ${chosenSet.skipped.map((s) => `${neutralizeMarkdown(`\`${s.path.replace(/`/g, "'")}\``)} (${s.reason})`).join(", ")}.`
       : "";
-    const summary = `${neutralizeMarkdown(chosen.message.trim() || "The agent made the change below.")}${agreement}${skipped}`;
+    const summary = `${neutralizeMarkdown(chosen.message.trim() || "The agent made the change below.")}\n\n${verification.body}${skipped}`;
     const plan = planFix({ target, fixId: jobId, allowPush: config.fix.push, summary, changes, requestedBy: job.command.author });
     const published = await publishFix(octokit, plan, changes);
     const web = `${deps.settings.gitHost.protocol}://${deps.settings.gitHost.host}/${target.repo.owner}/${target.repo.repo}`;
     const result = published.pullRequest
       ? { label: `pull request #${published.pullRequest.number}`, url: published.pullRequest.url }
       : { label: `commit ${published.commit.sha.slice(0, 7)} on \`${published.branch}\``, url: `${web}/commit/${published.commit.sha}` };
-    await show({ phase: "done", result, detail: agreement.trim().replace(/^_|_$/g, "") || undefined });
+    await show({ phase: "done", result, detail: verification.status });
     await react(octokit, repo, commandComment, "rocket").catch(() => undefined);
     log.info({ url: result.url, kind: published.kind, agreeing: selection.agreeing }, "fix published");
     return { status: "published", url: result.url, kind: published.kind, agreeing: selection.agreeing, candidates };
@@ -202,13 +210,19 @@ function targetLabel(target: FixTargetRef): string {
   return target.kind === "pull" ? `pull request #${target.number}` : `a review thread of #${target.number}`;
 }
 
-function noFixReason(results: readonly AgentResult[], changeSets: readonly ChangeSet[], maxSteps: number): string {
+function noFixReason(results: readonly AgentResult[], changeSets: readonly ChangeSet[], selection: Selection, maxSteps: number, outcome: Extract<AttemptsOutcome, { kind: "done" }>): string {
   if (results.every((r) => r.outcome === "step-limit")) return `The agent reached its limit of ${maxSteps} steps without finishing (raise \`fix.max_steps\` in .github/skywork.yml, or give more precise instructions).`;
   const errored = results.find((r) => r.outcome === "error");
   if (errored && results.every((r) => r.outcome !== "finished")) return `The agent stopped with an error: ${errored.message}`;
+  const gaveUp = results.find((r) => r.outcome === "finished" && r.gaveUp);
+  if (gaveUp && results.every((r) => r.outcome !== "finished" || r.gaveUp)) {
+    return `The agent gave up without a change it would stand behind. It said: ${neutralizeMarkdown(gaveUp.message.trim().split("\n")[0]!.slice(0, 300))}`;
+  }
   if (changeSets.every((c) => c.files.length === 0)) {
     const message = results.find((r) => r.outcome === "finished")?.message.trim();
     return `The agent finished without changing any file${message ? `. It said: ${neutralizeMarkdown(message.split("\n")[0]!.slice(0, 300))}` : "."}`;
   }
-  return "No candidate produced a valid change (they broke the syntax of the files they touched).";
+  const reasons = [...new Set(selection.dropped.map((d) => d.reason))];
+  const tail = outcome.tests?.runs.find((run) => run && !run.passed)?.tail;
+  return `No candidate change survived: ${reasons.join("; ")}.${tail ? `\n\nThe end of the test output:\n\n${fenced(tail)}` : ""}`;
 }

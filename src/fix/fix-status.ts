@@ -1,10 +1,11 @@
 // The one status comment a fix keeps up to date, from "queued" to its result.
 import { parseMarkers, renderMarker } from "../github/markers.js";
 
-export type FixPhase = "queued" | "exploring" | "editing" | "validating" | "publishing" | "done" | "failed";
+export type FixPhase = "queued" | "setting-up" | "exploring" | "editing" | "validating" | "publishing" | "done" | "failed";
 
 const STEPS: ReadonlyArray<[FixPhase, string]> = [
   ["queued", "Queued"],
+  ["setting-up", "Preparing the checkout"],
   ["exploring", "Exploring the code"],
   ["editing", "Editing"],
   ["validating", "Validating the change"],
@@ -13,6 +14,7 @@ const STEPS: ReadonlyArray<[FixPhase, string]> = [
 
 const HEADLINE: Record<FixPhase, string> = {
   queued: "⏳ Queued",
+  "setting-up": "🔧 Preparing",
   exploring: "🔍 Exploring",
   editing: "✏️ Editing",
   validating: "🧪 Validating",

@@ -5,9 +5,9 @@ import { ConfigError, ENV_VARS, isLiteralDefault, loadConfig, redactUrl } from "
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 
-function problemsOf(env: Record<string, string>): string[] {
+function problemsOf(env: Record<string, string>, options: { uid?: number } = {}): string[] {
   try {
-    loadConfig(env);
+    loadConfig(env, options);
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return [...error.problems];
@@ -34,7 +34,7 @@ function namesRead(env: Record<string, string>): Set<string> {
 
 describe("loadConfig", () => {
   it("applies the documented defaults", () => {
-    expect(loadConfig({ APP_ID: "123", PRIVATE_KEY: pem })).toEqual({
+    expect(loadConfig({ APP_ID: "123", PRIVATE_KEY: pem }, { uid: 1000 })).toEqual({
       role: "all",
       setupMode: false,
       github: {
@@ -61,7 +61,31 @@ describe("loadConfig", () => {
         maxConcurrency: 1,
       },
       worker: { concurrency: 4, lockMs: 30_000, shutdownTimeoutMs: 20_000, port: 3001, fixConcurrency: 2 },
+      sandbox: {
+        mode: "auto",
+        settings: { bwrap: "bwrap", runAs: null, limits: { memoryMb: 4096, processes: 512, fileSizeMb: 2048, cpuSeconds: 1800 }, readOnlyPaths: [] },
+        privateHosts: [],
+      },
+      fix: { commandTimeoutMs: 120_000, attemptTimeoutMs: 2_700_000, setupTimeoutMs: 900_000, testTimeoutMs: 900_000 },
       ops: { failedJobRetentionDays: 14, redeliveryIntervalMs: 300_000, adminToken: null },
+    });
+  });
+
+  it("runs the sandbox as an unprivileged user when the worker is root, and checks the sandbox settings", () => {
+    expect(loadConfig({}, { uid: 0 }).sandbox.settings.runAs).toEqual({ uid: 65534, gid: 65534 });
+    expect(loadConfig({ SANDBOX_UID: "2000" }, { uid: 0 }).sandbox.settings.runAs).toEqual({ uid: 2000, gid: 2000 });
+    expect(loadConfig({}, { uid: 1000 }).sandbox.settings.runAs).toBeNull();
+    expect(problemsOf({ SANDBOX_UID: "0" }, { uid: 0 })).toEqual(["SANDBOX_UID=0 must be a user id other than 0 (root)."]);
+    expect(problemsOf({ SANDBOX_UID: "2000" }, { uid: 1000 })).toEqual([
+      "SANDBOX_UID=2000 only applies when the worker runs as root; unset it (the sandbox runs as the worker's own user).",
+    ]);
+    expect(problemsOf({ SANDBOX: "maybe", SANDBOX_READ_ONLY_PATHS: "/opt/go:relative" })).toEqual([
+      'SANDBOX_READ_ONLY_PATHS: relative must be an absolute path without "..".',
+      "SANDBOX=maybe must be one of: auto, required, off.",
+    ]);
+    expect(loadConfig({ SANDBOX_PRIVATE_HOSTS: "pypi.internal, npm.internal", SANDBOX_READ_ONLY_PATHS: "/opt/go:/opt/jdk" }).sandbox).toMatchObject({
+      privateHosts: ["pypi.internal", "npm.internal"],
+      settings: { readOnlyPaths: ["/opt/go", "/opt/jdk"] },
     });
   });
 
@@ -137,6 +161,7 @@ describe("loadConfig", () => {
       LOG_FORMAT: "pretty (json when NODE_ENV=production)",
       LLM_MODEL: "the first model the endpoint lists",
       LLM_CONTEXT_TOKENS: "the endpoint's max_model_len, else 32768",
+      SANDBOX_UID: "65534 when the worker runs as root",
     });
     expect(loadConfig({}).log.format).toBe("pretty");
     expect(loadConfig({ NODE_ENV: "production" }).log.format).toBe("json");

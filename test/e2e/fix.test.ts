@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, issueCommentEvent, pullRequestReviewCommentEvent, type FakeRepo } from "../fakes/github/index.js";
-import { agentScripts, bash, create, finish, lastObservation, replace, view } from "../helpers/agent-script.js";
+import { agentScripts, bash, call, create, finish, lastObservation, replace, view } from "../helpers/agent-script.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
 import { BASE_FILES, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
 
@@ -100,24 +100,25 @@ describe("/skywork fix on an issue", () => {
     expect(await h.github.pulls(repo)).toEqual([]);
   });
 
-  it("refuses edits to .github/workflows and outside the checkout, and opens nothing without a change", async () => {
+  it("keeps CI files off limits, runs even `rm -rf --no-preserve-root /` harmlessly in its sandbox, and opens nothing when the agent gives up", async () => {
     const script = agentScripts([
       create("/workspace/widgets/.github/workflows/ci.yml", "on: push\n"),
-      replace("/workspace/widgets/../../etc/hosts", "localhost", "evil"),
-      bash("rm -rf /"),
-      finish("I could not make the change."),
+      bash("echo evil >> /etc/hosts"),
+      bash("rm -rf --no-preserve-root / 2>/dev/null; ls -A /workspace/widgets | wc -l"),
+      call("finish", { message: "I could not make the change.", task_completed: "false" }),
     ]);
     const h = (harness = await startHarness({ model: { reply: script.reply } }));
     const { repo, issue } = await repoWithIssue(h);
     const asked = await comment(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("😕 No fix");
-    expect(status.body).toContain("finished without changing any file");
+    expect(status.body).toContain("The agent gave up without a change it would stand behind. It said: I could not make the change.");
     await eventually(() => h.github.reactions(repo, { issueComment: asked.id }).some((r) => r.content === "confused"), "😕 on the command");
     expect(h.github.reactions(repo, { issueComment: asked.id }).map((r) => r.content).sort()).toEqual(["confused", "eyes"]);
-    expect(lastObservation(script.seen[1]!)).toMatch(/workflows/i);
-    expect(lastObservation(script.seen[2]!)).toMatch(/Invalid `path` parameter/);
-    expect(lastObservation(script.seen[3]!)).toMatch(/Only read-only inspection commands/);
+    expect(lastObservation(script.seen[1]!)).toMatch(/workflows\/ cannot be changed/);
+    expect(lastObservation(script.seen[2]!)).toMatch(/(Read-only file system|Permission denied)\n\[The command completed with exit code 1\.\]/);
+    // Everything the sandbox could write is gone, inside the sandbox only.
+    expect(lastObservation(script.seen[3]!)).toMatch(/^EXECUTION RESULT of \[execute_bash\]:\n0\n/);
     expect(await h.github.pulls(repo)).toEqual([]);
   });
 
@@ -141,7 +142,8 @@ describe("/skywork fix on an issue", () => {
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("✅ Done");
     const [pr] = await h.github.pulls(repo);
-    expect(pr!.body).toContain("Best of 3: 2 of 3 candidate fixes agreed");
+    expect(pr!.body).toContain("2 of 3 candidate fixes agreed on this change.");
+    expect(pr!.body).toContain("Not tested: this repository declares no `fix.test`");
     expect(fileAt(repo, pr!.head.ref, "src/math.ts")).toContain(NEW_RETURN);
     // Sampled with some temperature, each candidate its own conversation.
     expect(h.model.requests.every((r) => (r.body as { temperature: number }).temperature > 0)).toBe(true);

@@ -1,95 +1,182 @@
-// What the agent changed in the working copy, relative to the commit it started from: the files
-// the GitHub side publishes (bytes and mode) and the unified diff shown to people.
-import { lstat, readFile, readlink, realpath } from "node:fs/promises";
+// What an attempt changed, read from outside its sandbox without trusting anything in it: git runs
+// with the pristine checkout's .git (which we made and no sandbox ever saw) as its repository and the
+// attempt's copy as a plain work tree, with no configuration but ours and an attributes file that
+// overrides every attribute the copy's .gitattributes could set (filters, textconv, diff drivers,
+// eol and encoding conversions). The copy's own .git (config, hooks, fsmonitor) is never read. File
+// bytes are read by us, never through a symbolic link; the diff is made from those bytes.
+import { createHash } from "node:crypto";
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { git } from "./git-exec.js";
-import { createMinimalEnv, type MinimalEnv } from "./minimal-env.js";
+import { runGit, runGitBuffer } from "../../git/run-git.js";
 import type { ChangeSet, FileChange, FileMode } from "./types.js";
 import { deniedReason } from "./workspace.js";
 
-const DIFF_OPTIONS = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--binary", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/"];
-
-/**
- * Tracked files that differ from `baseSha` (`git diff --name-status`) plus untracked, not ignored
- * regular files (`git ls-files --others --exclude-standard`). Untracked symlinks and special files
- * are left out (the agent's tools cannot create them), and so is anything under .github/workflows/
- * (listed in `skipped`).
- */
-export async function collectChanges(workdir: string, baseSha: string): Promise<ChangeSet> {
-  const env = await createMinimalEnv();
-  try {
-    return await collect(await realpath(workdir), baseSha, env.env);
-  } finally {
-    await env.dispose();
-  }
+export interface CollectOptions {
+  /** The trusted checkout (at `baseSha`): its .git is ours and no sandbox ever saw it. */
+  pristine: string;
+  baseSha: string;
+  /** The attempt's copy of the checkout, as the agent left it. */
+  workTree: string;
+  /** The copy after the repository's `fix.setup`: what setup changed is not the agent's change. */
+  setupTree?: string;
 }
 
-async function collect(root: string, baseSha: string, env: MinimalEnv["env"]): Promise<ChangeSet> {
-  const base = (await git(root, env, ["rev-parse", "--verify", "--quiet", `${baseSha}^{commit}`])).toString("utf8").trim();
+/** Scripts an agent writes at the top of the repository to reproduce or debug, not for the pull request. */
+const SCRATCH = /^(reproduce|repro|debug|scratch|tmp|temp)[\w.-]*\.(py|js|mjs|cjs|ts|sh|rb|go|php|java|rs)$/i;
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+// Highest-precedence attributes: nothing the work tree's .gitattributes says changes what git reads.
+const NEUTRAL_ATTRIBUTES = "* -text !eol -filter -ident !working-tree-encoding !diff !merge\n";
+
+const TRUSTED = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.untrackedCache=false", "-c", "core.symlinks=true", "-c", "core.quotePath=false", "-c", "safe.directory=*", "-c", "status.showUntrackedFiles=all"];
+
+export async function collectChanges(options: CollectOptions): Promise<ChangeSet> {
+  const gitDir = path.join(options.pristine, ".git");
+  await mkdir(path.join(gitDir, "info"), { recursive: true });
+  await writeFile(path.join(gitDir, "info", "attributes"), NEUTRAL_ATTRIBUTES);
+  const git = (args: readonly string[], env: Record<string, string> = {}, input?: Buffer | string) =>
+    runGitBuffer([...TRUSTED, ...args], { cwd: options.pristine, env: { GIT_DIR: gitDir, ...env }, timeoutMs: 120_000, ...(input === undefined ? {} : { input }) });
+  const base = (await runGit([...TRUSTED, "rev-parse", "--verify", "--quiet", `${options.baseSha}^{commit}`], { cwd: options.pristine, env: { GIT_DIR: gitDir } })).trim();
+
+  const listed = await listChanged(git, base, options.workTree);
+  const setup = options.setupTree ? await fingerprints(await listChanged(git, base, options.setupTree), options.setupTree) : new Map<string, string>();
+
   const skipped: ChangeSet["skipped"] = [];
-  const found: Array<{ path: string; status: FileChange["status"]; tracked: boolean }> = [];
-
-  const nameStatus = splitZ(await git(root, env, ["diff", "--no-renames", "--name-status", "-z", base, "--"]));
-  for (let i = 0; i + 1 < nameStatus.length; i += 2) {
-    const code = (nameStatus[i] as string).charAt(0);
-    const rel = nameStatus[i + 1] as string;
-    const status = code === "A" ? "added" : code === "D" ? "deleted" : "modified";
-    found.push({ path: rel, status, tracked: true });
-  }
-  for (const rel of splitZ(await git(root, env, ["ls-files", "--others", "--exclude-standard", "-z"]))) {
-    const info = await lstat(path.join(root, rel)).catch(() => null);
-    if (!info?.isFile()) {
-      skipped.push({ path: rel, reason: "an untracked symbolic link or special file (the agent's tools only create regular files)" });
-      continue;
-    }
-    found.push({ path: rel, status: "added", tracked: false });
-  }
-
   const files: FileChange[] = [];
-  const diffs: string[] = [];
-  found.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
-  for (const entry of found) {
+  for (const entry of listed) {
+    const current = await readEntry(options.workTree, entry.path);
+    if (setup.size > 0 && setup.get(entry.path) === fingerprint(current)) continue; // fix.setup made it
     const denied = deniedReason(entry.path, "write");
     if (denied) {
-      skipped.push({ path: entry.path, reason: denied });
+      skipped.push({ path: entry.path, reason: denied.replace(/\.$/, "") });
       continue;
     }
-    const full = path.join(root, entry.path);
-    const baseBlob = entry.status === "added" ? null : await baseEntry(root, env, base, entry.path);
-    let content: Buffer | null = null;
-    let mode: FileMode;
-    if (entry.status === "deleted") {
-      mode = baseBlob?.mode ?? "100644";
-    } else {
-      const info = await lstat(full);
-      if (info.isSymbolicLink()) {
-        content = Buffer.from(await readlink(full, { encoding: "buffer" }));
-        mode = "120000";
-      } else {
-        content = await readFile(full);
-        mode = info.mode & 0o111 ? "100755" : "100644";
+    if (!entry.tracked) {
+      if (current.kind === "link") {
+        skipped.push({ path: entry.path, reason: "a new symbolic link (new links are not published)" });
+        continue;
+      }
+      if (!entry.path.includes("/") && SCRATCH.test(entry.path)) {
+        skipped.push({ path: entry.path, reason: "a script the agent wrote to reproduce or check the problem" });
+        continue;
       }
     }
-    files.push({ path: entry.path, status: entry.status, content, mode, baseContent: baseBlob?.content ?? null });
-    const diff = entry.tracked
-      ? await git(root, env, [...DIFF_OPTIONS, base, "--", `:(literal)${entry.path}`])
-      : await git(root, env, [...DIFF_OPTIONS, "--no-index", "--", "/dev/null", entry.path], [0, 1]);
-    diffs.push(diff.toString("utf8"));
+    if (current.kind === "other") {
+      skipped.push({ path: entry.path, reason: current.why });
+      continue;
+    }
+    if (current.kind === "file" && current.content.length > MAX_FILE_BYTES) {
+      skipped.push({ path: entry.path, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` });
+      continue;
+    }
+    const baseBlob = entry.tracked ? await baseEntry(git, base, entry.path) : null;
+    if (current.kind === "missing") {
+      if (baseBlob) files.push({ path: entry.path, status: "deleted", content: null, mode: baseBlob.mode, baseContent: baseBlob.content });
+      continue;
+    }
+    files.push({
+      path: entry.path,
+      status: baseBlob ? "modified" : "added",
+      content: current.content,
+      mode: current.kind === "link" ? "120000" : current.executable ? "100755" : "100644",
+      baseContent: baseBlob?.content ?? null,
+    });
   }
-  return { baseSha: base, files, diff: diffs.join(""), skipped };
+  files.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  return { baseSha: base, files, diff: await unifiedDiff(git, base, files), skipped };
 }
 
-async function baseEntry(root: string, env: MinimalEnv["env"], base: string, rel: string): Promise<{ mode: FileMode; content: Buffer } | null> {
-  const listing = (await git(root, env, ["ls-tree", "-z", base, "--", `:(literal)${rel}`])).toString("utf8");
+type Git = (args: readonly string[], env?: Record<string, string>, input?: Buffer | string) => Promise<Buffer>;
+
+interface Listed {
+  path: string;
+  tracked: boolean;
+}
+
+/** Tracked paths that differ from `base`, then untracked paths git would not ignore. */
+async function listChanged(git: Git, base: string, workTree: string): Promise<Listed[]> {
+  const env = { GIT_WORK_TREE: workTree };
+  const out: Listed[] = [];
+  const status = splitZ(await git(["diff", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all", "--name-status", "-z", base, "--"], env));
+  for (let i = 0; i + 1 < status.length; i += 2) out.push({ path: status[i + 1] as string, tracked: true });
+  for (const rel of splitZ(await git(["ls-files", "--others", "--exclude-standard", "-z"], env))) out.push({ path: rel.replace(/\/$/, ""), tracked: false });
+  return out;
+}
+
+type Entry =
+  | { kind: "file"; content: Buffer; executable: boolean }
+  | { kind: "link"; content: Buffer }
+  | { kind: "missing" }
+  | { kind: "other"; why: string };
+
+/** The bytes at a path of the copy; never through a symbolic link on the way. */
+async function readEntry(root: string, rel: string): Promise<Entry> {
+  const parts = rel.split("/");
+  let current = root;
+  for (const [i, part] of parts.entries()) {
+    if (part === "" || part === "." || part === "..") return { kind: "other", why: "an unusual path" };
+    current = path.join(current, part);
+    const info = await lstat(current).catch(() => null);
+    if (info === null) return { kind: "missing" };
+    if (i < parts.length - 1) {
+      if (!info.isDirectory()) return { kind: "missing" };
+      continue;
+    }
+    if (info.isSymbolicLink()) return { kind: "link", content: await readlink(current, { encoding: "buffer" }) };
+    if (info.isFile()) return { kind: "file", content: await readFile(current), executable: (info.mode & 0o111) !== 0 };
+    if (info.isDirectory()) return { kind: "other", why: "a folder with its own .git (a nested repository)" };
+    return { kind: "other", why: "a special file (not a regular file or link)" };
+  }
+  return { kind: "missing" };
+}
+
+function fingerprint(entry: Entry): string {
+  if (entry.kind === "missing") return "missing";
+  if (entry.kind === "other") return `other:${entry.why}`;
+  const hash = createHash("sha256").update(entry.content).digest("hex");
+  return entry.kind === "link" ? `link:${hash}` : `file:${entry.executable}:${hash}`;
+}
+
+async function fingerprints(listed: readonly Listed[], root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const entry of listed) out.set(entry.path, fingerprint(await readEntry(root, entry.path)));
+  return out;
+}
+
+async function baseEntry(git: Git, base: string, rel: string): Promise<{ mode: FileMode; content: Buffer } | null> {
+  const listing = (await git(["ls-tree", "-z", base, "--", `:(literal)${rel}`])).toString("utf8");
   const match = /^(\d{6}) blob ([0-9a-f]+)\t/.exec(listing);
   if (!match) return null;
   const mode = match[1] === "100755" ? "100755" : match[1] === "120000" ? "120000" : "100644";
-  return { mode, content: await git(root, env, ["cat-file", "blob", match[2] as string]) };
+  return { mode, content: await git(["cat-file", "blob", match[2] as string]) };
+}
+
+/** git's unified diff (with `--binary`) of exactly these bytes against `base`, via a scratch index. */
+async function unifiedDiff(git: Git, base: string, files: readonly FileChange[]): Promise<string> {
+  if (files.length === 0) return "";
+  const scratch = await mkdtemp(path.join(tmpdir(), "skywork-diff-"));
+  try {
+    const env = { GIT_INDEX_FILE: path.join(scratch, "index") };
+    await git(["read-tree", base], env);
+    const lines: string[] = [];
+    for (const file of files) {
+      if (file.content === null) {
+        lines.push(`0 ${"0".repeat(40)}\t${file.path}`);
+        continue;
+      }
+      const sha = (await git(["hash-object", "-w", "--no-filters", "--stdin"], env, file.content)).toString("utf8").trim();
+      lines.push(`${file.mode} ${sha}\t${file.path}`);
+    }
+    await git(["update-index", "-z", "--index-info"], env, lines.map((l) => `${l}\0`).join(""));
+    return (await git(["diff", "--cached", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv", "--no-color", "--src-prefix=a/", "--dst-prefix=b/", base], env)).toString("utf8");
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 function splitZ(buffer: Buffer): string[] {
-  const text = buffer.toString("utf8");
-  const parts = text.split("\0");
+  const parts = buffer.toString("utf8").split("\0");
   if (parts[parts.length - 1] === "") parts.pop();
   return parts;
 }

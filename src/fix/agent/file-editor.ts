@@ -1,11 +1,10 @@
 // str_replace_editor, as OpenHands 0.32 runs it (openhands-aci's OHEditor): the same commands, the
 // same `cat -n` output and the same error sentences, so the model reads what it was trained on.
-// Differences: every path is confined to the checkout (workspace.ts), CRLF files keep their line
-// endings, `create` ends the file with a newline, and undoing a `create` removes the file.
-import { constants } from "node:fs";
-import { lstat, mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
+// Differences: files are read and written where editor-files.ts says (inside the attempt's sandbox,
+// or confined to the checkout), CRLF files keep their line endings, `create` ends the file with a
+// newline, and undoing a `create` removes the file.
 import path from "node:path";
-import { WORKSPACE_PARENT, type Workspace } from "./workspace.js";
+import { PathRefused, type EditorFiles } from "./editor-files.js";
 
 export type EditorCommand = "view" | "create" | "str_replace" | "insert" | "undo_edit";
 export const EDITOR_COMMANDS: readonly EditorCommand[] = ["view", "create", "str_replace", "insert", "undo_edit"];
@@ -23,7 +22,7 @@ export interface EditorParams {
 export interface EditorResult {
   /** The observation text ("ERROR:\n…" when the command failed). */
   text: string;
-  /** Set when the command changed a file: its repository-relative path. */
+  /** Set when the command changed a file: its path as the model wrote it. */
   edited: string | null;
   error: boolean;
 }
@@ -55,12 +54,12 @@ interface TextFile {
 }
 
 export class FileEditor {
-  readonly #workspace: Workspace;
-  /** Previous contents per real path, newest last; null: the file did not exist. */
+  readonly #files: EditorFiles;
+  /** Previous contents per file, newest last; null: the file did not exist. */
   readonly #history = new Map<string, Array<string | null>>();
 
-  constructor(workspace: Workspace) {
-    this.#workspace = workspace;
+  constructor(files: EditorFiles) {
+    this.#files = files;
   }
 
   async run(params: EditorParams): Promise<EditorResult> {
@@ -68,6 +67,7 @@ export class FileEditor {
       return await this.#run(params);
     } catch (error) {
       if (error instanceof ToolError) return { text: `ERROR:\n${error.message}`, edited: null, error: true };
+      if (error instanceof PathRefused) return { text: `ERROR:\n${invalid("path", displayPath(params.path), error.message).message}`, edited: null, error: true };
       const message = error instanceof Error ? error.message : String(error);
       return { text: `ERROR:\nRan into ${message} while running ${params.command} on ${params.path}`, edited: null, error: true };
     }
@@ -81,20 +81,14 @@ export class FileEditor {
     }
     if (!params.path.startsWith("/")) {
       let hint = "The path should be an absolute path, starting with `/`.";
-      const suggestion = path.posix.join(this.#workspace.virtualRoot, params.path);
-      const resolved = await this.#workspace.resolve(suggestion, "read");
-      if (resolved.ok && (await exists(resolved.real))) hint += ` Maybe you meant ${suggestion}?`;
+      const suggestion = path.posix.join(this.#files.root, params.path);
+      const found = await this.#files.stat(suggestion).catch(() => null);
+      if (found !== null) hint += ` Maybe you meant ${suggestion}?`;
       throw invalid("path", shown, hint);
     }
-    if (command === "view" && path.posix.normalize(params.path).replace(/\/+$/, "") === WORKSPACE_PARENT) {
-      if (params.view_range !== undefined) throw invalid("view_range", pyRepr(params.view_range), "The `view_range` parameter is not allowed when `path` points to a directory.");
-      return { text: await this.#listWorkspaceParent(), edited: null, error: false };
-    }
-    const resolved = await this.#workspace.resolve(params.path, command === "view" ? "read" : "write");
-    if (!resolved.ok) throw invalid("path", shown, resolved.why);
-    const real = resolved.real;
-    const info = await lstatOrNull(real);
-    const isDir = info !== null && (await isDirectory(real));
+    const key = await this.#files.check(params.path, command === "view" ? "read" : "write");
+    const info = await this.#files.stat(params.path);
+    const isDir = info?.kind === "dir";
     if (command === "create" && info !== null) {
       throw invalid("path", shown, `File already exists at: ${shown}. Cannot overwrite files using command \`create\`.`);
     }
@@ -105,34 +99,33 @@ export class FileEditor {
 
     switch (command) {
       case "view":
-        return { text: isDir ? await this.#viewDirectory(real, shown, params.view_range) : await this.#viewFile(real, shown, params.view_range), edited: null, error: false };
+        return { text: isDir ? await this.#viewDirectory(params.path, shown, params.view_range) : await this.#viewFile(params.path, shown, params.view_range), edited: null, error: false };
       case "create": {
         if (params.file_text === undefined) throw missing(command, "file_text");
         const text = params.file_text.endsWith("\n") || params.file_text === "" ? params.file_text : `${params.file_text}\n`;
-        await mkdir(path.dirname(real), { recursive: true });
-        await writeText(real, { text, crlf: false });
-        this.#remember(real, null);
-        return { text: `File created successfully at: ${shown}`, edited: resolved.rel, error: false };
+        await this.#write(params.path, { text, crlf: false });
+        this.#remember(key, null);
+        return { text: `File created successfully at: ${shown}`, edited: shown, error: false };
       }
       case "str_replace": {
         if (params.old_str === undefined) throw missing(command, "old_str");
         if (params.new_str === params.old_str) {
           throw invalid("new_str", params.new_str, "No replacement was performed. `new_str` and `old_str` must be different.");
         }
-        return this.#strReplace(real, shown, resolved.rel, params.old_str, params.new_str ?? "");
+        return this.#strReplace(params.path, key, shown, params.old_str, params.new_str ?? "");
       }
       case "insert": {
         if (params.insert_line === undefined) throw missing(command, "insert_line");
         if (params.new_str === undefined) throw missing(command, "new_str");
-        return this.#insert(real, shown, resolved.rel, params.insert_line, params.new_str);
+        return this.#insert(params.path, key, shown, params.insert_line, params.new_str);
       }
       case "undo_edit":
-        return this.#undo(real, shown, resolved.rel);
+        return this.#undo(params.path, key, shown);
     }
   }
 
-  async #viewFile(real: string, shown: string, viewRange: unknown): Promise<string> {
-    const { text } = await readText(real, shown);
+  async #viewFile(file: string, shown: string, viewRange: unknown): Promise<string> {
+    const { text } = await this.#read(file, shown);
     if (viewRange === undefined || viewRange === null || (Array.isArray(viewRange) && viewRange.length === 0)) {
       return makeOutput(text, shown, 1);
     }
@@ -160,24 +153,21 @@ export class FileEditor {
     return output;
   }
 
-  async #viewDirectory(real: string, shown: string, viewRange: unknown): Promise<string> {
+  async #viewDirectory(dir: string, shown: string, viewRange: unknown): Promise<string> {
     if (viewRange !== undefined && viewRange !== null) {
       throw invalid("view_range", pyRepr(viewRange), "The `view_range` parameter is not allowed when `path` points to a directory.");
     }
     const base = shown.replace(/\/+$/, "") || "/";
     const entries = [`${base}/`];
     let hidden = 0;
-    for (const entry of await listSorted(real)) {
-      if (entry.name.startsWith(".")) {
-        hidden += 1;
+    // `find <dir> -maxdepth 2 -not -path '*/\.*'`: nothing hidden at any level; hidden entries of the folder itself counted.
+    for (const entry of await this.#files.list(dir)) {
+      const parts = entry.rel.split("/");
+      if (parts.some((part) => part.startsWith("."))) {
+        if (parts.length === 1) hidden += 1;
         continue;
       }
-      const childShown = `${base}/${entry.name}`;
-      entries.push(entry.dir ? `${childShown}/` : childShown);
-      if (!entry.dir) continue;
-      for (const inner of await listSorted(path.join(real, entry.name))) {
-        if (!inner.name.startsWith(".")) entries.push(inner.dir ? `${childShown}/${inner.name}/` : `${childShown}/${inner.name}`);
-      }
+      entries.push(entry.dir ? `${base === "/" ? "" : base}/${entry.rel}/` : `${base === "/" ? "" : base}/${entry.rel}`);
     }
     // `find … | sort` orders whole paths byte-wise, which puts "a/" after "a-b".
     entries.sort((a, b) => compareBytes(a.replace(/\/$/, ""), b.replace(/\/$/, "")));
@@ -188,19 +178,8 @@ export class FileEditor {
     return parts.join("\n");
   }
 
-  /** /workspace itself: only the checkout lives there. */
-  async #listWorkspaceParent(): Promise<string> {
-    const root = this.#workspace.virtualRoot;
-    const entries = [`${WORKSPACE_PARENT}/`, `${root}/`];
-    for (const entry of await listSorted(this.#workspace.root)) {
-      if (!entry.name.startsWith(".")) entries.push(entry.dir ? `${root}/${entry.name}/` : `${root}/${entry.name}`);
-    }
-    entries.sort((a, b) => compareBytes(a.replace(/\/$/, ""), b.replace(/\/$/, "")));
-    return `Here's the files and directories up to 2 levels deep in ${WORKSPACE_PARENT}, excluding hidden items:\n${entries.join("\n")}`;
-  }
-
-  async #strReplace(real: string, shown: string, rel: string, oldStr: string, newStr: string): Promise<EditorResult> {
-    const file = await readText(real, shown);
+  async #strReplace(filePath: string, key: string, shown: string, oldStr: string, newStr: string): Promise<EditorResult> {
+    const file = await this.#read(filePath, shown);
     const content = file.text;
     const occurrences: Array<{ line: number; index: number }> = [];
     for (let from = 0; from <= content.length; ) {
@@ -218,8 +197,8 @@ export class FileEditor {
     }
     const { line, index } = occurrences[0] as { line: number; index: number };
     const updated = content.slice(0, index) + newStr + content.slice(index + oldStr.length);
-    await writeText(real, { text: updated, crlf: file.crlf });
-    this.#remember(real, content);
+    await this.#write(filePath, { text: updated, crlf: file.crlf });
+    this.#remember(key, content);
     // Four lines of context on each side, as in OpenHands' own in-context example (lines 3-11 around 7).
     const startLine = Math.max(1, line - SNIPPET_CONTEXT_WINDOW);
     const endLine = line + SNIPPET_CONTEXT_WINDOW + countNewlines(newStr, newStr.length);
@@ -228,11 +207,11 @@ export class FileEditor {
       `The file ${shown} has been edited. ` +
       makeOutput(snippet, `a snippet of ${shown}`, startLine) +
       "Review the changes and make sure they are as expected. Edit the file again if necessary.";
-    return { text, edited: rel, error: false };
+    return { text, edited: shown, error: false };
   }
 
-  async #insert(real: string, shown: string, rel: string, insertLine: number, newStr: string): Promise<EditorResult> {
-    const file = await readText(real, shown);
+  async #insert(filePath: string, key: string, shown: string, insertLine: number, newStr: string): Promise<EditorResult> {
+    const file = await this.#read(filePath, shown);
     const lines = splitLinesKeepEnds(file.text);
     const numLines = lines.length;
     if (!Number.isInteger(insertLine) || insertLine < 0 || insertLine > numLines) {
@@ -244,8 +223,8 @@ export class FileEditor {
     if (last !== undefined && !last.endsWith("\n")) before[before.length - 1] = `${last}\n`;
     const newLines = newStr.split("\n");
     const updated = [...before, ...newLines.map((l) => `${l}\n`), ...lines.slice(insertLine)].join("");
-    await writeText(real, { text: updated, crlf: file.crlf });
-    this.#remember(real, file.text);
+    await this.#write(filePath, { text: updated, crlf: file.crlf });
+    this.#remember(key, file.text);
     const startLine = Math.max(0, insertLine - SNIPPET_CONTEXT_WINDOW);
     const endLine = Math.min(numLines + newLines.length, insertLine + SNIPPET_CONTEXT_WINDOW + newLines.length);
     const snippet = splitLinesKeepEnds(updated).slice(startLine, endLine).join("");
@@ -253,27 +232,39 @@ export class FileEditor {
       `The file ${shown} has been edited. ` +
       makeOutput(snippet, "a snippet of the edited file", Math.max(1, insertLine - SNIPPET_CONTEXT_WINDOW + 1)) +
       "Review the changes and make sure they are as expected (correct indentation, no duplicate lines, etc). Edit the file again if necessary.";
-    return { text, edited: rel, error: false };
+    return { text, edited: shown, error: false };
   }
 
-  async #undo(real: string, shown: string, rel: string): Promise<EditorResult> {
-    const history = this.#history.get(real);
+  async #undo(filePath: string, key: string, shown: string): Promise<EditorResult> {
+    const history = this.#history.get(key);
     if (!history || history.length === 0) throw new ToolError(`No edit history found for ${shown}.`);
     const previous = history.pop() as string | null;
     if (previous === null) {
-      await unlink(real);
-      return { text: `Last edit to ${shown} undone successfully. The file did not exist before that edit and has been removed.`, edited: rel, error: false };
+      await this.#files.remove(filePath);
+      return { text: `Last edit to ${shown} undone successfully. The file did not exist before that edit and has been removed.`, edited: shown, error: false };
     }
-    const current = await readText(real, shown);
-    await writeText(real, { text: previous, crlf: current.crlf });
-    return { text: `Last edit to ${shown} undone successfully. ${makeOutput(previous, shown, 1)}`, edited: rel, error: false };
+    const current = await this.#read(filePath, shown);
+    await this.#write(filePath, { text: previous, crlf: current.crlf });
+    return { text: `Last edit to ${shown} undone successfully. ${makeOutput(previous, shown, 1)}`, edited: shown, error: false };
   }
 
-  #remember(real: string, previous: string | null): void {
-    const history = this.#history.get(real) ?? [];
+  #remember(key: string, previous: string | null): void {
+    const history = this.#history.get(key) ?? [];
     history.push(previous);
     if (history.length > MAX_HISTORY_PER_FILE) history.shift();
-    this.#history.set(real, history);
+    this.#history.set(key, history);
+  }
+
+  async #read(filePath: string, shown: string): Promise<TextFile> {
+    const info = await this.#files.stat(filePath);
+    if (info?.kind === "file" && info.size > MAX_FILE_SIZE_MB * 1024 * 1024) {
+      throw new ToolError(`File validation failed for ${shown}: File is too large (${(info.size / 1024 / 1024).toFixed(1)}MB). Maximum allowed size is ${MAX_FILE_SIZE_MB}MB.`);
+    }
+    return decodeText(await this.#files.read(filePath), shown);
+  }
+
+  async #write(filePath: string, file: TextFile): Promise<void> {
+    await this.#files.write(filePath, file.crlf ? file.text.replace(/\r?\n/g, "\r\n") : file.text);
   }
 }
 
@@ -287,12 +278,7 @@ function makeOutput(snippet: string, description: string, startLine: number): st
   return `Here's the result of running \`cat -n\` on ${description}:\n${numbered}\n`;
 }
 
-async function readText(real: string, shown: string): Promise<TextFile> {
-  const info = await stat(real);
-  if (info.size > MAX_FILE_SIZE_MB * 1024 * 1024) {
-    throw new ToolError(`File validation failed for ${shown}: File is too large (${(info.size / 1024 / 1024).toFixed(1)}MB). Maximum allowed size is ${MAX_FILE_SIZE_MB}MB.`);
-  }
-  const bytes = await readFile(real);
+function decodeText(bytes: Buffer, shown: string): TextFile {
   if (bytes.subarray(0, 8192).includes(0)) {
     throw new ToolError(`File validation failed for ${shown}: File appears to be binary and this file type cannot be read or edited by this tool.`);
   }
@@ -306,44 +292,8 @@ async function readText(real: string, shown: string): Promise<TextFile> {
   return { text: crlf ? decoded.replace(/\r\n/g, "\n") : decoded, crlf };
 }
 
-/** Writes without following a symlink at the last component (workspace.ts checked the others). */
-async function writeText(real: string, file: TextFile): Promise<void> {
-  const text = file.crlf ? file.text.replace(/\r?\n/g, "\r\n") : file.text;
-  const handle = await open(real, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
-  try {
-    await handle.writeFile(text, "utf8");
-  } finally {
-    await handle.close();
-  }
-}
-
-async function listSorted(dir: string): Promise<Array<{ name: string; dir: boolean }>> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.map((e) => ({ name: e.name, dir: e.isDirectory() })).sort((a, b) => compareBytes(a.name, b.name));
-}
-
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-async function lstatOrNull(real: string): Promise<Awaited<ReturnType<typeof lstat>> | null> {
-  try {
-    return await lstat(real);
-  } catch {
-    return null;
-  }
-}
-
-async function isDirectory(real: string): Promise<boolean> {
-  try {
-    return (await stat(real)).isDirectory();
-  } catch {
-    return false; // a dangling link
-  }
-}
-
-async function exists(real: string): Promise<boolean> {
-  return (await lstatOrNull(real)) !== null;
 }
 
 /** Lines with their "\n", as Python's readlines gives them. */

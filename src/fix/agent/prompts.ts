@@ -3,7 +3,7 @@
 // the function-calling suffix, in-context example and reminder (llm/fn_call_converter.py), the
 // SWE-bench task instruction (evaluation/benchmarks/swe_bench/run_infer.py) and the automatic
 // reply to a message without a function call (evaluation/utils/shared.py codeact_user_response).
-// Only the task instruction is adapted: nothing can be run here.
+// Only the task instruction is adapted (see taskInstruction).
 import { neutralizeSpecialTokens } from "../../tokenizer/index.js";
 import { describeTools, type ToolSpec } from "./tool-specs.js";
 
@@ -312,19 +312,29 @@ export interface TaskPromptInput {
   baseSha: string;
   task: string;
   instructions?: string;
+  /** False: no sandbox on this worker, so the agent can only read and edit files. */
+  canRunCommands: boolean;
+  /** The repository's `fix.test` command, when it declares one. */
+  testCommand?: string;
+  /** Whether the repository's `fix.setup` ran (its dependencies are installed). */
+  setUp?: boolean;
 }
 
 /**
- * OpenHands' SWE-bench instruction, adapted: the repository may be in any language, nothing can be
- * run (so no reproduction script), and maintainer instructions come after the issue. The task and
- * the instructions are untrusted: their special tokens are neutralised.
+ * OpenHands 0.32's SWE-bench instruction (evaluation/benchmarks/swe_bench/run_infer.py): explore,
+ * reproduce with a script and run it, fix, re-run, edge cases, review against the base commit and
+ * run the related tests. Adapted: the repository may be in any language, there is no network, the
+ * repository's own test command is named when it declares one, and maintainer instructions follow
+ * the issue. Without a sandbox, nothing can be run, and the steps say so. The task and the
+ * instructions are untrusted: their special tokens are neutralised.
  */
-export function taskInstruction({ virtualRoot, baseSha, task, instructions }: TaskPromptInput): string {
+export function taskInstruction(input: TaskPromptInput): string {
+  const { virtualRoot, baseSha, task, instructions } = input;
   const name = virtualRoot.slice(virtualRoot.lastIndexOf("/") + 1);
   const extra = instructions?.trim()
     ? `\nThe maintainers gave these instructions for this change; follow them:\n<maintainer_instructions>\n${neutralizeSpecialTokens(instructions.trim())}\n</maintainer_instructions>\n`
     : "";
-  return `<uploaded_files>
+  const head = `<uploaded_files>
 ${virtualRoot}
 </uploaded_files>
 I've uploaded a code repository in the directory ${name}. Consider the following issue description:
@@ -334,14 +344,37 @@ ${neutralizeSpecialTokens(task.trim())}
 </issue_description>
 ${extra}
 Can you help me implement the necessary changes to the repository so that the requirements specified in the <issue_description> are met?
-Your task is to make the minimal changes to files in the ${virtualRoot} directory to ensure the <issue_description> is satisfied.
-This environment is read-only except for the str_replace_editor tool: execute_bash only runs inspection commands (grep, find, ls, cat, head, tail, wc, git log/show/diff/grep), so you cannot run scripts, tests or installs. Files under .git/ and .github/workflows/ cannot be changed.
+`;
+  if (!input.canRunCommands) {
+    return `${head}Your task is to make the minimal changes to files in the ${virtualRoot} directory to ensure the <issue_description> is satisfied.
+This environment cannot run commands: only the str_replace_editor, think and finish tools are available, so you cannot run scripts, tests or installs. Files under .git/ and .github/workflows/ cannot be changed.
 Follow these steps to resolve the issue:
 1. As a first step, it might be a good idea to explore the repo to familiarize yourself with its structure.
 2. Find the code responsible for the issue and read it carefully, together with the code that calls it.
 3. Edit the sourcecode of the repo to resolve the issue.
 4. Think about edgecases and make sure your fix handles them as well.
-5. Once you are done with the initial implementation, please carefully re-read the problem description and check the difference between the current code and the base commit ${baseSha} (\`git diff ${baseSha}\`). Do you think that the issue has been completely and comprehensively solved? Re-read the code you changed and the code that depends on it, and fix any problems until you are confident that the current implementation is correct. If existing tests cover the changed code, update them when the intended behaviour changed.
+5. Once you are done with the initial implementation, please carefully re-read the problem description and re-read the code you changed and the code that depends on it (the base commit is ${baseSha}). Do you think that the issue has been completely and comprehensively solved? Fix any problems until you are confident that the current implementation is correct. If existing tests cover the changed code, update them when the intended behaviour changed.
 6. When you are done, use the finish tool with a short summary of the change.
+Your thinking should be thorough and so it's fine if it's very long.`;
+  }
+  const environment = input.setUp
+    ? "The development environment is already set up for you (i.e., the dependencies the repository declares are installed), so you don't need to install other packages. There is no network access."
+    : "There is no network access, so you cannot install packages.";
+  const tests = input.testCommand?.trim()
+    ? `\nThe repository's tests run with this command, from ${virtualRoot}:\n<test_command>\n${neutralizeSpecialTokens(input.testCommand.trim())}\n</test_command>\n`
+    : "";
+  return `${head}${environment}
+Your task is to make the minimal changes to files in the ${virtualRoot} directory to ensure the <issue_description> is satisfied. Changes under .github/workflows/ are not kept.
+${tests}Follow these steps to resolve the issue:
+1. As a first step, it might be a good idea to explore the repo to familiarize yourself with its structure.
+2. Create a script to reproduce the error and execute it (e.g. with \`python <filename.py>\`) using the BashTool, to confirm the error.
+3. Edit the sourcecode of the repo to resolve the issue.
+4. Rerun your reproduce script and confirm that the error is fixed!
+5. Think about edgecases and make sure your fix handles them as well.
+6. Once you are done with the initial implementation, please carefully re-read the problem description and check the difference between the current code and the base commit ${baseSha}. Do you think that the issue has been completely and comprehensively solved? Write tests to check the correctness of the solution, specifically focusing on tests that may point out any remaining problems that are not yet solved. Run all of the tests in the repo and check if any of them fail, and if they do fix the code. Repeat this process of carefully reading the problem description and current implementation, testing, and fixing any problems until you are confident that the current implementation is correct. Find and run any tests in the repo that are related to:
+   - The issue you are fixing
+   - The files you modified
+   - The functions you changed
+   Make sure all these tests pass.
 Your thinking should be thorough and so it's fine if it's very long.`;
 }

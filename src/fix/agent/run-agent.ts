@@ -3,10 +3,9 @@
 import { ContextOverflowError } from "../../model/errors.js";
 import { neutralizeSpecialTokens, type ChatMessage } from "../../tokenizer/index.js";
 import { ConversationWindow, WindowTooSmallError, type Step } from "./context-window.js";
+import type { AgentEnvironment } from "./environment.js";
 import { FileEditor, type EditorParams } from "./file-editor.js";
 import { parseTurn, rawParam, stringParam, type ToolCall } from "./function-calls.js";
-import { DEFAULT_SHELL_LIMITS, InspectionShell } from "./inspection-shell.js";
-import { createMinimalEnv } from "./minimal-env.js";
 import {
   errorObservation,
   functionCallingSuffix,
@@ -21,7 +20,6 @@ import {
 import { toolSpecs, type ToolSpec } from "./tool-specs.js";
 import { truncateMiddleChars, truncateMiddleTokens } from "./truncate.js";
 import type { AgentOutcome, AgentPhase, AgentResult, RunAgentOptions } from "./types.js";
-import { Workspace } from "./workspace.js";
 
 /** OpenHands' default `max_message_chars`: longer observations are cut in the middle. */
 const MAX_OBSERVATION_CHARS = 30_000;
@@ -39,20 +37,13 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   if (options.answerTokens < 1 || budget < 1) {
     throw new RangeError(`answerTokens (${options.answerTokens}) must be positive and smaller than contextTokens (${options.contextTokens}).`);
   }
-  const workspace = await Workspace.open(options.workdir, options.repoName);
-  const env = await createMinimalEnv();
-  try {
-    return await new AgentRun(options, workspace, env.env).run(budget);
-  } finally {
-    await env.dispose();
-  }
+  return new AgentRun(options).run(budget);
 }
 
 class AgentRun {
   readonly #options: RunAgentOptions;
-  readonly #workspace: Workspace;
+  readonly #environment: AgentEnvironment;
   readonly #tools: ToolSpec[];
-  readonly #shell: InspectionShell;
   readonly #editor: FileEditor;
   readonly #window: ConversationWindow;
   #phase: AgentPhase = "exploring";
@@ -64,14 +55,13 @@ class AgentRun {
   readonly #recent: string[] = [];
   /** The model's closing turn (the finish call), kept for the transcript. */
   #closing: string | null = null;
+  #gaveUp = false;
 
-  constructor(options: RunAgentOptions, workspace: Workspace, env: Readonly<Record<string, string>>) {
+  constructor(options: RunAgentOptions) {
     this.#options = options;
-    this.#workspace = workspace;
-    const limits = { ...DEFAULT_SHELL_LIMITS, ...options.shell };
-    this.#tools = toolSpecs({ virtualRoot: workspace.virtualRoot, shellTimeoutSeconds: Math.round(limits.timeoutMs / 1000) });
-    this.#shell = new InspectionShell(workspace, env, limits);
-    this.#editor = new FileEditor(workspace);
+    this.#environment = options.environment;
+    this.#tools = toolSpecs({ virtualRoot: options.environment.root, shellTimeoutSeconds: options.environment.shellTimeoutSeconds });
+    this.#editor = new FileEditor(options.environment.files);
     this.#window = new ConversationWindow(options.tokenizer);
   }
 
@@ -143,9 +133,10 @@ class AgentRun {
         if (call.name === "finish") {
           this.#closing = neutralizeSpecialTokens(parsed.assistant);
           const message = stringParam(call, "message") ?? parsed.thought;
+          this.#gaveUp = stringParam(call, "task_completed")?.trim().toLowerCase() === "false";
           return this.#end("finished", message);
         }
-        let text = this.#workspace.virtualizeText(await this.#execute(call));
+        let text = this.#environment.virtualize(await this.#execute(call));
         text = truncateMiddleTokens(truncateMiddleChars(text, MAX_OBSERVATION_CHARS), maxObservationTokens, options.tokenizer);
         if (parsed.extraCalls > 0) {
           text += "\n\nNOTE: Your message contained more than one function call; only the first one was executed. PLEASE EMIT ONE AND ONLY ONE FUNCTION CALL PER MESSAGE.";
@@ -171,7 +162,15 @@ class AgentRun {
     const options = this.#options;
     const system: ChatMessage = { role: "system", content: SYSTEM_PROMPT + functionCallingSuffix(this.#tools) };
     const build = (withExample: boolean, task: string, instructions: string | undefined): ChatMessage[] => {
-      const instruction = taskInstruction({ virtualRoot: this.#workspace.virtualRoot, baseSha: options.baseSha, task, ...(instructions ? { instructions } : {}) });
+      const instruction = taskInstruction({
+        virtualRoot: this.#environment.root,
+        baseSha: options.baseSha,
+        task,
+        canRunCommands: this.#environment.shell !== null,
+        setUp: options.setUp ?? false,
+        ...(options.testCommand ? { testCommand: options.testCommand } : {}),
+        ...(instructions ? { instructions } : {}),
+      });
       return [system, { role: "user", content: withExample ? IN_CONTEXT_EXAMPLE_PREFIX + instruction + IN_CONTEXT_EXAMPLE_SUFFIX : instruction }];
     };
     const reserve = Math.min(MIN_HISTORY_TOKENS, Math.floor(budget * 0.25));
@@ -204,8 +203,10 @@ class AgentRun {
       case "think":
         return THINK_OBSERVATION;
       case "execute_bash": {
+        const shell = this.#environment.shell;
+        if (shell === null) return `ERROR:\nThe function ${call.name} is not available.`;
         this.#afterInspection();
-        return (await this.#shell.run(stringParam(call, "command") ?? "", this.#options.signal)).text;
+        return (await shell.execute(stringParam(call, "command") ?? "", stringParam(call, "is_input")?.toLowerCase() === "true")).text;
       }
       case "str_replace_editor": {
         const params: EditorParams = { command: stringParam(call, "command") ?? "", path: stringParam(call, "path") ?? "" };
@@ -260,6 +261,7 @@ class AgentRun {
       edits: this.#edits,
       promptTokens: this.#promptTokens,
       completionTokens: this.#completionTokens,
+      gaveUp: this.#gaveUp,
       ...(error ? { error } : {}),
       transcript: this.#closing === null ? this.#window.fullMessages() : [...this.#window.fullMessages(), { role: "assistant", content: this.#closing }],
     };

@@ -1,13 +1,22 @@
-// Best-of-N without a critic: drop candidates that changed nothing or broke the syntax of a file
-// they touched, then take the patch most candidates agree on (after normalising line endings and
-// trailing whitespace; comparing final file contents makes hunk order irrelevant).
+// Best-of-N without a critic, as the field does it: drop candidates that changed nothing, broke the
+// syntax of a file they touched, or fail the repository's tests, then take the patch most of the
+// rest agree on (after normalising line endings and trailing whitespace; comparing final file
+// contents makes hunk order irrelevant).
 import { createHash } from "node:crypto";
+import { describeCounts } from "../test-counts.js";
+import type { TestRun } from "../test-run.js";
 import { parsesCleanly } from "./syntax-check.js";
 import type { ChangeSet, FileChange, Selection } from "./types.js";
 
-export async function selectCandidate(candidates: readonly ChangeSet[]): Promise<Selection> {
+/** The repository's tests on the base and on each candidate (null: not run for that one). */
+export interface CandidateTests {
+  base: TestRun | null;
+  runs: ReadonlyArray<TestRun | null>;
+}
+
+export async function selectCandidate(candidates: readonly ChangeSet[], tests?: CandidateTests): Promise<Selection> {
   const dropped: Selection["dropped"] = [];
-  const groups = new Map<string, number[]>();
+  let survivors: number[] = [];
   for (const [index, candidate] of candidates.entries()) {
     if (candidate.files.length === 0) {
       dropped.push({ index, reason: "it changed nothing" });
@@ -18,7 +27,12 @@ export async function selectCandidate(candidates: readonly ChangeSet[]): Promise
       dropped.push({ index, reason: `it breaks the syntax of ${broken} (the file parsed cleanly before)` });
       continue;
     }
-    const key = patchKey(candidate.files);
+    survivors.push(index);
+  }
+  if (tests) survivors = judgeByTests(survivors, tests, dropped);
+  const groups = new Map<string, number[]>();
+  for (const index of survivors) {
+    const key = patchKey((candidates[index] as ChangeSet).files);
     groups.set(key, [...(groups.get(key) ?? []), index]);
   }
 
@@ -40,6 +54,36 @@ export async function selectCandidate(candidates: readonly ChangeSet[]): Promise
     groups: ranked.map(({ members, patchChars }) => ({ members, patchChars })),
     dropped,
   };
+}
+
+/**
+ * Candidates whose tests pass win over those whose tests fail. When none pass: if the base passes,
+ * every candidate broke something and all are dropped; if the base fails too, those no worse than
+ * the base (no more failed tests, where both runs report counts) stay.
+ */
+function judgeByTests(survivors: readonly number[], tests: CandidateTests, dropped: Selection["dropped"]): number[] {
+  const run = (index: number): TestRun | null => tests.runs[index] ?? null;
+  const failing = (index: number): string => {
+    const r = run(index) as TestRun;
+    return r.timedOut ? "its tests did not finish in time" : `its tests fail (exit ${r.exitCode}; ${describeCounts(r.counts)})`;
+  };
+  const tested = survivors.filter((i) => run(i) !== null);
+  const passing = tested.filter((i) => run(i)?.passed);
+  if (passing.length > 0) {
+    for (const i of tested) if (!run(i)?.passed) dropped.push({ index: i, reason: `${failing(i)} while another candidate's pass` });
+    return survivors.filter((i) => run(i) === null || run(i)?.passed);
+  }
+  if (tests.base?.passed) {
+    for (const i of tested) dropped.push({ index: i, reason: `${failing(i)} where the base commit's pass` });
+    return survivors.filter((i) => run(i) === null);
+  }
+  const baseFailed = tests.base?.counts?.failed;
+  return survivors.filter((i) => {
+    const failed = run(i)?.counts?.failed;
+    if (baseFailed === undefined || failed === undefined || failed <= baseFailed) return true;
+    dropped.push({ index: i, reason: `${failing(i)}: more tests fail than on the base commit (${baseFailed})` });
+    return false;
+  });
 }
 
 /** The first file whose new content has syntax errors while its old content (if any) had none. */

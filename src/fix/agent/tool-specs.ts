@@ -1,6 +1,6 @@
 // The four tools of OpenHands 0.32 CodeAct as the model saw them (SWE-bench configuration: no
-// browser, no Jupyter, no LLM editor), in its order. Descriptions are OpenHands' own, changed only
-// where our tools differ: execute_bash is read-only here and paths are confined to the checkout.
+// browser, no Jupyter, no LLM editor), in its order, with OpenHands' own descriptions. On a worker
+// without a sandbox there is no execute_bash and the editor says it is confined to the checkout.
 
 export type ParamType = "string" | "integer" | "array";
 
@@ -23,29 +23,36 @@ export interface ToolSpec {
 export interface ToolSpecOptions {
   /** `/workspace/<repo>`. */
   virtualRoot: string;
-  /** execute_bash's time limit, in seconds. */
-  shellTimeoutSeconds: number;
+  /** execute_bash's soft time limit in seconds; null: no shell on this worker (file tools only). */
+  shellTimeoutSeconds: number | null;
 }
 
 export function toolSpecs(options: ToolSpecOptions): ToolSpec[] {
-  return [executeBash(options), THINK, FINISH, strReplaceEditor(options)];
+  const editor = strReplaceEditor(options);
+  return options.shellTimeoutSeconds === null ? [THINK, FINISH, editor] : [executeBash(options.shellTimeoutSeconds), THINK, FINISH, editor];
 }
 
-function executeBash({ shellTimeoutSeconds }: ToolSpecOptions): ToolSpec {
+/** OpenHands 0.32's `_DETAILED_BASH_DESCRIPTION` (agenthub/codeact_agent/tools/bash.py). */
+function executeBash(softTimeoutSeconds: number): ToolSpec {
   return {
     name: "execute_bash",
-    description: `Execute a bash command in the terminal within a persistent shell session. In this environment the terminal is READ-ONLY: it runs inspection commands only.
+    description: `Execute a bash command in the terminal within a persistent shell session.
 
 ### Command Execution
-* Available commands: grep, find, ls, cat, head, tail, wc, git log, git show, git diff and git grep, plus cd, pwd and echo. Nothing else can be run: no scripts, tests, interpreters, builds, package managers or commands that change files. Use the \`str_replace_editor\` tool to view, create and edit files.
-* One command at a time: You can only execute one bash command at a time. If you need to run multiple commands sequentially, use \`&&\` or \`||\` to chain them together; pipes (\`|\`) between available commands work, \`;\` does not.
-* Quoting works as in bash. Variables, \`$(...)\`, backticks, subshells and redirections to files are not available; \`2>&1\` and \`2>/dev/null\` are.
-* Persistent session: the working directory persists between commands.
-* Timeout: Commands are stopped after ${shellTimeoutSeconds} seconds.
+* One command at a time: You can only execute one bash command at a time. If you need to run multiple commands sequentially, use \`&&\` or \`;\` to chain them together.
+* Persistent session: Commands execute in a persistent shell session where environment variables, virtual environments, and working directory persist between commands.
+* Timeout: Commands have a soft timeout of ${softTimeoutSeconds} seconds, once that's reached, you have the option to continue or interrupt the command (see section below for details)
+
+### Running and Interacting with Processes
+* Long running commands: For commands that may run indefinitely, run them in the background and redirect output to a file, e.g. \`python3 app.py > server.log 2>&1 &\`.
+* Interact with running process: If a bash command returns exit code \`-1\`, this means the process is not yet finished. By setting \`is_input\` to \`true\`, you can:
+  - Send empty \`command\` to retrieve additional logs
+  - Send text (set \`command\` to the text) to STDIN of the running process
+  - Send control commands like \`C-c\` (Ctrl+C), \`C-d\` (Ctrl+D), or \`C-z\` (Ctrl+Z) to interrupt the process
 
 ### Best Practices
+* Directory verification: Before creating new directories or files, first verify the parent directory exists and is the correct location.
 * Directory management: Try to maintain working directory by using absolute paths and avoiding excessive use of \`cd\`.
-* Files under .git/ cannot be read; use \`git log\`, \`git show\` and \`git diff\` to inspect history.
 
 ### Output Handling
 * Output truncation: If the output exceeds a maximum length, it will be truncated before being returned.
@@ -56,9 +63,15 @@ function executeBash({ shellTimeoutSeconds }: ToolSpecOptions): ToolSpec {
         type: "string",
         required: true,
         description:
-          "The bash command to execute. Only the read-only inspection commands listed above are available. Note: You can only execute one bash command at a time. If you need to run multiple commands sequentially, you can use `&&` to chain them together.",
+          "The bash command to execute. Can be empty string to view additional logs when previous exit code is `-1`. Can be `C-c` (Ctrl+C) to interrupt the currently running process. Note: You can only execute one bash command at a time. If you need to run multiple commands sequentially, you can use `&&` or `;` to chain them together.",
       },
-      { name: "is_input", type: "string", required: false, description: "", enum: ["true", "false"], hidden: true },
+      {
+        name: "is_input",
+        type: "string",
+        required: false,
+        description: "If True, the command is an input to the running process. If False, the command is a bash command to be executed in the terminal. Default is False.",
+        enum: ["true", "false"],
+      },
       { name: "timeout", type: "string", required: false, description: "", hidden: true },
     ],
   };
@@ -101,7 +114,9 @@ The task_completed field should be set to True if you believed you have complete
   ],
 };
 
-function strReplaceEditor({ virtualRoot }: ToolSpecOptions): ToolSpec {
+function strReplaceEditor({ virtualRoot, shellTimeoutSeconds }: ToolSpecOptions): ToolSpec {
+  // Without a sandbox the editor works on the host, confined to the checkout: say so up front.
+  const confinement = shellTimeoutSeconds === null ? `\n* Only paths inside ${virtualRoot} are available; files under .git/ and .github/workflows/ cannot be changed` : "";
   return {
     name: "str_replace_editor",
     description: `Custom editing tool for viewing, creating and editing files in plain-text format
@@ -109,8 +124,7 @@ function strReplaceEditor({ virtualRoot }: ToolSpecOptions): ToolSpec {
 * If \`path\` is a file, \`view\` displays the result of applying \`cat -n\`. If \`path\` is a directory, \`view\` lists non-hidden files and directories up to 2 levels deep
 * The \`create\` command cannot be used if the specified \`path\` already exists as a file
 * If a \`command\` generates a long output, it will be truncated and marked with \`<response clipped>\`
-* The \`undo_edit\` command will revert the last edit made to the file at \`path\`
-* Only paths inside ${virtualRoot} are available; files under .git/ and .github/workflows/ cannot be changed
+* The \`undo_edit\` command will revert the last edit made to the file at \`path\`${confinement}
 
 
 Before using this tool:

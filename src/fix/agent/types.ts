@@ -1,6 +1,7 @@
 // The fix agent's public types: what the orchestration passes in and gets back.
 import type { Completion, CompletionRequest } from "../../model/client.js";
 import type { QwenTokenizer } from "../../tokenizer/index.js";
+import type { AgentEnvironment } from "./environment.js";
 
 /** The one model call the agent makes; `ModelClient` satisfies it, tests script it. */
 export interface AgentModel {
@@ -17,10 +18,8 @@ export interface AgentProgress {
 }
 
 export interface RunAgentOptions {
-  /** The checkout (a git work tree) the agent may read and edit. */
-  workdir: string;
-  /** Shown to the model as `/workspace/<repoName>`; "owner/name" is reduced to "name". */
-  repoName: string;
+  /** Where the tools act: a sandbox over a copy of the checkout, or the checkout itself (files only). */
+  environment: AgentEnvironment;
   /** The commit the checkout starts from; the model is told to compare against it. */
   baseSha: string;
   /** The problem statement (issue text, review comment…). Untrusted: special tokens are neutralised. */
@@ -40,8 +39,10 @@ export interface RunAgentOptions {
   signal?: AbortSignal;
   /** Called on every phase change and at the end; errors it throws are ignored. */
   onProgress?: (progress: AgentProgress) => void;
-  /** Limits of the read-only shell; tests shorten them. */
-  shell?: { timeoutMs?: number; maxOutputBytes?: number };
+  /** The repository's `fix.test` command, named in the task. */
+  testCommand?: string;
+  /** Whether the repository's `fix.setup` ran before the agent. */
+  setUp?: boolean;
 }
 
 export type AgentOutcome = "finished" | "step-limit" | "aborted" | "error";
@@ -57,6 +58,8 @@ export interface AgentResult {
   /** Prompt tokens over all requests, as the server reported them. */
   promptTokens: number;
   completionTokens: number;
+  /** The agent finished saying it did not complete the task (`task_completed: false`). */
+  gaveUp: boolean;
   /** The cause when outcome is "error" (e.g. a ModelUnavailableError the queue may retry). */
   error?: Error;
   /** The whole conversation as it stood before any condensation, for logs and debugging. */

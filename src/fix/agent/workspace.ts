@@ -1,10 +1,9 @@
-// The checkout as the model sees it: OpenHands-style paths under /workspace/<repo>, mapped onto the
-// real directory, with every path confined to it (no "..", no symlink escapes, nothing under .git/).
+// The checkout as the model sees it on a worker without a sandbox: OpenHands-style paths under
+// /workspace/<repo>, mapped onto the real directory, with every path confined to it (no "..", no
+// symlink escapes, nothing under .git/). With a sandbox the checkout really is at /workspace/<repo>.
 import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
-
-/** Where OpenHands mounts repositories; the model was trained on paths under it. */
-export const WORKSPACE_PARENT = "/workspace";
+import { WORKSPACE_PARENT } from "../../sandbox/types.js";
 
 export type Access = "read" | "write";
 

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CheckoutError } from "./errors.js";
-import { GitFailure, runGit } from "./run-git.js";
+import { GitFailure, runGit } from "../../git/run-git.js";
 
 /** Where git lives: github.com, or GHE_HOST with GHE_PROTOCOL (AppConfig `github.webHost`, `github.protocol`). */
 export interface GitHost {

@@ -85,7 +85,7 @@ describe("text function calls (OpenHands' non-native format)", () => {
       ],
       [
         "<function=execute_bash>\n<parameter=cmd>ls</parameter>\n</function>",
-        "Parameter 'cmd' is not allowed for function 'execute_bash'. Allowed parameters: {'command'}",
+        "Parameter 'cmd' is not allowed for function 'execute_bash'. Allowed parameters: {'command', 'is_input'}",
       ],
     ];
     for (const [content, error] of cases) {

@@ -30,9 +30,11 @@ describe("OpenHands texts", () => {
     );
     expect(described).toContain("  (6) insert_line (integer, optional): Required parameter of `insert` command.");
     expect([...described.matchAll(/---- BEGIN FUNCTION #\d+: (\w+) ----/g)].map((m) => m[1])).toEqual(["execute_bash", "think", "finish", "str_replace_editor"]);
-    // execute_bash says what it is here; its hidden OpenHands parameters are not shown.
-    expect(described).toContain("the terminal is READ-ONLY");
-    expect(described).not.toContain("is_input");
+    // OpenHands' own execute_bash: a persistent shell with a soft timeout, and is_input to interact.
+    expect(described).toContain("Description: Execute a bash command in the terminal within a persistent shell session.\n\n### Command Execution\n");
+    expect(described).toContain("* Timeout: Commands have a soft timeout of 15 seconds, once that's reached");
+    expect(described).toContain("  (2) is_input (string, optional): If True, the command is an input to the running process.");
+    expect(described).not.toContain("timeout (string");
   });
 
   it("appends the calling format and its reminder to the system prompt", () => {
@@ -58,11 +60,24 @@ describe("OpenHands texts", () => {
     }
   });
 
-  it("gives the SWE-bench style instruction with the base commit", () => {
-    const text = taskInstruction({ virtualRoot: "/workspace/widgets", baseSha: "abc123", task: "  Broken add  ", instructions: "Use snake_case." });
+  it("gives OpenHands' SWE-bench instruction: reproduce, fix, re-run, run the tests, review against the base", () => {
+    const text = taskInstruction({ virtualRoot: "/workspace/widgets", baseSha: "abc123", task: "  Broken add  ", instructions: "Use snake_case.", canRunCommands: true, testCommand: "pytest -q", setUp: true });
     expect(text.startsWith("<uploaded_files>\n/workspace/widgets\n</uploaded_files>\nI've uploaded a code repository in the directory widgets. Consider the following issue description:\n\n<issue_description>\nBroken add\n</issue_description>\n")).toBe(true);
     expect(text).toContain("<maintainer_instructions>\nUse snake_case.\n</maintainer_instructions>");
-    expect(text).toContain("the base commit abc123 (`git diff abc123`)");
+    expect(text).toContain("2. Create a script to reproduce the error and execute it (e.g. with `python <filename.py>`) using the BashTool, to confirm the error.");
+    expect(text).toContain("4. Rerun your reproduce script and confirm that the error is fixed!");
+    expect(text).toContain("check the difference between the current code and the base commit abc123.");
+    expect(text).toContain("Make sure all these tests pass.");
+    expect(text).toContain("<test_command>\npytest -q\n</test_command>");
+    expect(text).toContain("the dependencies the repository declares are installed");
+    expect(text).not.toContain("cannot run");
+  });
+
+  it("without a sandbox, tells the model it cannot run anything", () => {
+    const text = taskInstruction({ virtualRoot: "/workspace/widgets", baseSha: "abc123", task: "Broken add", canRunCommands: false, testCommand: "pytest -q" });
+    expect(text).toContain("This environment cannot run commands");
+    expect(text).not.toContain("reproduce");
+    expect(text).not.toContain("pytest");
   });
 
   it("answers a message without a call like OpenHands' evaluation, offering to give up after two", () => {

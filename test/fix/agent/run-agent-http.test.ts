@@ -2,6 +2,7 @@
 // max_tokens on every request, and our exact counts against the server's own.
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { hostEnvironment } from "../../../src/fix/agent/environment.js";
 import { collectChanges, runAgent } from "../../../src/fix/agent/index.js";
 import { ModelClient } from "../../../src/model/client.js";
 import { loadQwenTokenizer } from "../../../src/tokenizer/index.js";
@@ -32,8 +33,7 @@ describe("runAgent over HTTP", () => {
     const model = new ModelClient({ baseUrl: fake.baseUrl, apiKey: null, model: null, contextTokens: null, timeoutMs: 10_000 }, pino({ level: "silent" }));
     const tokenizer = loadQwenTokenizer();
     const result = await runAgent({
-      workdir: repo.dir,
-      repoName: "acme/calc",
+      environment: await hostEnvironment(repo.dir, "acme/calc"),
       baseSha: repo.sha,
       task: "add() subtracts",
       model,
@@ -57,7 +57,7 @@ describe("runAgent over HTTP", () => {
     const messages = fake.requests[1]?.body.messages as Array<{ role: string; content: string }>;
     expect(messages[2]?.content).toBe("Let me look.\n\n<function=str_replace_editor>\n<parameter=command>view</parameter>\n<parameter=path>/workspace/calc/calc.py</parameter>\n</function>");
     expect(messages[3]?.content.startsWith("EXECUTION RESULT of [str_replace_editor]:\nHere's the result of running `cat -n` on /workspace/calc/calc.py:\n     1\tdef add(a, b):")).toBe(true);
-    const changes = await collectChanges(repo.dir, repo.sha);
+    const changes = await collectChanges({ pristine: repo.dir, baseSha: repo.sha, workTree: repo.dir });
     expect(changes.files[0]?.content?.toString()).toBe("def add(a, b):\n    return a + b\n");
   });
 });

@@ -1,15 +1,26 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { hostEnvironment, sandboxEnvironment, type AgentEnvironment } from "../../../src/fix/agent/environment.js";
 import { collectChanges, runAgent, type AgentProgress, type RunAgentOptions } from "../../../src/fix/agent/index.js";
 import { ContextOverflowError, ModelUnavailableError } from "../../../src/model/errors.js";
 import { loadQwenTokenizer } from "../../../src/tokenizer/index.js";
+import { sandboxOver, testSandboxSettings } from "../../helpers/sandbox.js";
 import { makeRepo, type TempRepo } from "./helpers.js";
 import { call, ScriptedModel } from "./scripted-model.js";
 
 const tokenizer = loadQwenTokenizer();
 const repos: TempRepo[] = [];
-afterEach(() => {
+const environments: AgentEnvironment[] = [];
+/** Where each repository's attempt copy is (the sandbox's checkout). */
+const copies = new Map<TempRepo, string>();
+afterEach(async () => {
+  for (const environment of environments.splice(0)) await environment.close();
   for (const repo of repos.splice(0)) repo.cleanup();
 });
+
+/** What the attempt changed, read back the way the fix job reads it. */
+function changesOf(repo: TempRepo) {
+  return collectChanges({ pristine: repo.dir, baseSha: repo.sha, workTree: copies.get(repo) ?? repo.dir });
+}
 
 function widgets(): TempRepo {
   const repo = makeRepo({
@@ -20,10 +31,15 @@ function widgets(): TempRepo {
   return repo;
 }
 
-function options(repo: TempRepo, model: ScriptedModel, extra: Partial<RunAgentOptions> = {}): RunAgentOptions {
+/** A run in a real sandbox over a copy of `repo` (a fresh one per call). */
+async function options(repo: TempRepo, model: ScriptedModel, extra: Partial<RunAgentOptions> = {}): Promise<RunAgentOptions> {
+  const settings = testSandboxSettings();
+  const dirs = await sandboxOver(repo.dir, settings);
+  copies.set(repo, dirs.repo);
+  const environment = sandboxEnvironment(settings, dirs, { softTimeoutMs: 30_000 });
+  environments.push(environment);
   return {
-    workdir: repo.dir,
-    repoName: "acme/widgets",
+    environment,
     baseSha: repo.sha,
     task: "add() subtracts instead of adding.",
     model,
@@ -52,7 +68,7 @@ describe("runAgent", () => {
       call("finish", { message: "add() now adds.", task_completed: "true" }),
     ]);
     const progress: AgentProgress[] = [];
-    const result = await runAgent(options(repo, model, { onProgress: (p) => progress.push(p) }));
+    const result = await runAgent(await options(repo, model, { onProgress: (p) => progress.push(p) }));
 
     expect(result).toMatchObject({ outcome: "finished", message: "add() now adds.", steps: 6, edits: 1 });
     expect(result.promptTokens).toBe(model.requests.reduce((sum, r) => sum + r.promptTokens, 0));
@@ -84,7 +100,7 @@ describe("runAgent", () => {
     expect(last[9]?.content.startsWith("EXECUTION RESULT of [str_replace_editor]:\nThe file /workspace/widgets/widgets/calc.py has been edited.")).toBe(true);
     expect(last[11]?.content).toContain("+    return a + b");
 
-    const changes = await collectChanges(repo.dir, repo.sha);
+    const changes = await changesOf(repo);
     expect(changes.files.map((f) => [f.path, f.status, f.mode])).toEqual([["widgets/calc.py", "modified", "100644"]]);
     expect(changes.files[0]?.content?.toString()).toBe("def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n");
     expect(changes.diff).toContain("-    return a - b\n+    return a + b");
@@ -94,7 +110,7 @@ describe("runAgent", () => {
     const repo = widgets();
     const model = new ScriptedModel([], call("think", { thought: "Hmm, let me think about add() once more." }));
     // Different thoughts each time would not trip the stuck detector; the same one trips it at 4.
-    const result = await runAgent(options(repo, model, { maxSteps: 3 }));
+    const result = await runAgent(await options(repo, model, { maxSteps: 3 }));
     expect(result).toMatchObject({ outcome: "step-limit", steps: 3, edits: 0 });
     expect(model.requests).toHaveLength(3);
     expect(model.requests[2]?.messages[3]?.content).toBe("EXECUTION RESULT of [think]:\nYour thought has been logged.");
@@ -103,7 +119,7 @@ describe("runAgent", () => {
   it("stops an agent that repeats the same action with the same result", async () => {
     const repo = widgets();
     const model = new ScriptedModel([], call("execute_bash", { command: "ls" }));
-    const result = await runAgent(options(repo, model, { maxSteps: 10 }));
+    const result = await runAgent(await options(repo, model, { maxSteps: 10 }));
     expect(result.outcome).toBe("error");
     expect(result.steps).toBe(4);
   });
@@ -115,7 +131,7 @@ describe("runAgent", () => {
       "<function=run_tests>\n<parameter=path>.</parameter>\n",
       call("finish", { message: "done", task_completed: "false" }),
     ]);
-    await runAgent(options(repo, model));
+    await runAgent(await options(repo, model));
     const messages = model.requests[2]?.messages ?? [];
     expect(messages[2]).toEqual({ role: "assistant", content: "I believe the bug is in calc.py." });
     expect(messages[3]?.content).toBe(
@@ -126,19 +142,36 @@ describe("runAgent", () => {
     );
   });
 
-  it("refuses writes outside the rules and tells the model why", async () => {
+  it("tells the model CI files are off limits, and runs its shell commands for real", async () => {
     const repo = widgets();
     const model = new ScriptedModel([
       call("str_replace_editor", { command: "create", path: "/workspace/widgets/.github/workflows/evil.yml", file_text: "on: push" }),
-      call("execute_bash", { command: "echo hacked > /workspace/widgets/README.md" }),
-      call("finish", { message: "gave up", task_completed: "false" }),
+      call("execute_bash", { command: "echo changed > /workspace/widgets/README.md && python3 -c 'print(6 * 7)'" }),
+      call("finish", { message: "done", task_completed: "true" }),
     ]);
-    const result = await runAgent(options(repo, model));
+    const result = await runAgent(await options(repo, model));
     expect(result.edits).toBe(0);
     const messages = model.requests[2]?.messages ?? [];
     expect(messages[3]?.content).toMatch(/^EXECUTION RESULT of \[str_replace_editor\]:\nERROR:\nInvalid `path` parameter: .*Files under \.github\/workflows\/ cannot be changed/);
-    expect(messages[5]?.content).toMatch(/^EXECUTION RESULT of \[execute_bash\]:\nERROR: Only read-only inspection commands are available here/);
-    expect((await collectChanges(repo.dir, repo.sha)).files).toEqual([]);
+    expect(messages[5]?.content).toBe(
+      "EXECUTION RESULT of [execute_bash]:\n42\n[The command completed with exit code 0.]\n[Current working directory: /workspace/widgets]\n[Command finished with exit code 0]",
+    );
+    expect((await changesOf(repo)).files.map((f) => [f.path, f.content?.toString()])).toEqual([["README.md", "changed\n"]]);
+  });
+
+  it("without a sandbox offers no shell and says nothing can be run", async () => {
+    const repo = widgets();
+    const environment = await hostEnvironment(repo.dir, "acme/widgets");
+    const model = new ScriptedModel([call("execute_bash", { command: "ls" }), call("finish", { message: "ok", task_completed: "false" })]);
+    const base = await options(repo, model);
+    await runAgent({ ...base, environment });
+    const system = model.requests[0]?.messages[0]?.content ?? "";
+    expect(system).not.toContain("execute_bash");
+    expect(system).toContain("---- BEGIN FUNCTION #3: str_replace_editor ----");
+    expect(model.requests[0]?.messages[1]?.content).toContain("This environment cannot run commands");
+    expect(model.requests[1]?.messages[3]?.content).toBe(
+      "Function 'execute_bash' not found in available tools: ['think', 'finish', 'str_replace_editor']\n[Error occurred in processing last action]",
+    );
   });
 
   it("neutralises special tokens in the task and in observations", async () => {
@@ -150,7 +183,7 @@ describe("runAgent", () => {
       call("execute_bash", { command: "cat widgets/evil.txt" }),
       call("finish", { message: "ok", task_completed: "true" }),
     ]);
-    await runAgent(options(repo, model, { task: "Fix <|im_end|> handling", instructions: "Keep <|endoftext|> out" }));
+    await runAgent(await options(repo, model, { task: "Fix <|im_end|> handling", instructions: "Keep <|endoftext|> out" }));
     const messages = model.requests[1]?.messages ?? [];
     const rendered = tokenizer.renderChat(messages);
     expect(rendered.match(/<\|im_end\|>/g)?.length).toBe(messages.length);
@@ -168,21 +201,21 @@ describe("runAgent", () => {
         return new Error("aborted by the test");
       },
     ]);
-    const result = await runAgent(options(repo, model, { signal: controller.signal }));
+    const result = await runAgent(await options(repo, model, { signal: controller.signal }));
     expect(result).toMatchObject({ outcome: "aborted", steps: 1 });
     expect(model.requests[1]?.signal).toBe(controller.signal);
 
     const early = new AbortController();
     early.abort();
     const none = new ScriptedModel([]);
-    expect((await runAgent(options(repo, none, { signal: early.signal }))).outcome).toBe("aborted");
+    expect((await runAgent(await options(repo, none, { signal: early.signal }))).outcome).toBe("aborted");
     expect(none.requests).toHaveLength(0);
   });
 
   it("reports a model failure as an error with its cause", async () => {
     const repo = widgets();
     const cause = new ModelUnavailableError("down", 1000);
-    const result = await runAgent(options(repo, new ScriptedModel([cause])));
+    const result = await runAgent(await options(repo, new ScriptedModel([cause])));
     expect(result.outcome).toBe("error");
     expect(result.error).toBe(cause);
   });
@@ -194,7 +227,7 @@ describe("runAgent", () => {
       (request) => new ContextOverflowError("too long", request.promptTokens),
       call("finish", { message: "ok", task_completed: "true" }),
     ]);
-    const result = await runAgent(options(repo, model));
+    const result = await runAgent(await options(repo, model));
     expect(result.outcome).toBe("finished");
     expect(model.requests).toHaveLength(3);
     expect(model.requests[2]?.promptTokens).toBeLessThan(model.requests[1]?.promptTokens ?? 0);
@@ -206,7 +239,7 @@ describe("runAgent", () => {
       (request) => new ContextOverflowError("maximum context length is 6144", request.promptTokens, 6_144),
       call("finish", { message: "ok", task_completed: "true" }),
     ]);
-    const result = await runAgent(options(repo, model, { answerTokens: 1_024 }));
+    const result = await runAgent(await options(repo, model, { answerTokens: 1_024 }));
     expect(result.outcome).toBe("finished");
     expect(model.requests[1]?.promptTokens).toBeLessThanOrEqual(6_144 - 1_024);
     // The in-context example gave way to the smaller window; the task stayed.
@@ -227,7 +260,7 @@ describe("the context window", () => {
       call("finish", { message: "fixed", task_completed: "true" }),
     ];
     const model = new ScriptedModel(script);
-    const result = await runAgent(options(repo, model, { contextTokens, answerTokens, maxSteps: 20 }));
+    const result = await runAgent(await options(repo, model, { contextTokens, answerTokens, maxSteps: 20 }));
 
     expect(result.outcome).toBe("finished");
     for (const request of model.requests) {
@@ -242,14 +275,14 @@ describe("the context window", () => {
     expect(lastMessages[1]?.content.startsWith("<uploaded_files>")).toBe(true);
     // The full history is still in the transcript.
     expect(result.transcript.filter((m) => m.content.includes("EXECUTION RESULT of [execute_bash]")).length).toBe(8);
-    expect((await collectChanges(repo.dir, repo.sha)).files.map((f) => f.path)).toEqual(["widgets/calc.py"]);
+    expect((await changesOf(repo)).files.map((f) => f.path)).toEqual(["widgets/calc.py"]);
   });
 
   it("cuts one huge observation to fit, with OpenHands' truncation note", async () => {
     const repo = makeRepo({ "huge.txt": Array.from({ length: 4000 }, (_, i) => `line ${i} of a very long generated file`).join("\n") });
     repos.push(repo);
     const model = new ScriptedModel([call("execute_bash", { command: "cat huge.txt" }), call("finish", { message: "ok", task_completed: "true" })]);
-    await runAgent(options(repo, model, { contextTokens: 8_192, answerTokens: 1_024 }));
+    await runAgent(await options(repo, model, { contextTokens: 8_192, answerTokens: 1_024 }));
     const observation = model.requests[1]?.messages[3]?.content ?? "";
     expect(observation).toContain("\n[... Observation truncated due to length ...]\n");
     expect(observation).toContain("line 0 of a very long generated file");
@@ -259,7 +292,7 @@ describe("the context window", () => {
 
   it("reports a window too small for the system prompt", async () => {
     const repo = widgets();
-    const result = await runAgent(options(repo, new ScriptedModel([]), { contextTokens: 2_048, answerTokens: 512 }));
+    const result = await runAgent(await options(repo, new ScriptedModel([]), { contextTokens: 2_048, answerTokens: 512 }));
     expect(result.outcome).toBe("error");
     expect(result.message).toMatch(/too small for the agent's system prompt/);
   });

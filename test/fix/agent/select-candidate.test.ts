@@ -17,7 +17,7 @@ async function candidate(edit: (repo: TempRepo) => void): Promise<ChangeSet> {
   const repo = makeRepo(BASE);
   repos.push(repo);
   edit(repo);
-  return collectChanges(repo.dir, repo.sha);
+  return collectChanges({ pristine: repo.dir, baseSha: repo.sha, workTree: repo.dir });
 }
 
 function change(path: string, content: string, baseContent: string | null = null): FileChange {

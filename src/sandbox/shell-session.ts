@@ -1,0 +1,261 @@
+// A persistent bash in a sandbox, driven the way OpenHands 0.32 drives its terminal: the working
+// directory, environment variables and an activated virtualenv persist between commands; a command
+// still running at the soft time limit comes back unfinished (exit code -1) and the model may wait
+// for more output, type into it, or interrupt it with C-c; background jobs live until the session
+// ends. Without a terminal: commands arrive on fd 3 (NUL-terminated) and are `eval`ed by one driver
+// shell, so their own standard input is free for what the model types; a line with a random marker
+// after each command carries its exit code and working directory.
+// Observation texts: openhands/runtime/utils/bash.py and events/observation/commands.py (0.3x).
+import { randomBytes } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+import type { Writable } from "node:stream";
+import { launchSandboxed } from "./launch.js";
+import { OutputBuffer } from "./output-buffer.js";
+import { descendantsOf, findBelow, killSandbox, processTable, signal } from "./process-tree.js";
+import { workspacePath, type SandboxDirs, type SandboxSettings } from "./types.js";
+
+export const SOFT_TIMEOUT_MESSAGE = "You may wait longer to see additional output by sending empty command '', send other commands to interact with the current process, or send keys to interrupt/kill the command.";
+
+export interface ShellSessionOptions {
+  /** How long a command runs before the model gets its output so far. @defaultValue 120 s */
+  softTimeoutMs: number;
+  /** Output kept per observation (beginning and end). */
+  maxOutputBytes: number;
+}
+
+export interface ShellObservation {
+  /** What the model reads: output, then OpenHands' suffix lines. */
+  text: string;
+  /** -1 while the command is still running. */
+  exitCode: number;
+}
+
+const DRIVER = `exec 2>&1
+__skywork_marker="$1"
+while IFS= read -r -d '' __skywork_command <&3; do
+  eval "$__skywork_command" 3<&-
+  __skywork_status=$?
+  printf '\\n%s %s %q %q\\n' "$__skywork_marker" "$__skywork_status" "$PWD" "$(command -v python 2>/dev/null)"
+done
+`;
+
+interface Completion {
+  exitCode: number;
+  cwd: string | null;
+  python: string | null;
+}
+
+export class ShellSession {
+  readonly #settings: SandboxSettings;
+  readonly #dirs: SandboxDirs;
+  readonly #options: ShellSessionOptions;
+  #process: Live | null = null;
+  #closed = false;
+
+  constructor(settings: SandboxSettings, dirs: SandboxDirs, options: ShellSessionOptions) {
+    this.#settings = settings;
+    this.#dirs = dirs;
+    this.#options = options;
+  }
+
+  /** Runs `command` (or, with `isInput`, types it into the running command) and observes. */
+  async execute(command: string, isInput = false): Promise<ShellObservation> {
+    if (this.#closed) throw new Error("The shell session is closed.");
+    const trimmed = command.trim();
+    const live = this.#process?.alive ? this.#process : null;
+    const running = live?.running ?? false;
+
+    if (trimmed === "" && !isInput && !running) return { text: "ERROR: No previous running command to retrieve logs from.", exitCode: -1 };
+    if (isInput && !running) return { text: "ERROR: No previous running command to interact with.", exitCode: -1 };
+    if (running && live) {
+      const key = trimmed.toUpperCase();
+      if (key === "C-C" || key === "C-Z") {
+        await live.interrupt();
+        return this.#observe(live, "");
+      }
+      if (isInput && key === "C-D") {
+        live.endInput();
+        return this.#observe(live, "[Below is the output of the previous command.]\n");
+      }
+      if (trimmed === "") return this.#observe(live, "[Below is the output of the previous command.]\n");
+      if (!isInput) {
+        return {
+          text: `[Your command "${trimmed}" is NOT executed. The previous command is still running - You CANNOT send new commands until the previous command is completed. By setting \`is_input\` to \`true\`, you can interact with the current process: ${SOFT_TIMEOUT_MESSAGE}]`,
+          exitCode: -1,
+        };
+      }
+      live.type(`${command}\n`);
+      return this.#observe(live, "");
+    }
+    const session = live ?? (this.#process = new Live(this.#settings, this.#dirs, this.#options.maxOutputBytes));
+    session.send(command.replace(/\0/g, ""));
+    return this.#observe(session, "");
+  }
+
+  /** Kills the session and every process it started. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#process?.kill();
+    this.#process = null;
+  }
+
+  async #observe(live: Live, prefix: string): Promise<ShellObservation> {
+    const done = await live.wait(this.#options.softTimeoutMs);
+    const output = live.takeOutput().replace(/\n$/, "");
+    if (!done) {
+      const seconds = Math.round(this.#options.softTimeoutMs / 1000);
+      return { text: `${prefix}${output}\n[The command has no new output after ${seconds} seconds. ${SOFT_TIMEOUT_MESSAGE}]`, exitCode: -1 };
+    }
+    const lines = [`${prefix}${output}`, `[The command completed with exit code ${done.exitCode}.]`];
+    lines.push(`[Current working directory: ${done.cwd ?? workspacePath(this.#dirs)}]`);
+    if (done.python) lines.push(`[Python interpreter: ${done.python}]`);
+    lines.push(`[Command finished with exit code ${done.exitCode}]`);
+    return { text: lines.join("\n"), exitCode: done.exitCode };
+  }
+}
+
+/** One running driver shell (a new one starts if the model's command ends it, e.g. `exit`). */
+class Live {
+  readonly #child: ChildProcess;
+  readonly #commands: Writable;
+  readonly #marker = `__SKYWORK_${randomBytes(12).toString("hex")}__`;
+  readonly #decoder = new StringDecoder("utf8");
+  readonly #output: OutputBuffer;
+  #pending = "";
+  #completion: Completion | null = null;
+  #waiters: Array<() => void> = [];
+  #exited: Promise<void>;
+  running = false;
+  alive = true;
+
+  constructor(settings: SandboxSettings, dirs: SandboxDirs, maxOutputBytes: number) {
+    this.#output = new OutputBuffer(maxOutputBytes);
+    this.#child = launchSandboxed(settings, dirs, ["/bin/bash", "--noprofile", "--norc", "-c", DRIVER, "bash", this.#marker], {
+      network: { kind: "none" },
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+    });
+    this.#commands = this.#child.stdio[3] as Writable;
+    this.#commands.on("error", () => undefined);
+    this.#child.stdin?.on("error", () => undefined);
+    const onData = (chunk: Buffer): void => this.#read(this.#decoder.write(chunk));
+    this.#child.stdout?.on("data", onData);
+    this.#child.stderr?.on("data", onData);
+    this.#exited = new Promise((resolve) => {
+      this.#child.on("close", (code) => {
+        this.alive = false;
+        this.#read(this.#decoder.end());
+        if (this.running && this.#completion === null) {
+          this.#flushPending();
+          this.#completion = { exitCode: code ?? 137, cwd: null, python: null };
+        }
+        this.running = false;
+        this.#wake();
+        resolve();
+      });
+      this.#child.on("error", (error) => {
+        this.#output.push(Buffer.from(`${error.message}\n`));
+      });
+    });
+  }
+
+  send(command: string): void {
+    this.#completion = null;
+    this.running = true;
+    this.#commands.write(`${command}\0`);
+  }
+
+  type(text: string): void {
+    if (this.#child.stdin && !this.#child.stdin.writableEnded) this.#child.stdin.write(text);
+  }
+
+  endInput(): void {
+    this.#child.stdin?.end();
+  }
+
+  /** Resolves with the completion, or null when `ms` pass first. */
+  async wait(ms: number): Promise<Completion | null> {
+    if (!this.running && this.#completion) return this.#take();
+    const finished = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    return finished ? this.#take() : null;
+  }
+
+  takeOutput(): string {
+    return this.#output.take();
+  }
+
+  /** Ctrl-C: SIGINT to every process the driver started for the command (background jobs ignore it). */
+  async interrupt(): Promise<void> {
+    const pid = this.#child.pid;
+    if (pid === undefined) return;
+    const table = await processTable();
+    const driver = findBelow(table, pid, "bash");
+    if (driver === null) return;
+    for (const target of descendantsOf(table, driver)) signal(target, "SIGINT");
+  }
+
+  async kill(): Promise<void> {
+    await killSandbox(this.#child);
+    await this.#exited;
+  }
+
+  #take(): Completion | null {
+    const done = this.#completion;
+    this.#completion = null;
+    return done;
+  }
+
+  #read(text: string): void {
+    this.#pending += text;
+    for (;;) {
+      const start = this.#pending.indexOf(`\n${this.#marker} `);
+      if (start < 0) {
+        // Hold back only what could be the start of a marker split across chunks.
+        const keep = markerPrefixAtEnd(this.#pending, `\n${this.#marker} `);
+        this.#output.push(Buffer.from(this.#pending.slice(0, this.#pending.length - keep)));
+        this.#pending = this.#pending.slice(this.#pending.length - keep);
+        return;
+      }
+      const end = this.#pending.indexOf("\n", start + 1);
+      if (end < 0) return; // the rest of the marker line is on its way
+      this.#output.push(Buffer.from(this.#pending.slice(0, start)));
+      const [, status = "", cwd = "", python = ""] = this.#pending.slice(start + 1, end).split(" ");
+      this.#pending = this.#pending.slice(end + 1);
+      this.#completion = { exitCode: Number.parseInt(status, 10), cwd: unquote(cwd) || null, python: unquote(python) || null };
+      this.running = false;
+      this.#wake();
+    }
+  }
+
+  #flushPending(): void {
+    this.#output.push(Buffer.from(this.#pending));
+    this.#pending = "";
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Length of the longest end of `text` that begins `marker`. */
+function markerPrefixAtEnd(text: string, marker: string): number {
+  for (let length = Math.min(marker.length - 1, text.length); length > 0; length--) {
+    if (text.endsWith(marker.slice(0, length))) return length;
+  }
+  return 0;
+}
+
+/** bash's `printf %q` for the common cases: backslash escapes and `''` for an empty string. */
+function unquote(quoted: string): string {
+  if (quoted === "''") return "";
+  if (quoted.startsWith("$'")) return quoted.slice(2, -1).replace(/\\n/g, "\n").replace(/\\(.)/g, "$1");
+  return quoted.replace(/\\(.)/g, "$1");
+}
