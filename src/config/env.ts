@@ -116,6 +116,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "LLM_TIMEOUT_MS", description: "Time limit for one model request.", default: "600000" },
   { name: "REVIEW_REQUEST_CONCURRENCY", description: "Model requests of one review (a PR split into several requests) sent at once.", default: "2" },
   { name: "SANDBOX", description: "How /skywork fix runs commands: auto (in a bubblewrap sandbox when one can be made, else the agent only edits files), required (the worker refuses to start without a sandbox) or off (the agent only edits files).", default: "auto" },
+  { name: "SANDBOX_BWRAP", description: "The bubblewrap program (a name on PATH or an absolute path).", default: "bwrap" },
   { name: "SANDBOX_UID", description: "Host user id the sandbox runs as when the worker runs as root (its group id is the same number). Never 0.", default: "65534 when the worker runs as root" },
   { name: "SANDBOX_MEMORY_MB", description: "Memory (heap and private mappings) each sandboxed process may use.", default: "4096" },
   { name: "SANDBOX_PROCESSES", description: "Processes the sandbox's user may run at once (a fork bomb stops there).", default: "512" },
@@ -330,7 +331,7 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
     sandbox: {
       mode: oneOf("SANDBOX", ["auto", "required", "off"] as const),
       settings: {
-        bwrap: "bwrap",
+        bwrap: text("SANDBOX_BWRAP"),
         runAs,
         limits: {
           memoryMb: int("SANDBOX_MEMORY_MB", 64),

@@ -49,7 +49,6 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
   ["::", 128],
   ["::1", 128],
-  ["::ffff:0:0", 96],
   ["64:ff9b::", 96],
   ["fc00::", 7],
   ["fe80::", 10],
@@ -79,7 +78,29 @@ export function destinationAllowed(host: string, port: number, allow: readonly s
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
+  // An IPv4-mapped IPv6 address is the IPv4 address it carries. (A ::ffff:0:0/96 rule would not do:
+  // BlockList also matches plain IPv4 addresses against it.)
+  const mapped = family === 6 ? mappedIpv4(address) : null;
+  if (mapped) return isPublicAddress(mapped);
   return !NON_PUBLIC.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+
+/** "::ffff:127.0.0.1", "::ffff:7f00:1" or "0:0:0:0:0:ffff:7f00:1" → "127.0.0.1"; otherwise null. */
+function mappedIpv4(address: string): string | null {
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  let text = address.toLowerCase();
+  if (dotted) {
+    const parts = (dotted[2] as string).split(".").map(Number);
+    text = `${dotted[1]}${((parts[0]! << 8) | parts[1]!).toString(16)}:${((parts[2]! << 8) | parts[3]!).toString(16)}`.toLowerCase();
+  }
+  const [head = "", tail = ""] = text.split("::");
+  const left = head ? head.split(":") : [];
+  const right = text.includes("::") ? (tail ? tail.split(":") : []) : [];
+  const groups = text.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
+  if (groups.length !== 8 || groups.slice(0, 5).some((g) => Number.parseInt(g, 16) !== 0) || Number.parseInt(groups[5]!, 16) !== 0xffff) return null;
+  const high = Number.parseInt(groups[6]!, 16);
+  const low = Number.parseInt(groups[7]!, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
 export class EgressProxy {

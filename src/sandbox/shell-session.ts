@@ -31,10 +31,16 @@ export interface ShellObservation {
   exitCode: number;
 }
 
+// The command runs in a function so that Ctrl-C can end it as a terminal would: SIGINT reaches the
+// driver too, whose trap returns from the function (skipping the rest of the command line) once the
+// interrupted child has exited. Children get SIGINT's default action back, as bash gives them.
 const DRIVER = `exec 2>&1
 __skywork_marker="$1"
+shift
+__skywork_run() { eval "$__skywork_command" 3<&-; }
+trap 'return 130' INT
 while IFS= read -r -d '' __skywork_command <&3; do
-  eval "$__skywork_command" 3<&-
+  __skywork_run
   __skywork_status=$?
   printf '\\n%s %s %q %q\\n' "$__skywork_marker" "$__skywork_status" "$PWD" "$(command -v python 2>/dev/null)"
 done
@@ -190,7 +196,7 @@ class Live {
     return this.#output.take();
   }
 
-  /** Ctrl-C: SIGINT to every process the driver started for the command (background jobs ignore it). */
+  /** Ctrl-C: SIGINT to the driver and every process it started for the command (background jobs ignore it). */
   async interrupt(): Promise<void> {
     const pid = this.#child.pid;
     if (pid === undefined) return;
@@ -198,6 +204,7 @@ class Live {
     const driver = findBelow(table, pid, "bash");
     if (driver === null) return;
     for (const target of descendantsOf(table, driver)) signal(target, "SIGINT");
+    signal(driver, "SIGINT");
   }
 
   async kill(): Promise<void> {
