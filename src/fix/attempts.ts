@@ -2,6 +2,7 @@
 // its tests on the base, N agent attempts each in its own sandbox over its own copy, what each
 // changed (read from outside), its tests on base + change in a fresh sandbox, and the selection.
 // Without a sandbox, one or N attempts with the file tools only, untested.
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { RepoConfig } from "../config/repo-config.js";
 import { cloneSandboxDirs, copyTree, createSandboxDirs } from "../sandbox/dirs.js";
@@ -107,6 +108,7 @@ export async function runAttempts(input: AttemptsInput): Promise<AttemptsOutcome
       workTree = dirs.repo;
     } else {
       workTree = path.join(root, "repo");
+      await mkdir(root, { recursive: true });
       await copyTree(input.pristine, workTree);
       environment = await hostEnvironment(workTree, input.repoName);
     }

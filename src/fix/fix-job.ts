@@ -169,6 +169,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
       agreeing: selection.agreeing,
       candidates,
       baseSha,
+      dropped: selection.dropped,
     });
 
     await show({ phase: "publishing", detail: `Committing ${changes.length} changed file${changes.length === 1 ? "" : "s"}…` });

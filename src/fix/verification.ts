@@ -18,6 +18,8 @@ export interface VerificationInput {
   agreeing: number;
   candidates: number;
   baseSha: string;
+  /** Candidates left out of the vote, and why. */
+  dropped: ReadonlyArray<{ index: number; reason: string }>;
 }
 
 /** A fenced block GitHub shows literally (and that never carries an HTML comment into the body). */
@@ -43,12 +45,16 @@ export function verificationText(input: VerificationInput): { body: string; stat
     return { body: [`**Tests:** ${line}`, agreement].filter(Boolean).join("\n\n"), status: [line, agreement].filter(Boolean).join(" ") };
   }
   const base = input.tests.base;
+  const dropped = input.dropped.length
+    ? `- ${input.dropped.length} other candidate${input.dropped.length === 1 ? " was" : "s were"} left out: ${[...new Set(input.dropped.map((d) => d.reason))].join("; ")}.`
+    : "";
   const lines = [
     `**Tests**, run in a sandbox${input.setUp ? " after `fix.setup`" : ""}, without network:`,
     fenced(input.testCommand.trim(), "sh"),
     `- with this change: ${outcome(run)}`,
     base ? `- on the base commit ${input.baseSha.slice(0, 7)}: ${outcome(base)}` : "",
     agreement ? `- ${agreement}` : "",
+    dropped,
   ].filter(Boolean);
   const status = `Tests with this change: ${outcome(run)}${base ? `; on the base: ${outcome(base)}` : ""}.${agreement ? ` ${agreement}` : ""}`;
   return { body: lines.join("\n"), status };
