@@ -25,8 +25,12 @@ FROM node:${NODE_MAJOR}-slim AS runtime
 # git: /skywork fix checks repositories out with the git CLI (with ca-certificates for https://;
 # Node carries its own CA store, git does not). tini: PID 1 that forwards SIGTERM to node and
 # reaps the git and helper processes a killed job may orphan.
+# bubblewrap: the sandbox the fix agent's commands, a repository's fix.setup and fix.test run in;
+# socat forwards the setup phase's proxy into it. Python 3 (with venv and pip) and this image's
+# Node are what common repositories' tests need; add toolchains in an image FROM this one (see the
+# README) and show them to the sandbox with SANDBOX_READ_ONLY_PATHS when they live outside /usr.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates tini \
+  && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap socat python3 python3-venv python3-pip \
   && rm -rf /var/lib/apt/lists/*
 
 # HOST: Probot's server binds localhost unless told otherwise, which no one outside the container

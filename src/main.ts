@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { run } from "probot";
 import { ConfigError, loadConfig, redactUrl } from "./config/env.js";
 import { startApp } from "./app.js";
+import { SandboxRequiredError } from "./fix/runtime.js";
 import { createLogger } from "./ops/logger.js";
 import { Redis } from "ioredis";
 
@@ -40,7 +41,16 @@ async function main(): Promise<void> {
   }
 
   const log = await createLogger(config.log);
-  const app = await startApp(config, log);
+  let app;
+  try {
+    app = await startApp(config, log);
+  } catch (error) {
+    if (error instanceof SandboxRequiredError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
   log.info({ role: config.role, url: app.url }, "skywork-bot started");
 
   let stopping = false;

@@ -102,6 +102,7 @@ export interface Service {
   healthcheck?: { test: string[] | string; interval?: string; timeout?: string; start_period?: string; retries?: number };
   deploy?: { resources?: { reservations?: { devices?: Array<{ driver?: string; count?: string | number; capabilities?: string[] }> } } };
   stop_grace_period?: string;
+  security_opt?: string[];
 }
 
 /** docker-compose.yml as parsed YAML, merge keys resolved, variables not yet interpolated. */

@@ -163,6 +163,11 @@ describe("docker-compose.yml", () => {
     expect(web?.environment?.LLM_BASE_URL).toBe("http://vllm:8000/v1");
   });
 
+  it("lets the worker make sandboxes, and only the worker", () => {
+    expect(worker?.security_opt).toEqual(["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"]);
+    expect(web?.security_opt).toBeUndefined();
+  });
+
   it("lets workers scale: no container name, no published port", () => {
     expect(worker?.container_name).toBeUndefined();
     expect(worker?.ports).toBeUndefined();

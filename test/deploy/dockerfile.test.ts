@@ -59,11 +59,12 @@ describe("Dockerfile", () => {
     expect(runtimeRuns).not.toMatch(/npm run build|npm install\b/);
   });
 
-  it("ships dist/, bin/, app.yml, schema/ and package.json, and git", () => {
+  it("ships dist/, bin/, app.yml, schema/ and package.json, git, and the sandbox with Python 3", () => {
     const copies = inStage("runtime", "COPY");
     expect(copies).toContain("--from=build /app/dist ./dist");
     expect(copies).toEqual(expect.arrayContaining(["bin ./bin", "app.yml ./", "schema ./schema", "package.json package-lock.json ./"]));
-    expect(inStage("runtime", "RUN").join("\n")).toMatch(/apt-get install -y --no-install-recommends git\b/);
+    const install = /apt-get install -y --no-install-recommends ([^&]+)/.exec(inStage("runtime", "RUN").join("\n"))?.[1]?.trim().split(/\s+/) ?? [];
+    expect(install).toEqual(expect.arrayContaining(["git", "bubblewrap", "socat", "python3", "python3-venv", "python3-pip"]));
   });
 
   it("runs as a non-root user, listens on all interfaces, and starts dist/main.js", () => {
