@@ -1,7 +1,7 @@
 // `/skywork fix`, carried out: a checkout at the right commit, one or more agent attempts, the
 // candidate most attempts agree on, and the result published as commits or a pull request —
 // with one status comment telling the requester where things stand.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UnrecoverableError } from "bullmq";
@@ -15,6 +15,7 @@ import { HAND_BACK_REASON, type FixJobData, type FixTargetRef } from "../queue/j
 import { judgeFailure, publicReason, type AttemptInfo } from "../queue/retry-policy.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
 import type { AgentResult, ChangeSet, Selection } from "./agent/index.js";
+import { removeTree } from "../sandbox/dirs.js";
 import { runAttempts, type AttemptsOutcome, type FixRuntime } from "./attempts.js";
 import { fixStatusBody, publishedResult, type FixPhase, type FixStatus } from "./fix-status.js";
 import { buildFixTask } from "./fix-task.js";
@@ -100,7 +101,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     const baseSha = target.kind === "issue" ? target.defaultBranchSha : target.headSha;
     workRoot = join(deps.settings.workRoot ?? join(tmpdir(), "skywork-fix"), jobId.replace(/[^\w.-]/g, "_"));
     // A previous attempt of this job may have died and left its working copies behind.
-    await rm(workRoot, { recursive: true, force: true });
+    await removeTree(workRoot);
     await mkdir(workRoot, { recursive: true });
 
     await show({ phase: "setting-up", detail: `Checking out ${baseSha.slice(0, 7)}…` });
@@ -201,7 +202,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     }
     throw error;
   } finally {
-    if (workRoot) await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
+    if (workRoot) await removeTree(workRoot).catch((error: unknown) => log.warn({ err: error, workRoot }, "could not remove the fix's working folders"));
   }
 }
 

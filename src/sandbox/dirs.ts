@@ -2,7 +2,7 @@
 // changes never follow a symbolic link the repository ships (`cp -a`, `chown -h`): a link to
 // /etc/shadow stays a link, and its target is never touched.
 import { spawn } from "node:child_process";
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SANDBOX_HOME, SANDBOX_UID, SANDBOX_USER, type SandboxDirs, type SandboxSettings } from "./types.js";
 
@@ -53,6 +53,15 @@ async function writeEtc(etc: string): Promise<void> {
 async function handOver(settings: SandboxSettings, paths: readonly string[]): Promise<void> {
   if (!settings.runAs) return;
   await run("chown", ["-R", "-h", `${settings.runAs.uid}:${settings.runAs.gid}`, "--", ...paths]);
+}
+
+/**
+ * Removes a sandbox's folders whatever the agent did to their modes (a folder it made unreadable
+ * would stop a plain recursive delete run by a worker that is not root).
+ */
+export async function removeTree(target: string): Promise<void> {
+  await run("chmod", ["-R", "u+rwX", "--", target]).catch(() => undefined);
+  await rm(target, { recursive: true, force: true });
 }
 
 /** `cp -a` (links copied as links, modes and times kept; reflinks where the file system has them). */
