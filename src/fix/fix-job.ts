@@ -220,7 +220,7 @@ function noFixReason(results: readonly AgentResult[], changeSets: readonly Chang
   if (gaveUp && results.every((r) => r.outcome !== "finished" || r.gaveUp)) {
     return `The agent gave up without a change it would stand behind. It said: ${neutralizeMarkdown(gaveUp.message.trim().split("\n")[0]!.slice(0, 300))}`;
   }
-  if (changeSets.every((c) => c.files.length === 0)) {
+  if (changeSets.every((c) => c.files.length === 0 && !c.refused)) {
     const message = results.find((r) => r.outcome === "finished")?.message.trim();
     return `The agent finished without changing any file${message ? `. It said: ${neutralizeMarkdown(message.split("\n")[0]!.slice(0, 300))}` : "."}`;
   }

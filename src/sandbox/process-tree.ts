@@ -52,14 +52,16 @@ export function findBelow(table: ProcessTable, root: number, comm: string): numb
 /**
  * Ends a sandbox launched by launchSandboxed: SIGKILL to its PID namespace's first process (which
  * takes every process of the namespace with it), so bubblewrap's outer process reaps it and exits
- * on its own; SIGKILL to that one too if it has not after a second. Resolves once it has exited.
+ * on its own. Tearing down a namespace full of processes (a fork bomb) takes a moment: only if the
+ * outer process is still there after 10 s is it killed too (its child might then linger as a
+ * zombie until PID 1 reaps it). Resolves once it has exited.
  */
 export async function killSandbox(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const table = await processTable().catch(() => new Map() as ProcessTable);
   for (const inner of childrenOf(table, child.pid)) signal(inner, "SIGKILL");
-  const outcome = await Promise.race([exited.then(() => "exited" as const), delay(1000).then(() => "waiting" as const)]);
+  const outcome = await Promise.race([exited.then(() => "exited" as const), delay(10_000).then(() => "waiting" as const)]);
   if (outcome === "waiting") {
     child.kill("SIGKILL");
     await exited;

@@ -8,7 +8,6 @@
 // Observation texts: openhands/runtime/utils/bash.py and events/observation/commands.py (0.3x).
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
 import type { Writable } from "node:stream";
 import { launchSandboxed } from "./launch.js";
 import { OutputBuffer } from "./output-buffer.js";
@@ -126,9 +125,11 @@ class Live {
   readonly #child: ChildProcess;
   readonly #commands: Writable;
   readonly #marker = `__SKYWORK_${randomBytes(12).toString("hex")}__`;
-  readonly #decoder = new StringDecoder("utf8");
+  /** "\n<marker> ": where the completion line starts. */
+  readonly #needle: Buffer;
   readonly #output: OutputBuffer;
-  #pending = "";
+  /** Bytes held back: the possible start of a completion line split across chunks. */
+  #pending: Buffer = Buffer.alloc(0);
   #completion: Completion | null = null;
   #waiters: Array<() => void> = [];
   #exited: Promise<void>;
@@ -137,6 +138,7 @@ class Live {
 
   constructor(settings: SandboxSettings, dirs: SandboxDirs, maxOutputBytes: number) {
     this.#output = new OutputBuffer(maxOutputBytes);
+    this.#needle = Buffer.from(`\n${this.#marker} `);
     this.#child = launchSandboxed(settings, dirs, ["/bin/bash", "--noprofile", "--norc", "-c", DRIVER, "bash", this.#marker], {
       network: { kind: "none" },
       stdio: ["pipe", "pipe", "pipe", "pipe"],
@@ -144,13 +146,12 @@ class Live {
     this.#commands = this.#child.stdio[3] as Writable;
     this.#commands.on("error", () => undefined);
     this.#child.stdin?.on("error", () => undefined);
-    const onData = (chunk: Buffer): void => this.#read(this.#decoder.write(chunk));
+    const onData = (chunk: Buffer): void => this.#read(chunk);
     this.#child.stdout?.on("data", onData);
     this.#child.stderr?.on("data", onData);
     this.#exited = new Promise((resolve) => {
       this.#child.on("close", (code) => {
         this.alive = false;
-        this.#read(this.#decoder.end());
         if (this.running && this.#completion === null) {
           this.#flushPending();
           this.#completion = { exitCode: code ?? 137, cwd: null, python: null };
@@ -218,22 +219,27 @@ class Live {
     return done;
   }
 
-  #read(text: string): void {
-    this.#pending += text;
+  /** Scans bytes (never decoding them) for the completion line, so a flood of output stays cheap. */
+  #read(chunk: Buffer): void {
+    let data = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
     for (;;) {
-      const start = this.#pending.indexOf(`\n${this.#marker} `);
+      const start = data.indexOf(this.#needle);
       if (start < 0) {
-        // Hold back only what could be the start of a marker split across chunks.
-        const keep = markerPrefixAtEnd(this.#pending, `\n${this.#marker} `);
-        this.#output.push(Buffer.from(this.#pending.slice(0, this.#pending.length - keep)));
-        this.#pending = this.#pending.slice(this.#pending.length - keep);
+        // Hold back only what could be the start of a completion line split across chunks.
+        const keep = prefixAtEnd(data, this.#needle);
+        this.#output.push(data.subarray(0, data.length - keep));
+        this.#pending = Buffer.from(data.subarray(data.length - keep));
         return;
       }
-      const end = this.#pending.indexOf("\n", start + 1);
-      if (end < 0) return; // the rest of the marker line is on its way
-      this.#output.push(Buffer.from(this.#pending.slice(0, start)));
-      const [, status = "", cwd = "", python = ""] = this.#pending.slice(start + 1, end).split(" ");
-      this.#pending = this.#pending.slice(end + 1);
+      const end = data.indexOf(0x0a, start + 1);
+      if (end < 0) {
+        this.#output.push(data.subarray(0, start));
+        this.#pending = Buffer.from(data.subarray(start)); // the rest of the line is on its way
+        return;
+      }
+      this.#output.push(data.subarray(0, start));
+      const [, status = "", cwd = "", python = ""] = data.subarray(start + 1, end).toString("utf8").split(" ");
+      data = data.subarray(end + 1);
       this.#completion = { exitCode: Number.parseInt(status, 10), cwd: unquote(cwd) || null, python: unquote(python) || null };
       this.running = false;
       this.#wake();
@@ -241,8 +247,8 @@ class Live {
   }
 
   #flushPending(): void {
-    this.#output.push(Buffer.from(this.#pending));
-    this.#pending = "";
+    this.#output.push(this.#pending);
+    this.#pending = Buffer.alloc(0);
   }
 
   #wake(): void {
@@ -252,10 +258,10 @@ class Live {
   }
 }
 
-/** Length of the longest end of `text` that begins `marker`. */
-function markerPrefixAtEnd(text: string, marker: string): number {
-  for (let length = Math.min(marker.length - 1, text.length); length > 0; length--) {
-    if (text.endsWith(marker.slice(0, length))) return length;
+/** Length of the longest end of `data` that begins `needle`. */
+function prefixAtEnd(data: Buffer, needle: Buffer): number {
+  for (let length = Math.min(needle.length - 1, data.length); length > 0; length--) {
+    if (data.subarray(data.length - length).equals(needle.subarray(0, length))) return length;
   }
   return 0;
 }

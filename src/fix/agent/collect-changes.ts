@@ -4,6 +4,7 @@
 // overrides every attribute the copy's .gitattributes could set (filters, textconv, diff drivers,
 // eol and encoding conversions). The copy's own .git (config, hooks, fsmonitor) is never read. File
 // bytes are read by us, never through a symbolic link; the diff is made from those bytes.
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,6 +26,8 @@ export interface CollectOptions {
 /** Scripts an agent writes at the top of the repository to reproduce or debug, not for the pull request. */
 const SCRATCH = /^(reproduce|repro|debug|scratch|tmp|temp)[\w.-]*\.(py|js|mjs|cjs|ts|sh|rb|go|php|java|rs)$/i;
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** More changed paths than this is not a fix (a build or an install left in the tree): never published. */
+export const MAX_CHANGED_FILES = 1000;
 
 // Highest-precedence attributes: nothing the work tree's .gitattributes says changes what git reads.
 const NEUTRAL_ATTRIBUTES = "* -text !eol -filter -ident !working-tree-encoding !diff !merge\n";
@@ -39,7 +42,14 @@ export async function collectChanges(options: CollectOptions): Promise<ChangeSet
     runGitBuffer([...TRUSTED, ...args], { cwd: options.pristine, env: { GIT_DIR: gitDir, ...env }, timeoutMs: 120_000, ...(input === undefined ? {} : { input }) });
   const base = (await runGit([...TRUSTED, "rev-parse", "--verify", "--quiet", `${options.baseSha}^{commit}`], { cwd: options.pristine, env: { GIT_DIR: gitDir } })).trim();
 
+  // A FIFO where git expects a file (say .gitignore) would block git forever; sockets and devices
+  // are never part of a change. The sandbox has ended: these copies are only ours now.
+  await removeSpecialFiles(options.workTree);
+  if (options.setupTree) await removeSpecialFiles(options.setupTree);
   const listed = await listChanged(git, base, options.workTree);
+  if (listed.length > MAX_CHANGED_FILES * 20) {
+    return { baseSha: base, files: [], diff: "", skipped: [], refused: `it changed ${listed.length} files; a change of more than ${MAX_CHANGED_FILES} files is never published` };
+  }
   const setup = options.setupTree ? await fingerprints(await listChanged(git, base, options.setupTree), options.setupTree) : new Map<string, string>();
 
   const skipped: ChangeSet["skipped"] = [];
@@ -66,10 +76,6 @@ export async function collectChanges(options: CollectOptions): Promise<ChangeSet
       skipped.push({ path: entry.path, reason: current.why });
       continue;
     }
-    if (current.kind === "file" && current.content.length > MAX_FILE_BYTES) {
-      skipped.push({ path: entry.path, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` });
-      continue;
-    }
     const baseBlob = entry.tracked ? await baseEntry(git, base, entry.path) : null;
     if (current.kind === "missing") {
       if (baseBlob) files.push({ path: entry.path, status: "deleted", content: null, mode: baseBlob.mode, baseContent: baseBlob.content });
@@ -84,6 +90,9 @@ export async function collectChanges(options: CollectOptions): Promise<ChangeSet
     });
   }
   files.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  if (files.length > MAX_CHANGED_FILES) {
+    return { baseSha: base, files: [], diff: "", skipped, refused: `it changed ${files.length} files; a change of more than ${MAX_CHANGED_FILES} files is never published` };
+  }
   return { baseSha: base, files, diff: await unifiedDiff(git, base, files), skipped };
 }
 
@@ -124,6 +133,7 @@ async function readEntry(root: string, rel: string): Promise<Entry> {
       continue;
     }
     if (info.isSymbolicLink()) return { kind: "link", content: await readlink(current, { encoding: "buffer" }) };
+    if (info.isFile() && info.size > MAX_FILE_BYTES) return { kind: "other", why: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` };
     if (info.isFile()) return { kind: "file", content: await readFile(current), executable: (info.mode & 0o111) !== 0 };
     if (info.isDirectory()) return { kind: "other", why: "a folder with its own .git (a nested repository)" };
     return { kind: "other", why: "a special file (not a regular file or link)" };
@@ -173,6 +183,17 @@ async function unifiedDiff(git: Git, base: string, files: readonly FileChange[])
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** Deletes FIFOs, sockets and device files under `root` (find does not follow symbolic links). */
+function removeSpecialFiles(root: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("find", [root, "(", "-type", "p", "-o", "-type", "s", "-o", "-type", "b", "-o", "-type", "c", ")", "-delete"], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: "/usr/bin:/bin", LC_ALL: "C" } });
+    let err = "";
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`find could not clear special files: ${err.trim().slice(0, 300)}`))));
+  });
 }
 
 function splitZ(buffer: Buffer): string[] {

@@ -18,6 +18,10 @@ export async function selectCandidate(candidates: readonly ChangeSet[], tests?: 
   const dropped: Selection["dropped"] = [];
   let survivors: number[] = [];
   for (const [index, candidate] of candidates.entries()) {
+    if (candidate.refused) {
+      dropped.push({ index, reason: candidate.refused });
+      continue;
+    }
     if (candidate.files.length === 0) {
       dropped.push({ index, reason: "it changed nothing" });
       continue;

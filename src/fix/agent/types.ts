@@ -86,6 +86,8 @@ export interface ChangeSet {
   diff: string;
   /** Changes found but not taken, and why (e.g. under .github/workflows/). */
   skipped: Array<{ path: string; reason: string }>;
+  /** Set when the whole change is refused (e.g. far too many files): the candidate is dropped. */
+  refused?: string;
 }
 
 export interface Selection {

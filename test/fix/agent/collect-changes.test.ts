@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_CHANGED_FILES } from "../../../src/fix/agent/collect-changes.js";
 import { collectChanges } from "../../../src/fix/agent/index.js";
 import { makeRepo, type TempRepo } from "./helpers.js";
 
@@ -201,5 +202,24 @@ describe("collectChanges", () => {
       ["tests/test_new.py", "added"],
     ]);
     expect(changes.skipped).toEqual([{ path: "reproduce_issue.py", reason: "a script the agent wrote to reproduce or check the problem" }]);
+  });
+
+  it("is not stopped by a FIFO where git reads a file, and refuses a change of too many files", async () => {
+    const pristine = repoWithHistory();
+    const repo = attemptCopy(pristine);
+    rmSync(path.join(repo.dir, ".gitignore"));
+    execFileSync("mkfifo", [path.join(repo.dir, ".gitignore"), path.join(repo.dir, "src/pipe")]);
+    repo.write("src/a.py", "A = 5\n");
+    const changes = await collect(pristine, repo);
+    expect(changes.files.map((f) => [f.path, f.status])).toEqual([
+      [".gitignore", "deleted"],
+      ["src/a.py", "modified"],
+    ]);
+
+    const flooded = attemptCopy(pristine);
+    for (let i = 0; i <= MAX_CHANGED_FILES; i++) flooded.write(`gen/f${i}.txt`, `${i}\n`);
+    const refused = await collect(pristine, flooded);
+    expect(refused.files).toEqual([]);
+    expect(refused.refused).toBe(`it changed ${MAX_CHANGED_FILES + 1} files; a change of more than ${MAX_CHANGED_FILES} files is never published`);
   });
 });
