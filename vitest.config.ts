@@ -2,14 +2,15 @@ import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Two projects, by path (README, Development):
-// - "e2e": test/e2e/**, files that start the app (startHarness, startChildApp) or other processes
-//   of ours. One file at a time, after the unit files: they wait on real servers, queues and
-//   processes, and share the machine's ports and CPU. test/helpers refuses to start the app from
-//   any other folder.
+// - "e2e": test/e2e/**, files that start the app (startHarness, startChildApp) or a Node process of
+//   ours that stays up (startNodeProcess). One file at a time, after the unit files: they wait on
+//   real servers, queues and processes. test/helpers refuses to start those from any other folder.
 // - "unit": everything else, files in parallel. Tests share one Redis; each uses its own key prefix.
+// Processes start from the build (dist/, bin/), as users run them; the global setup rebuilds it
+// when src/ changed.
 export default defineConfig({
   test: {
-    globalSetup: ["test/setup/require-redis.ts"],
+    globalSetup: ["test/setup/require-redis.ts", "test/setup/build.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
@@ -30,7 +31,6 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["test/setup/require-redis.ts", "test/setup/build.ts"],
           fileParallelism: false,
           maxWorkers: 1,
         },

@@ -10,6 +10,7 @@ const MODULES: ReadonlyArray<{ file: string; exportName: string }> = [
   { file: "./pack.ts", exportName: "benchPack" },
   { file: "./load.ts", exportName: "benchLoad" },
   { file: "./pipeline.ts", exportName: "benchPipeline" },
+  { file: "./capacity.ts", exportName: "benchCapacity" },
 ];
 
 async function load(file: string, exportName: string): Promise<Bench | string> {

@@ -1,5 +1,5 @@
-// Runs once before the e2e project: tests start the app as `npm start` does, from dist/, so dist/
-// must be the build of the src/ being tested. Builds (incrementally) only when some file under
+// Runs once before the tests: they start the app and the CLI as users do, from dist/ (npm start,
+// bin/skywork.js), so dist/ must be the build of the src/ being tested. Builds (incrementally) only when some file under
 // src/ is newer than the last build; a clean clone built by `npm install` skips it.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -26,6 +26,6 @@ export default function buildApp(): void {
     execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "pipe" });
   } catch (error) {
     const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
-    throw new Error(`The e2e tests run the built app, and \`npm run build\` failed:\n${output}`);
+    throw new Error(`The tests run the built app and CLI, and \`npm run build\` failed:\n${output}`);
   }
 }
