@@ -21,7 +21,7 @@ export interface ThrottlingOptions {
 }
 
 /** The Octokit class to give Probot (`Octokit` option), throttled through Redis at `redisUrl`. */
-export function clusteredOctokit(redisUrl: string, log: Logger, options: ThrottlingOptions = { writeIntervalMs: 1_000 }): typeof ProbotOctokit {
+export function clusteredOctokit(redisUrl: string, log: Logger, options: ThrottlingOptions): typeof ProbotOctokit {
   if (shared) {
     if (shared.url !== redisUrl || shared.writeIntervalMs !== options.writeIntervalMs) {
       log.warn("GitHub rate limits stay clustered through the first Redis and write interval this process used");
