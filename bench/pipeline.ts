@@ -4,7 +4,7 @@
 // Redis and prefix it reports throughput (reviews/minute), the app's own overhead per review (wall
 // time of the job minus the model's time), CPU per review, GitHub calls per review, and the peak
 // number of model requests in flight, which must never exceed the cap. Every process runs as
-// `npm start` runs it (src/main.ts, one role each); the fakes run here.
+// `npm start` runs it (dist/main.js, one role each); the fakes run here.
 //
 // The PRs are spread over several installations. Within ONE installation, Octokit's throttling (as
 // GitHub asks of integrations) spaces content-creating requests (POST/PATCH) one second apart, in

@@ -11,6 +11,7 @@ const MODULES: ReadonlyArray<{ file: string; exportName: string }> = [
   { file: "./load.ts", exportName: "benchLoad" },
   { file: "./pipeline.ts", exportName: "benchPipeline" },
   { file: "./sandbox.ts", exportName: "benchSandbox" },
+  { file: "./capacity.ts", exportName: "benchCapacity" },
 ];
 
 async function load(file: string, exportName: string): Promise<Bench | string> {

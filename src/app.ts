@@ -51,7 +51,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       privateKey: config.github.privateKey!,
       secret: config.github.webhookSecret,
       baseUrl: config.github.restUrl,
-      Octokit: clusteredOctokit(config.redis.url, log),
+      Octokit: clusteredOctokit(config.redis.url, log, { writeIntervalMs: config.github.writeIntervalMs }),
       log,
     };
     let url: string | null = null;
@@ -69,6 +69,8 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
         host: config.server.host,
         port: config.server.port,
         webhookPath: config.github.webhookPath,
+        // Local development: deliveries sent to a smee.io channel are forwarded here.
+        ...(config.github.webhookProxyUrl ? { webhookProxy: config.github.webhookProxyUrl } : {}),
         log,
       });
       await server.load(async (app) => {
@@ -122,6 +124,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
         prefix: config.redis.prefix,
         concurrency: config.worker.concurrency,
         lockMs: config.worker.lockMs,
+        retryBaseDelayMs: config.worker.retryBaseDelayMs,
         review: {
           github,
           model,

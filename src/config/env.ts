@@ -21,6 +21,10 @@ export interface AppConfig {
     webHost: string;
     protocol: "https" | "http";
     enterprise: boolean;
+    /** Least time between two writes of one installation (all processes); notifying writes wait 3×. */
+    writeIntervalMs: number;
+    /** Local development: the smee.io channel whose deliveries are forwarded to the web role. */
+    webhookProxyUrl: string | null;
   };
   server: { host: string; port: number };
   log: { level: LogLevel; format: "json" | "pretty" };
@@ -48,6 +52,8 @@ export interface AppConfig {
     /** Port of the worker role's own HTTP server (health, metrics) when it runs alone; 0 = none. */
     port: number;
     fixConcurrency: number;
+    /** Delay before a failed job's first retry; it doubles with each later one. */
+    retryBaseDelayMs: number;
   };
   sandbox: {
     /** auto: use bubblewrap when it works, else file tools only; required: refuse to start without; off: file tools only. */
@@ -90,12 +96,24 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "PRIVATE_KEY_PATH", description: "Path to the App's private key .pem file." },
   { name: "WEBHOOK_SECRET", description: "Webhook secret set in the App settings; every delivery's X-Hub-Signature-256 is checked against it.", default: "development", secret: true },
   { name: "WEBHOOK_PATH", description: "Path that receives webhooks.", default: "/api/github/webhooks" },
+  {
+    name: "WEBHOOK_PROXY_URL",
+    description:
+      "Local development: a https://smee.io channel set as the App's webhook URL; the web role receives its deliveries through it (Probot's webhook proxy; needs the smee-client devDependency). Anyone with the URL can read the deliveries. Leave unset in production.",
+    secret: true,
+  },
   { name: "PORT", description: "HTTP port of the web role.", default: "3000" },
   { name: "HOST", description: "Address the web role binds; use 0.0.0.0 in containers.", default: "localhost" },
   { name: "LOG_LEVEL", description: "trace, debug, info, warn, error, fatal or silent.", default: "info" },
   { name: "LOG_FORMAT", description: "json or pretty.", default: "pretty (json when NODE_ENV=production)" },
   { name: "GHE_HOST", description: "GitHub Enterprise Server host name (e.g. github.example.com); REST is used under /api/v3 and GraphQL under /api/graphql." },
   { name: "GHE_PROTOCOL", description: "Protocol for GHE_HOST: https or http.", default: "https" },
+  {
+    name: "GITHUB_WRITE_INTERVAL_MS",
+    description:
+      "Least time between two GitHub writes (POST, PATCH, PUT, DELETE, GraphQL) of one installation, across all processes; writes that notify people (comments, reviews, pull requests) wait three times as long. GitHub asks for at least one second; lower it only for tests.",
+    default: "1000",
+  },
   { name: "REDIS_URL", description: "Redis holding the job queues (and Probot's shared rate-limit state).", default: "redis://127.0.0.1:6379" },
   { name: "QUEUE_PREFIX", description: "Key prefix of the BullMQ queues, to share one Redis between deployments.", default: "skywork" },
   { name: "SKYWORK_ROLE", description: "all (web and worker in one process), web (receive webhooks) or worker (process jobs).", default: "all" },
@@ -105,6 +123,12 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "SHUTDOWN_TIMEOUT_MS", description: "On SIGTERM, how long running jobs may continue before they are handed back to the queue for another worker.", default: "20000" },
   { name: "WORKER_PORT", description: "With SKYWORK_ROLE=worker: port of the worker's own /healthz, /readyz and /metrics server (0 = none).", default: "3001" },
   { name: "LLM_MAX_CONCURRENCY", description: "Model requests in flight at once across ALL workers and processes (one 80 GB GPU holds about one full 32k sequence).", default: "1" },
+  {
+    name: "RETRY_BASE_DELAY_MS",
+    description:
+      "Delay before a failed job's first retry; each later retry waits twice as long (with jitter, at most 10 minutes), and never less than GitHub's or the model server's retry-after.",
+    default: "5000",
+  },
   { name: "FAILED_JOB_RETENTION_DAYS", description: "How long failed jobs are kept in Redis for inspection.", default: "14" },
   { name: "REDELIVERY_INTERVAL_MS", description: "How often failed webhook deliveries are found and redelivered (also once at start); 0 turns it off.", default: "300000" },
   { name: "ADMIN_TOKEN", description: "Enables the BullMQ dashboard at /admin/queues for requests bearing this token (at least 16 characters; send it as a Bearer token, or once as ?token=).", secret: true },
@@ -307,6 +331,8 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
       webHost: gheHost ?? "github.com",
       protocol: gheHost ? protocol : "https",
       enterprise: gheHost !== undefined,
+      writeIntervalMs: int("GITHUB_WRITE_INTERVAL_MS", 0, 60_000),
+      webhookProxyUrl: get("WEBHOOK_PROXY_URL") === undefined ? null : url("WEBHOOK_PROXY_URL", ["http:", "https:"]),
     },
     server: { host: text("HOST"), port: int("PORT", 1, 65535) },
     log: { level: oneOf("LOG_LEVEL", LOG_LEVELS), format: logFormat },
@@ -327,6 +353,7 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
       shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 0),
       port: int("WORKER_PORT", 0, 65535),
       fixConcurrency: int("FIX_CONCURRENCY", 1, 64),
+      retryBaseDelayMs: int("RETRY_BASE_DELAY_MS", 1, 600_000),
     },
     sandbox: {
       mode: oneOf("SANDBOX", ["auto", "required", "off"] as const),

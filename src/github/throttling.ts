@@ -9,12 +9,23 @@ import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import { ProbotOctokit, type Logger } from "probot";
 
-let shared: { url: string; Octokit: typeof ProbotOctokit } | null = null;
+let shared: { url: string; writeIntervalMs: number; Octokit: typeof ProbotOctokit } | null = null;
+
+export interface ThrottlingOptions {
+  /**
+   * Least time between two writes of one installation (GITHUB_WRITE_INTERVAL_MS). The plugin's
+   * own groups hard-code GitHub's advice (1 s, and 3 s for writes that notify people); ours take
+   * the configured value so tests need not wait it out.
+   */
+  writeIntervalMs: number;
+}
 
 /** The Octokit class to give Probot (`Octokit` option), throttled through Redis at `redisUrl`. */
-export function clusteredOctokit(redisUrl: string, log: Logger): typeof ProbotOctokit {
+export function clusteredOctokit(redisUrl: string, log: Logger, options: ThrottlingOptions): typeof ProbotOctokit {
   if (shared) {
-    if (shared.url !== redisUrl) log.warn("GitHub rate limits stay clustered through the first Redis this process used");
+    if (shared.url !== redisUrl || shared.writeIntervalMs !== options.writeIntervalMs) {
+      log.warn("GitHub rate limits stay clustered through the first Redis and write interval this process used");
+    }
     return shared.Octokit;
   }
   const client = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
@@ -25,11 +36,16 @@ export function clusteredOctokit(redisUrl: string, log: Logger): typeof ProbotOc
   // Never keeps the process alive by itself.
   client.stream?.unref?.();
   client.on("connect", () => client.stream?.unref?.());
-  const Octokit = ProbotOctokit.defaults((options: ConstructorParameters<typeof ProbotOctokit>[0] = {}) => ({
-    ...options,
-    throttle: { ...options.throttle, Bottleneck, connection },
+  // The same ids, settings and timeout as plugin-throttling's own groups, so processes that run
+  // the plugin's defaults share these limiters in Redis; only the spacing is ours.
+  const timeout = 2 * 60_000;
+  const write = new Bottleneck.Group({ id: "octokit-write", maxConcurrent: 1, minTime: options.writeIntervalMs, timeout, connection });
+  const notifications = new Bottleneck.Group({ id: "octokit-notifications", maxConcurrent: 1, minTime: 3 * options.writeIntervalMs, timeout, connection });
+  const Octokit = ProbotOctokit.defaults((octokitOptions: ConstructorParameters<typeof ProbotOctokit>[0] = {}) => ({
+    ...octokitOptions,
+    throttle: { ...octokitOptions.throttle, Bottleneck, connection, write, notifications },
   })) as typeof ProbotOctokit;
-  shared = { url: redisUrl, Octokit };
+  shared = { url: redisUrl, writeIntervalMs: options.writeIntervalMs, Octokit };
   return Octokit;
 }
 

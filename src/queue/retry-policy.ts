@@ -18,7 +18,8 @@ export interface AttemptInfo {
 /** A classified failure, and whether it ends the job (no other attempt follows). */
 export type FailureVerdict = Failure & { final: boolean };
 
-const BASE_DELAY_MS = 5_000;
+/** RETRY_BASE_DELAY_MS's default. */
+export const DEFAULT_RETRY_BASE_DELAY_MS = 5_000;
 const MAX_DELAY_MS = 10 * 60_000;
 /** GitHub shows check run summaries and comments in full; a reason is one paragraph. */
 const MAX_REASON_CHARS = 1_000;
@@ -77,10 +78,18 @@ export function publicReason(failure: Pick<Failure, "reason">): string {
   return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text;
 }
 
+export interface BackoffOptions {
+  /** Delay before the first retry (RETRY_BASE_DELAY_MS); each later one doubles it. */
+  baseDelayMs?: number;
+  random?: () => number;
+  now?: number;
+}
+
 /** Delay before attempt `attemptsMade + 1`: exponential with jitter (half to all of it), at least the server's ask. */
-export function backoffDelay(attemptsMade: number, error: unknown, random = Math.random, now = Date.now()): number {
+export function backoffDelay(attemptsMade: number, error: unknown, options: BackoffOptions = {}): number {
+  const { baseDelayMs = DEFAULT_RETRY_BASE_DELAY_MS, random = Math.random, now = Date.now() } = options;
   const failure = classifyFailure(error, now);
-  const exponential = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attemptsMade - 1));
+  const exponential = Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
   const jittered = Math.round(exponential / 2 + random() * (exponential / 2));
   const floor = failure.kind === "transient" && failure.notBeforeMs !== null ? Math.min(failure.notBeforeMs, 60 * 60_000) : 0;
   return Math.max(jittered, floor);

@@ -51,7 +51,7 @@ function fail(detail: string): never {
   );
 }
 
-interface HeaderJson {
+interface TokenizerJson {
   added_tokens?: Array<{ id: number; content: string; normalized?: boolean; lstrip?: boolean; rstrip?: boolean }>;
   normalizer?: { type?: string } | null;
   pre_tokenizer?: {
@@ -59,9 +59,10 @@ interface HeaderJson {
     pretokenizers?: Array<{ type?: string; pattern?: { Regex?: string }; behavior?: string; use_regex?: boolean }>;
   } | null;
   decoder?: { type?: string } | null;
+  model?: ModelJson | null;
 }
 
-interface ModelHeaderJson {
+interface ModelJson {
   type?: string;
   dropout?: unknown;
   unk_token?: unknown;
@@ -69,125 +70,9 @@ interface ModelHeaderJson {
   end_of_word_suffix?: string | null;
   byte_fallback?: boolean;
   ignore_merges?: boolean;
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const FNV_SEED = 0x811c9dc5;
-
-function fnv(bytes: Uint8Array, seed: number, start: number, end: number): number {
-  let h = seed;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ (bytes[i] ?? 0), 0x01000193);
-  return h;
-}
-
-/** Offset of the JSON key `"name"` whose value starts with `opener` (a vocab entry `"merges": 7` is no match). */
-function findKey(bytes: Uint8Array, name: string, opener: number, from: number): number {
-  const key = Buffer.from(`"${name}"`);
-  for (let at = bytes.indexOf(key[0] ?? 0, from); at >= 0; at = bytes.indexOf(key[0] ?? 0, at + 1)) {
-    if (!key.every((byte, i) => bytes[at + i] === byte)) continue;
-    let pos = at + key.length;
-    while (bytes[pos] === 0x20 || bytes[pos] === 0x0a || bytes[pos] === 0x0d || bytes[pos] === 0x09) pos++;
-    if (bytes[pos] !== 0x3a) continue;
-    pos++;
-    while (bytes[pos] === 0x20 || bytes[pos] === 0x0a || bytes[pos] === 0x0d || bytes[pos] === 0x09) pos++;
-    if (bytes[pos] === opener) return at;
-  }
-  return -1;
-}
-
-/**
- * Walks the string literals of tokenizer.json's vocab and merges in place. Structure between
- * literals is not re-validated: the counts and cross-references checked by the caller catch a file
- * that is not what we expect, and jumping from quote to quote (native indexOf) keeps the walk fast.
- */
-class LiteralCursor {
-  pos: number;
-  /** Bounds of the last literal read, without its quotes (escapes left as written). */
-  start = 0;
-  end = 0;
-  readonly bytes: Uint8Array;
-
-  constructor(bytes: Uint8Array, pos: number) {
-    this.bytes = bytes;
-    this.pos = pos;
-  }
-
-  /** Reads the next literal; false when there is none before `limit`. */
-  next(limit: number): boolean {
-    const bytes = this.bytes;
-    const open = bytes.indexOf(QUOTE, this.pos);
-    if (open < 0 || open >= limit) return false;
-    let pos = open + 1;
-    for (;;) {
-      const byte = bytes[pos];
-      if (byte === undefined) fail("unterminated string");
-      if (byte === QUOTE) break;
-      pos += byte === BACKSLASH ? 2 : 1;
-    }
-    this.start = open + 1;
-    this.end = pos;
-    this.pos = pos + 1;
-    return true;
-  }
-
-  /** Reads `: <digits>` after a key. */
-  integer(): number {
-    const bytes = this.bytes;
-    let pos = this.pos;
-    while (bytes[pos] === 0x20 || bytes[pos] === 0x3a) pos++;
-    let value = 0;
-    const first = pos;
-    for (let byte = bytes[pos] ?? 0; byte >= 0x30 && byte <= 0x39; byte = bytes[++pos] ?? 0) value = value * 10 + (byte - 0x30);
-    if (pos === first) fail(`malformed vocabulary entry near byte ${pos}`);
-    this.pos = pos;
-    return value;
-  }
-}
-
-/** Vocabulary keys as raw literals in the file, hashed for lookup by (possibly split) raw bytes. */
-class RawVocabulary {
-  readonly litStart: Int32Array;
-  readonly litEnd: Int32Array;
-  readonly bytes: Uint8Array;
-  readonly slots: Int32Array;
-  readonly mask = (1 << 19) - 1;
-
-  constructor(bytes: Uint8Array, size: number) {
-    this.bytes = bytes;
-    this.litStart = new Int32Array(size).fill(-1);
-    this.litEnd = new Int32Array(size);
-    this.slots = new Int32Array(this.mask + 1).fill(-1);
-  }
-
-  add(id: number, start: number, end: number): void {
-    if (!(id < this.litStart.length) || (this.litStart[id] ?? 0) >= 0) fail(`vocabulary id ${id} is out of range or repeated`);
-    this.litStart[id] = start;
-    this.litEnd[id] = end;
-    let slot = fnv(this.bytes, FNV_SEED, start, end) & this.mask;
-    while ((this.slots[slot] ?? -1) >= 0) slot = (slot + 1) & this.mask;
-    this.slots[slot] = id;
-  }
-
-  /** Id of the token spelled bytes[aS,aE) then bytes[bS,bE), given the hash of both; -1 if none. */
-  find(hash: number, aS: number, aE: number, bS: number, bE: number): number {
-    const { slots, mask } = this;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const id = slots[slot] ?? -1;
-      if (id < 0 || this.spells(id, aS, aE, bS, bE)) return id;
-    }
-  }
-
-  /** True when token `id` is spelled bytes[aS,aE) then bytes[bS,bE). */
-  spells(id: number, aS: number, aE: number, bS: number, bE: number): boolean {
-    const { bytes } = this;
-    const s = this.litStart[id] ?? 0;
-    const aLength = aE - aS;
-    if ((this.litEnd[id] ?? 0) - s !== aLength + (bE - bS)) return false;
-    for (let i = 0; i < aLength; i++) if (bytes[aS + i] !== bytes[s + i]) return false;
-    for (let i = 0; i < bE - bS; i++) if (bytes[bS + i] !== bytes[s + aLength + i]) return false;
-    return true;
-  }
+  vocab?: Record<string, number>;
+  /** ["left", "right"] pairs or, in older files, "left right" strings. */
+  merges?: Array<string | [string, string]>;
 }
 
 /** Merge pairs (left id, right id) → rank and result, open addressing. */
@@ -219,22 +104,6 @@ class PairTable {
   }
 }
 
-/** Records merge `rank`, spelled bytes[aS,aE) + bytes[bS,bE). */
-function addMerge(vocab: RawVocabulary, pairs: PairTable, rank: number, aS: number, aE: number, bS: number, bE: number): void {
-  const bytes = vocab.bytes;
-  const leftHash = fnv(bytes, FNV_SEED, aS, aE);
-  const left = vocab.find(leftHash, aS, aE, aS, aS);
-  const right = vocab.find(fnv(bytes, FNV_SEED, bS, bE), bS, bE, bS, bS);
-  // Byte-level vocabularies list merge results in merge order after the 256 bytes: try that first.
-  const guess = 256 + rank;
-  const result =
-    guess < vocab.litStart.length && vocab.spells(guess, aS, aE, bS, bE)
-      ? guess
-      : vocab.find(fnv(bytes, leftHash, bS, bE), aS, aE, bS, bE);
-  if (left < 0 || right < 0 || result < 0) fail(`merge ${rank} names a token missing from the vocabulary`);
-  pairs.add(left, right, rank, result);
-}
-
 /**
  * Path of the installed package's tokenizer.json. Walks up node_modules folders first: module
  * resolution hooks (tsx, test runners) make `require.resolve` cost ~150 ms here.
@@ -249,63 +118,48 @@ function resolveTokenizerJson(): string {
   return createRequire(import.meta.url).resolve(`${PACKAGE}/models/tokenizer.json`);
 }
 
-/**
- * Reads the BPE tables without JSON.parse on the 11 MB file (which alone costs ~300 ms here): the
- * vocabulary keys and merge strings are compared as raw JSON string literals, which the serializer
- * escapes identically wherever the same token appears.
- */
+/** Reads the BPE tables from the package's tokenizer.json (11 MB, parsed once at start). */
 export function loadBpeTables(): BpeTables {
-  const buf = readFileSync(resolveTokenizerJson());
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+  const json = JSON.parse(readFileSync(resolveTokenizerJson(), "utf8")) as TokenizerJson;
+  checkHeader(json);
+  const model = json.model ?? fail("tokenizer.json has no model");
+  checkModelHeader(model);
+  if (!model.vocab || !Array.isArray(model.merges)) fail("tokenizer.json has no model.vocab and model.merges");
 
-  const modelKey = findKey(bytes, "model", 0x7b, 0);
-  const vocabKey = modelKey < 0 ? -1 : findKey(bytes, "vocab", 0x7b, modelKey);
-  const mergesKey = vocabKey < 0 ? -1 : findKey(bytes, "merges", 0x5b, vocabKey);
-  if (mergesKey < 0) fail("tokenizer.json has no model.vocab and model.merges");
-
-  // Everything before "model" is small; "model" is the last key Hugging Face writes.
-  checkHeader(JSON.parse(`${buf.toString("utf8", 0, modelKey)}"model": null}`) as HeaderJson);
-  const modelHeader = buf.toString("utf8", buf.indexOf("{", modelKey), vocabKey).replace(/,\s*$/, "");
-  checkModelHeader(JSON.parse(`${modelHeader}}`) as ModelHeaderJson);
-
-  const vocab = new RawVocabulary(bytes, BASE_VOCAB_SIZE);
-  const cursor = new LiteralCursor(bytes, buf.indexOf("{", vocabKey));
+  // Looked up in place (a Map copy of 151k entries costs more than the lookups it would speed);
+  // without a prototype, a merge naming "constructor" cannot find Object.prototype's.
+  const vocab: Record<string, number | undefined> = Object.setPrototypeOf(model.vocab, null) as Record<string, number | undefined>;
+  const tokens = new Array<string | undefined>(BASE_VOCAB_SIZE);
   let vocabSize = 0;
-  for (; cursor.next(mergesKey); vocabSize++) vocab.add(cursor.integer(), cursor.start, cursor.end);
+  for (const token in vocab) {
+    const id = vocab[token];
+    if (!Number.isInteger(id) || id === undefined || id < 0 || id >= BASE_VOCAB_SIZE || tokens[id] !== undefined) fail(`vocabulary id ${id} is out of range or repeated`);
+    tokens[id] = token;
+    vocabSize++;
+  }
   if (vocabSize !== BASE_VOCAB_SIZE) fail(`vocabulary has ${vocabSize} entries, expected ${BASE_VOCAB_SIZE}`);
 
-  // Merges, as ["left", "right"] pairs or, in older files, "left right" strings.
   const pairs = new PairTable((1 << 19) - 1);
-  cursor.pos = buf.indexOf("[", mergesKey) + 1;
-  let first = cursor.pos;
-  while (bytes[first] === 0x20 || bytes[first] === 0x0a || bytes[first] === 0x0d || bytes[first] === 0x09) first++;
-  const legacy = bytes[first] === QUOTE;
-  let rank = 0;
-  for (; cursor.next(bytes.length); rank++) {
-    const aS = cursor.start;
-    const aE = cursor.end;
-    if (legacy) {
-      const space = bytes.indexOf(0x20, aS);
-      if (space < 0 || space >= aE) fail(`merge ${rank} has no space`);
-      addMerge(vocab, pairs, rank, aS, space, space + 1, aE);
-    } else {
-      if (!cursor.next(bytes.length)) fail(`merge ${rank} has one side only`);
-      addMerge(vocab, pairs, rank, aS, aE, cursor.start, cursor.end);
-    }
-  }
-  if (rank !== BASE_VOCAB_SIZE - 256) fail(`there are ${rank} merges, expected ${BASE_VOCAB_SIZE - 256}`);
+  model.merges.forEach((merge, rank) => {
+    const [left, right] = typeof merge === "string" ? splitLegacyMerge(merge, rank) : merge;
+    const leftId = vocab[left];
+    const rightId = vocab[right];
+    const result = vocab[left + right];
+    if (leftId === undefined || rightId === undefined || result === undefined) fail(`merge ${rank} names a token missing from the vocabulary`);
+    pairs.add(leftId, rightId, rank, result);
+  });
+  if (model.merges.length !== BASE_VOCAB_SIZE - 256) fail(`there are ${model.merges.length} merges, expected ${BASE_VOCAB_SIZE - 256}`);
 
-  const { litStart, litEnd } = vocab;
-  const tokenBytesCache = new Array<Uint8Array | undefined>(BASE_VOCAB_SIZE);
   const unicodeToByte = new Map<string, number>(bytesToUnicode().map((ch, byte) => [ch, byte]));
+  const tokenBytesCache = new Array<Uint8Array | undefined>(BASE_VOCAB_SIZE);
   const tokenBytes = (id: number): Uint8Array => {
     const cached = tokenBytesCache[id];
     if (cached) return cached;
-    if (!(id >= 0 && id < BASE_VOCAB_SIZE)) throw new RangeError(`token id ${id} is not in the vocabulary`);
-    const literal = JSON.parse(`"${buf.toString("utf8", litStart[id], litEnd[id])}"`) as string;
-    const spelled = new Uint8Array(literal.length);
-    for (let i = 0; i < literal.length; i++) {
-      const byte = unicodeToByte.get(literal[i] ?? "");
+    const token = tokens[id];
+    if (token === undefined) throw new RangeError(`token id ${id} is not in the vocabulary`);
+    const spelled = new Uint8Array(token.length);
+    for (let i = 0; i < token.length; i++) {
+      const byte = unicodeToByte.get(token[i] ?? "");
       if (byte === undefined) fail(`token ${id} is not byte-level`);
       spelled[i] = byte;
     }
@@ -313,20 +167,8 @@ export function loadBpeTables(): BpeTables {
     return spelled;
   };
 
-  // The 256 single-byte tokens: their literals are one character, so at most 6 raw bytes (\uXXXX).
   const byteToId = new Int32Array(256).fill(-1);
-  for (let id = 0; id < BASE_VOCAB_SIZE; id++) {
-    const start = litStart[id] ?? 0;
-    const length = (litEnd[id] ?? 0) - start;
-    const first = bytes[start] ?? 0;
-    const oneChar =
-      length === 1 ||
-      (length === 2 && (first === BACKSLASH || (first >= 0xc2 && first <= 0xc5))) ||
-      (length === 6 && first === BACKSLASH);
-    if (!oneChar) continue;
-    const spelled = tokenBytes(id);
-    if (spelled.length === 1) byteToId[spelled[0] ?? 0] = id;
-  }
+  for (const [ch, byte] of unicodeToByte) byteToId[byte] = vocab[ch] ?? -1;
   if (byteToId.includes(-1)) fail("some byte has no single-byte token");
 
   return {
@@ -341,7 +183,13 @@ export function loadBpeTables(): BpeTables {
   };
 }
 
-function checkHeader(header: HeaderJson): void {
+function splitLegacyMerge(merge: string, rank: number): [string, string] {
+  const space = merge.indexOf(" ");
+  if (space <= 0) fail(`merge ${rank} has no space`);
+  return [merge.slice(0, space), merge.slice(space + 1)];
+}
+
+function checkHeader(header: TokenizerJson): void {
   if (header.normalizer?.type !== "NFC") fail(`normalizer is ${JSON.stringify(header.normalizer)}, expected NFC`);
   const steps = header.pre_tokenizer?.pretokenizers ?? [];
   const split = steps[0];
@@ -371,7 +219,7 @@ function checkHeader(header: HeaderJson): void {
   }
 }
 
-function checkModelHeader(model: ModelHeaderJson): void {
+function checkModelHeader(model: ModelJson): void {
   if (
     model.type !== "BPE" ||
     model.dropout != null ||
@@ -381,6 +229,7 @@ function checkModelHeader(model: ModelHeaderJson): void {
     model.byte_fallback === true ||
     model.ignore_merges === true
   ) {
-    fail(`the model is not a plain byte-level BPE: ${JSON.stringify(model)}`);
+    const { vocab: _vocab, merges: _merges, ...header } = model;
+    fail(`the model is not a plain byte-level BPE: ${JSON.stringify(header)}`);
   }
 }

@@ -26,6 +26,8 @@ export interface WorkerOptions {
   concurrency: number;
   /** Lock duration; a job whose worker died is recovered after it (stalled-job detection). */
   lockMs: number;
+  /** Delay before a failed job's first retry (RETRY_BASE_DELAY_MS). */
+  retryBaseDelayMs: number;
   review: ReviewDeps;
   command: CommandDeps;
   fix: FixDeps;
@@ -124,7 +126,7 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
     stalledInterval: options.lockMs,
     // A job whose worker died twice is failed rather than retried forever.
     maxStalledCount: 2,
-    settings: { backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, error) },
+    settings: { backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, error, { baseDelayMs: options.retryBaseDelayMs }) },
   });
   if (options.metrics) instrumentWorker(worker, name as "review" | "command" | "fix", options.metrics);
   worker.on("completed", (job, outcome) => log.info({ ...jobLogFields(name, job), outcome: outcome.status }, "job completed"));

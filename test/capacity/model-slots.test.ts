@@ -1,22 +1,19 @@
 // The global cap on model requests, against the real Redis: many acquirers in several connections
-// (each ModelSlots instance stands for a process), FIFO order, abort, and holders that die.
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+// (each ModelSlots instance stands for a process), FIFO order, abort, leases. Holders killed with
+// SIGKILL: test/e2e/model-slots-processes.test.ts; hand-off and acquire timings: bench/capacity.ts.
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ModelSlots, modelSlotKeys, SlotLostError, type ModelSlotsOptions } from "../../src/model/model-slots.js";
-import { percentile, REDIS_URL, sleep, testRedis, until, type TestRedis } from "./redis.js";
+import { sleep, testRedis, until, type TestRedis } from "./redis.js";
 
 let env: TestRedis;
 const instances: ModelSlots[] = [];
-const children: ChildProcess[] = [];
 
 beforeEach(() => {
   env = testRedis();
 });
 
 afterEach(async () => {
-  for (const child of children.splice(0)) child.kill("SIGKILL");
   await Promise.allSettled(instances.splice(0).map((slots) => slots.close()));
   await env.cleanup();
 });
@@ -37,7 +34,6 @@ describe("ModelSlots", () => {
     const sampler = setInterval(() => {
       void processes[0]!.snapshot().then((s) => (maxHolders = Math.max(maxHolders, s.holders)));
     }, 5);
-    const started = Date.now();
     const tasks = processes.flatMap((slots) =>
       Array.from({ length: 10 }, () =>
         slots.withSlot(async () => {
@@ -50,12 +46,8 @@ describe("ModelSlots", () => {
     );
     await Promise.all(tasks);
     clearInterval(sampler);
-    const elapsed = Date.now() - started;
-    console.log(`cap: 50 requests, limit ${limit}, 5 connections: max in flight ${maxInFlight}, max holders seen in Redis ${maxHolders}, ${elapsed} ms`);
     expect(maxInFlight).toBe(limit);
     expect(maxHolders).toBeLessThanOrEqual(limit);
-    // 50 × ~15 ms / limit when hand-offs are prompt; a polling design would take many seconds.
-    expect(elapsed).toBeLessThan((50 * 15) / limit + 1_500);
     expect(await processes[0]!.snapshot()).toEqual({ holders: 0, waiting: 0 });
   });
 
@@ -81,40 +73,18 @@ describe("ModelSlots", () => {
   });
 
   it("wakes the next waiter on release without waiting for the poll", async () => {
-    // A poll every 2 s: a hand-off within a few ms can only come from the release message.
-    const a = processSlots({ leaseMs: 10_000, heartbeatMs: 2_000 });
-    const b = processSlots({ leaseMs: 10_000, heartbeatMs: 2_000 });
-    const handoffs: number[] = [];
-    for (let i = 0; i < 20; i += 1) {
+    // A poll every 10 minutes, beyond the test's timeout: the hand-off can only come from the
+    // release message.
+    const a = processSlots({ leaseMs: 1_200_000, heartbeatMs: 600_000 });
+    const b = processSlots({ leaseMs: 1_200_000, heartbeatMs: 600_000 });
+    for (let i = 0; i < 5; i += 1) {
       const held = await a.acquire();
       const waiting = b.acquire();
       await until(async () => (await b.snapshot()).waiting === 1, "b waiting");
-      const releasedAt = performance.now();
       await held.release();
       const slot = await waiting;
-      handoffs.push(performance.now() - releasedAt);
       await slot.release();
     }
-    console.log(`hand-off release → next waiter granted: median ${percentile(handoffs, 50).toFixed(2)} ms, max ${Math.max(...handoffs).toFixed(2)} ms`);
-    expect(Math.max(...handoffs)).toBeLessThan(500);
-  });
-
-  it("measures uncontended acquire and release", async () => {
-    const slots = processSlots();
-    const acquires: number[] = [];
-    const releases: number[] = [];
-    for (let i = 0; i < 200; i += 1) {
-      const t0 = performance.now();
-      const slot = await slots.acquire();
-      const t1 = performance.now();
-      await slot.release();
-      acquires.push(t1 - t0);
-      releases.push(performance.now() - t1);
-    }
-    console.log(
-      `uncontended: acquire median ${percentile(acquires, 50).toFixed(3)} ms, p99 ${percentile(acquires, 99).toFixed(3)} ms; release median ${percentile(releases, 50).toFixed(3)} ms, p99 ${percentile(releases, 99).toFixed(3)} ms`,
-    );
-    expect(percentile(acquires, 50)).toBeLessThan(20);
   });
 
   it("stops waiting on abort, removes the ticket and lets the next waiter through", async () => {
@@ -202,42 +172,6 @@ describe("ModelSlots", () => {
     await (await waiting).release();
   });
 
-  it("a holder killed with SIGKILL loses its slot after the lease", async () => {
-    const leaseMs = 1_000;
-    const child = await startSlotProcess("hold", leaseMs);
-    const slots = processSlots({ leaseMs });
-    expect((await slots.snapshot()).holders).toBe(1);
-    // Alive, it keeps the slot well past its lease.
-    const early = new AbortController();
-    setTimeout(() => early.abort(new Error("still held")), leaseMs * 2);
-    await expect(slots.acquire({ signal: early.signal })).rejects.toThrow("still held");
-    const killedAt = Date.now();
-    child.kill("SIGKILL");
-    const slot = await slots.acquire();
-    const waited = Date.now() - killedAt;
-    console.log(`SIGKILLed holder (lease ${leaseMs} ms): slot reclaimed after ${waited} ms`);
-    expect(waited).toBeGreaterThan(leaseMs * 0.5);
-    expect(waited).toBeLessThan(leaseMs * 2);
-    await slot.release();
-  });
-
-  it("a waiter killed with SIGKILL does not block the line", async () => {
-    const leaseMs = 1_000;
-    const slots = processSlots({ leaseMs });
-    const holder = await slots.acquire();
-    const child = await startSlotProcess("wait", leaseMs);
-    await until(async () => (await slots.snapshot()).waiting === 1, "child's ticket");
-    const behind = processSlots({ leaseMs }).acquire();
-    await until(async () => (await slots.snapshot()).waiting === 2, "second ticket");
-    child.kill("SIGKILL");
-    await holder.release();
-    const started = Date.now();
-    const slot = await behind;
-    console.log(`SIGKILLed waiter ahead in line: next waiter served after ${Date.now() - started} ms`);
-    expect(Date.now() - started).toBeLessThan(leaseMs * 2);
-    await slot.release();
-  });
-
   it("signals the loss of a lease another waiter took, and quietly regains one nobody wanted", async () => {
     const keys = modelSlotKeys(env.prefix);
     const admin = env.connect();
@@ -278,22 +212,3 @@ describe("ModelSlots", () => {
     expect(() => new ModelSlots({ redis: env.connect(), prefix: env.prefix, limit: 0 })).toThrow(/LLM_MAX_CONCURRENCY/);
   });
 });
-
-/** Starts a separate Node process that holds a slot, or waits for one, until killed. */
-async function startSlotProcess(mode: "hold" | "wait", leaseMs: number): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL("./slot-process.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", script, REDIS_URL, env.prefix, mode, String(leaseMs)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  const ready = mode === "hold" ? "held" : "waiting";
-  await new Promise<void>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes(ready)) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`slot process exited early (${code}): ${out}`)));
-  });
-  return child;
-}

@@ -152,8 +152,8 @@ describe("skywork pack --repo", () => {
 });
 
 describe("the skywork process", () => {
-  it("runs src/cli/main.ts and writes only the JSON to stdout", async () => {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "src/cli/main.ts", "pack", "--diff", patchPath, "--json"], {
+  it("runs as `npx skywork` runs it (bin/skywork.js, the build) and writes only the JSON to stdout", async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["bin/skywork.js", "pack", "--diff", patchPath, "--json"], {
       cwd: process.cwd(),
     });
     expect(stderr).toBe("");
@@ -161,7 +161,7 @@ describe("the skywork process", () => {
   });
 
   it("exits with 2 on a usage error", async () => {
-    const error = await promisify(execFile)(process.execPath, ["--import", "tsx", "src/cli/main.ts", "pack", "--diff", join(dir, "nope.patch")]).catch((e: unknown) => e);
+    const error = await promisify(execFile)(process.execPath, ["bin/skywork.js", "pack", "--diff", join(dir, "nope.patch")]).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 2 });
     expect((error as { stderr: string }).stderr).toMatch(/^skywork pack: cannot read .*nope\.patch: no such file\.\n$/);
   });

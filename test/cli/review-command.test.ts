@@ -371,7 +371,7 @@ describe("the skywork review process", () => {
     return { ...rest, ...extra };
   };
   const skywork = (argv: string[], extra: Record<string, string>) =>
-    run(process.execPath, ["--import", "tsx", "src/cli/main.ts", "review", ...argv], { cwd: process.cwd(), env: env(extra) }).then(
+    run(process.execPath, ["bin/skywork.js", "review", ...argv], { cwd: process.cwd(), env: env(extra) }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
     );

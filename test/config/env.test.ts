@@ -46,6 +46,8 @@ describe("loadConfig", () => {
         webHost: "github.com",
         protocol: "https",
         enterprise: false,
+        writeIntervalMs: 1_000,
+        webhookProxyUrl: null,
       },
       server: { host: "localhost", port: 3000 },
       log: { level: "info", format: "pretty" },
@@ -60,7 +62,7 @@ describe("loadConfig", () => {
         requestConcurrency: 2,
         maxConcurrency: 1,
       },
-      worker: { concurrency: 4, lockMs: 30_000, shutdownTimeoutMs: 20_000, port: 3001, fixConcurrency: 2 },
+      worker: { concurrency: 4, lockMs: 30_000, shutdownTimeoutMs: 20_000, port: 3001, fixConcurrency: 2, retryBaseDelayMs: 5_000 },
       sandbox: {
         mode: "auto",
         settings: { bwrap: "bwrap", runAs: null, limits: { memoryMb: 4096, processes: 512, fileSizeMb: 2048, cpuSeconds: 1800 }, readOnlyPaths: [] },
@@ -120,6 +122,21 @@ describe("loadConfig", () => {
     expect(problems.join("\n")).toMatch(/APP_ID=abc .*App ID/);
     expect(problems.join("\n")).toMatch(/SKYWORK_ROLE=both must be one of: all, web, worker/);
     expect(problems.join("\n")).toMatch(/LLM_ANSWER_TOKENS=6000 leaves too little/);
+  });
+
+  it("takes GitHub write spacing and retry backoff from the environment (tests shorten them)", () => {
+    const config = loadConfig({ APP_ID: "1", PRIVATE_KEY: pem, GITHUB_WRITE_INTERVAL_MS: "0", RETRY_BASE_DELAY_MS: "20" });
+    expect(config.github.writeIntervalMs).toBe(0);
+    expect(config.worker.retryBaseDelayMs).toBe(20);
+    expect(problemsOf({ GITHUB_WRITE_INTERVAL_MS: "-1", RETRY_BASE_DELAY_MS: "0" })).toEqual([
+      expect.stringMatching(/^GITHUB_WRITE_INTERVAL_MS=-1 is not a whole number between 0 and 60000/),
+      expect.stringMatching(/^RETRY_BASE_DELAY_MS=0 is not a whole number between 1 and 600000/),
+    ]);
+  });
+
+  it("forwards webhooks from a proxy channel only when WEBHOOK_PROXY_URL is set", () => {
+    expect(loadConfig({ WEBHOOK_PROXY_URL: "https://smee.io/abc123/" }).github.webhookProxyUrl).toBe("https://smee.io/abc123");
+    expect(problemsOf({ WEBHOOK_PROXY_URL: "smee.io/abc123" })).toEqual([expect.stringMatching(/^WEBHOOK_PROXY_URL=.* is not a valid URL/)]);
   });
 
   it("requires both credentials once one is given", () => {

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, issueCommentEvent, pullRequestReviewCommentEvent, type FakeRepo } from "../fakes/github/index.js";
 import { agentScripts, bash, call, create, finish, lastObservation, replace, view } from "../helpers/agent-script.js";
-import { eventually, startHarness, type Harness } from "../helpers/harness.js";
+import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { BASE_FILES, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
@@ -95,7 +95,7 @@ describe("/skywork fix on an issue", () => {
     await comment(h, repo, issue, "passerby", "/skywork fix");
     const reply = await eventually(() => botComments(h, repo, issue)[0], "the refusal");
     expect(reply.body).toContain("only people with write access");
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await queuesDrained(h);
     expect(h.model.requests).toEqual([]);
     expect(await h.github.pulls(repo)).toEqual([]);
   });
@@ -150,15 +150,19 @@ describe("/skywork fix on an issue", () => {
   });
 
   it("does not start a second fix while one for the same issue runs", async () => {
-    const slow = agentScripts(fixMean());
-    const h = (harness = await startHarness({ model: { reply: async (request) => (await new Promise((r) => setTimeout(r, 300)), slow.reply(request)) } }));
+    const script = agentScripts(fixMean());
+    // The first fix's agent waits for its first answer until the second command was answered.
+    let secondAnswered!: () => void;
+    const gate = new Promise<void>((resolve) => (secondAnswered = resolve));
+    const h = (harness = await startHarness({ model: { reply: async (request) => (await gate, script.reply(request)) } }));
     const { repo, issue } = await repoWithIssue(h);
     await comment(h, repo, issue, "maintainer", "/skywork fix");
     await eventually(() => h.model.requests.length > 0, "the first fix to start");
     await comment(h, repo, issue, "maintainer", "/skywork fix");
     await eventually(() => botComments(h, repo, issue).some((c) => c.body?.includes("already in progress")), "the second request's answer");
+    secondAnswered();
     await eventually(() => botComments(h, repo, issue).some((c) => c.body?.includes("✅ Done")), "the first fix to finish", 60_000);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await queuesDrained(h);
     expect(await h.github.pulls(repo)).toHaveLength(1);
     expect(botComments(h, repo, issue)).toHaveLength(2);
   });

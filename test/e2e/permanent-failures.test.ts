@@ -6,7 +6,7 @@ import { Queue } from "bullmq";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../fakes/github/index.js";
-import { eventually, startHarness, type Harness } from "../helpers/harness.js";
+import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { BASE_FILES, completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
 import { commandJobId, type CommandJobData } from "../../src/queue/jobs.js";
 
@@ -20,7 +20,6 @@ const MISSING_MODEL = "acme/no-such-model";
 const NOT_ACCESSIBLE = { status: 403, body: { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest" } };
 /** What an attempt that will be retried writes on its check run. */
 const RETRYING = /"title":"Retrying…"|will be retried/;
-const settle = () => new Promise((resolve) => setTimeout(resolve, 800));
 
 /** The job's record once it failed; a job BullMQ would retry is "delayed" instead, and never shows here. */
 async function failedJob(h: Harness, queueName: "review" | "command" | "fix") {
@@ -57,7 +56,7 @@ describe("a review that cannot succeed", () => {
     const { job, counts } = await failedJob(h, "review");
     expect(job.attemptsMade).toBe(1);
     expect(counts).toMatchObject({ delayed: 0, waiting: 0, active: 0, failed: 1 });
-    await settle();
+    await queuesDrained(h);
     expect(checkRunWrites(h).join("\n")).not.toMatch(RETRYING);
     expect(h.github.checkRuns(pr.repo, pr.headSha)).toHaveLength(1);
     expect(h.model.requests).toEqual([]);
@@ -77,7 +76,7 @@ describe("a review that cannot succeed", () => {
     expect(run.output.summary).toContain("check LLM_MODEL");
     const { job } = await failedJob(h, "review");
     expect(job.attemptsMade).toBe(1);
-    await settle();
+    await queuesDrained(h);
     // One request: the SDK does not retry a 404, and neither does the queue.
     expect(h.model.requests.map((r) => r.status)).toEqual([404]);
     expect(checkRunWrites(h).join("\n")).not.toMatch(RETRYING);
@@ -96,7 +95,7 @@ describe("a review that cannot succeed", () => {
     expect(run.output.summary).toContain("lack a permission");
     const { job } = await failedJob(h, "review");
     expect(job.attemptsMade).toBe(1);
-    await settle();
+    await queuesDrained(h);
     expect(h.github.checkRuns(pr.repo, pr.headSha)).toHaveLength(1);
     expect(h.model.requests).toEqual([]);
   });
@@ -146,7 +145,7 @@ describe("a fix that cannot succeed", () => {
     expect(status.body).toContain("issue #1");
     const { job } = await failedJob(h, "fix");
     expect(job.attemptsMade).toBe(1);
-    await settle();
+    await queuesDrained(h);
     expect(bot()).toHaveLength(1);
     const statusWrites = h.github.requests.filter((r) => r.method === "PATCH" && r.path.endsWith(`/issues/comments/${status.id}`)).map((r) => JSON.stringify(r.body));
     expect(statusWrites.length).toBeGreaterThan(0);
@@ -177,7 +176,7 @@ describe("a command that cannot succeed", () => {
     await queue.add("command", job.data as CommandJobData, { jobId: `${commandJobId(job.data as CommandJobData)}-again` });
     await eventually(async () => (await queue.getJobCounts("failed")).failed === 2, "the second run to fail");
     await queue.close();
-    await settle();
+    await queuesDrained(h);
     expect(bot()).toHaveLength(1);
     expect(h.github.requests.filter((r) => r.method === "POST" && r.path.endsWith(`/issues/${pr.number}/comments`))).toHaveLength(1);
     expect(h.github.reactions(pr.repo, { issueComment: asked.id }).map((r) => r.content)).toEqual(["eyes"]);

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, issueCommentEvent } from "../fakes/github/index.js";
 import type { Reply } from "../fakes/model/index.js";
-import { eventually, startHarness, type Harness } from "../helpers/harness.js";
+import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { completedCheck, deliverPullRequest, firstReview, MEAN_CHANGE, openPullRequest, type PullScenario, renderedPrompt } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
@@ -15,7 +15,6 @@ afterEach(async () => {
 });
 
 const CONFIG = ".github/skywork.yml";
-const settle = () => new Promise((resolve) => setTimeout(resolve, 800));
 
 /** A PR changing `mean()` whose default branch carries `config` as `.github/skywork.yml`. */
 async function pullWithConfig(h: Harness, config: string, options: { draft?: boolean } = {}): Promise<PullScenario> {
@@ -55,7 +54,7 @@ describe("review.auto: false", () => {
     expect(skipped.conclusion).toBe("skipped");
     expect(skipped.output.summary).toContain("Automatic reviews are off for this repository (`review.auto: false`)");
     expect(skipped.output.summary).toContain("/skywork review");
-    await settle();
+    await queuesDrained(h);
     expect(h.github.reviews(pr.repo, pr.number)).toEqual([]);
     expect(h.model.requests).toEqual([]);
 

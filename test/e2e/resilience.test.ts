@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, githubFaults, issueCommentEvent } from "../fakes/github/index.js";
 import { agentScripts, finish, replace, view } from "../helpers/agent-script.js";
 import { envFor, startChildApp, type ChildApp } from "../helpers/child-app.js";
-import { eventually, startHarness, type Harness } from "../helpers/harness.js";
+import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { BASE_FILES, deliverPullRequest, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
@@ -22,12 +22,13 @@ async function child(env: Record<string, string>): Promise<ChildApp> {
   return app;
 }
 
-const settle = (ms = 1_000) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Longer than any test here: a request that waits this long never answers within the test. */
+const NEVER_MS = 600_000;
 
 /** The first model request hangs (until its worker dies); later ones answer at once. */
 function hangFirst(h: Harness): void {
   let calls = 0;
-  h.model.setReply(() => (++calls === 1 ? { delayMs: 120_000, content: "{}" } : { content: '{"summary":"Reviewed after recovery.","findings":[]}' }));
+  h.model.setReply(() => (++calls === 1 ? { delayMs: NEVER_MS, content: "{}" } : { content: '{"summary":"Reviewed after recovery.","findings":[]}' }));
 }
 
 describe("a worker killed with SIGKILL", () => {
@@ -45,7 +46,7 @@ describe("a worker killed with SIGKILL", () => {
 
     const [review] = await eventually(() => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number), "the recovered review", 60_000);
     expect(review!.body).toContain("Reviewed after recovery.");
-    await settle();
+    await queuesDrained(h);
     expect(h.github.reviews(pr.repo, pr.number)).toHaveLength(1);
     const runs = h.github.checkRuns(pr.repo, pr.headSha);
     expect(runs).toHaveLength(1);
@@ -60,7 +61,7 @@ describe("a worker killed with SIGKILL", () => {
       finish("Guarded the division."),
     ]);
     let calls = 0;
-    h.model.setReply((request) => (++calls === 1 ? { delayMs: 120_000, content: "" } : script.reply(request)));
+    h.model.setReply((request) => (++calls === 1 ? { delayMs: NEVER_MS, content: "" } : script.reply(request)));
     const { id: installationId } = h.github.addInstallation({ account: "acme" });
     const repo = await h.github.createRepo({ owner: "acme", name: "widgets", installationId, files: BASE_FILES });
     repo.setPermission("maintainer", "write");
@@ -76,7 +77,7 @@ describe("a worker killed with SIGKILL", () => {
 
     const bot = () => h.github.issueComments(repo, issue.number).filter((c) => c.user?.login === h.github.botLogin);
     await eventually(() => bot().some((c) => c.body?.includes("✅ Done")), "the fix to finish after recovery", 90_000);
-    await settle();
+    await queuesDrained(h);
     expect(bot()).toHaveLength(1);
     expect(await h.github.pulls(repo)).toHaveLength(1);
   });
@@ -91,17 +92,16 @@ describe("a worker stopped with SIGTERM", () => {
     await deliverPullRequest(h, pr, "opened");
     await eventually(() => h.model.inFlight === 1, "the model request to start", 20_000);
 
-    const stopped = Date.now();
+    // The model request never answers: the process can only exit by handing the job back.
     first.kill("SIGTERM");
     expect(await first.exited).toBe(0);
-    expect(Date.now() - stopped).toBeLessThan(8_000);
     expect(first.output()).toContain("job handed back to the queue");
     await eventually(() => h.model.requests[0]!.aborted, "the running model request to be cancelled");
 
     // Another worker picks it up at once (no lock to wait for) and reviews once.
     await child(envFor(h, { SKYWORK_ROLE: "worker" }));
     await eventually(() => h.github.reviews(pr.repo, pr.number).length === 1, "the review from the next worker", 30_000);
-    await settle();
+    await queuesDrained(h);
     expect(h.github.reviews(pr.repo, pr.number)).toHaveLength(1);
   });
 });
@@ -113,7 +113,7 @@ describe("failures that pass", () => {
     const pr = await openPullRequest(h.github, MEAN_CHANGE);
     await deliverPullRequest(h, pr, "opened");
     await eventually(() => h.github.reviews(pr.repo, pr.number).length === 1, "the review after the model came back", 40_000);
-    await settle();
+    await queuesDrained(h);
     expect(h.github.reviews(pr.repo, pr.number)).toHaveLength(1);
     expect(h.model.requests.map((r) => r.status)).toEqual([503, 503, 503, 200]);
   });
@@ -124,7 +124,7 @@ describe("failures that pass", () => {
     const pr = await openPullRequest(h.github, MEAN_CHANGE);
     await deliverPullRequest(h, pr, "opened");
     await eventually(() => h.github.reviews(pr.repo, pr.number).length === 1, "the review after the rate limit", 40_000);
-    await settle();
+    await queuesDrained(h);
     expect(h.github.reviews(pr.repo, pr.number)).toHaveLength(1);
     const posts = h.github.requests.filter((r) => r.method === "POST" && /\/pulls\/\d+\/reviews$/.test(r.path));
     expect(posts.map((p) => p.status)).toEqual([403, 200]);

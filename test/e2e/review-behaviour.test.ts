@@ -3,7 +3,7 @@
 // people with write access can make the bot work.
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, issueCommentEvent } from "../fakes/github/index.js";
-import { eventually, startHarness, type Harness } from "../helpers/harness.js";
+import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { completedCheck, deliverPullRequest, firstReview, MEAN_CHANGE, openPullRequest, type PullScenario, renderedPrompt } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
@@ -12,7 +12,6 @@ afterEach(async () => {
   harness = null;
 });
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 800));
 
 describe("a hostile pull request", () => {
   it("cannot make the bot approve, leak, ping, link or forge markers", async () => {
@@ -162,7 +161,7 @@ describe("skips", () => {
       const run = await completedCheck(h, pr);
       expect(run.conclusion).toBe("skipped");
       expect(run.output.summary).toMatch(reason);
-      await settle();
+      await queuesDrained(h);
       expect(h.github.reviews(pr.repo, pr.number)).toEqual([]);
       expect(h.model.requests).toEqual([]);
     });
@@ -209,7 +208,7 @@ describe("commands on pull requests", () => {
     const asked = await command(h, pr, "visitor", "/skywork review");
     const reply = await eventually(() => h.github.issueComments(pr.repo, pr.number).find((c) => c.user?.login === h.github.botLogin), "the refusal");
     expect(reply.body).toContain("only people with write access");
-    await settle();
+    await queuesDrained(h);
     expect(h.model.requests).toEqual([]);
     expect(h.github.reactions(pr.repo, { issueComment: asked.id })).toEqual([]);
     expect(h.github.reviews(pr.repo, pr.number)).toEqual([]);
@@ -219,7 +218,7 @@ describe("commands on pull requests", () => {
     const h = (harness = await startHarness());
     const pr = await openPullRequest(h.github, MEAN_CHANGE);
     await command(h, pr, "renovate[bot]", "/skywork review");
-    await settle();
+    await queuesDrained(h);
     expect(h.github.issueComments(pr.repo, pr.number).filter((c) => c.user?.login === h.github.botLogin)).toEqual([]);
     expect(h.model.requests).toEqual([]);
   });

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseReviewMarker } from "../../src/github/markers.js";
 import type { RecordedRequest } from "../fakes/model/index.js";
-import { eventually, startHarness, type Harness } from "../helpers/harness.js";
+import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
@@ -53,7 +53,7 @@ describe("new commits on a reviewed pull request", () => {
     expect(prompt).toContain("src/strings.ts");
     expect(prompt).not.toContain("## src/math.ts");
     // And nothing more was posted for either head.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await queuesDrained(h);
     expect(h.github.reviews(pr.repo, pr.number)).toHaveLength(2);
     expect(h.model.requests).toHaveLength(2);
   });
@@ -124,7 +124,7 @@ describe("new commits on a reviewed pull request", () => {
       return runs[0]?.status === "completed" && runs;
     }, "the old head's check run to complete");
     expect(oldRuns[0]!.conclusion).toBe("cancelled");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await queuesDrained(h);
     expect(h.github.reviews(pr.repo, pr.number)).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { reviewJobId, type ReviewJobData } from "../../src/queue/jobs.js";
 import { parseReviewMarker } from "../../src/github/markers.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
-import { eventually, startHarness, type Harness } from "../helpers/harness.js";
+import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { deliverWebhook, pullRequestEvent } from "../fakes/github/index.js";
 import { startPrivateRedis } from "../helpers/private-redis.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
@@ -93,7 +93,7 @@ describe("a pull request opened on an installed repository", () => {
 
     // A later redelivery, after the review exists, still adds nothing.
     expect((await deliverPullRequest(h, pr, "opened", first.deliveryId)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await queuesDrained(h);
     expect(h.github.reviews(pr.repo, pr.number)).toHaveLength(1);
     expect(h.model.requests).toHaveLength(1);
   });
@@ -284,12 +284,11 @@ describe("the webhook intake", () => {
       await admin.config("SET", "maxmemory", "0");
       admin.disconnect();
 
-      // Redis gone entirely: still an error, quickly.
+      // Redis gone entirely: still an error, in time for GitHub (the delivery gives up after 10 s as
+      // GitHub does).
       await redis.stop();
-      const started = Date.now();
       const down = await deliverPullRequest(h, pr, "ready_for_review");
       expect(down.status).toBe(503);
-      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       await redis.stop();
     }

@@ -1,9 +1,10 @@
-// The app as its own process, started the way `npm start` starts it (src/main.ts, configured by
-// environment variables only), so tests can kill it with SIGKILL or stop it with SIGTERM.
+// The app as its own process, started the way `npm start` starts it (the built dist/main.js,
+// configured by environment variables only), so tests can kill it with SIGKILL or stop it with
+// SIGTERM. The e2e project's global setup (test/setup/build.ts) brings dist/ up to date first.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { AppConfig } from "../../src/config/env.js";
-import type { Harness } from "./harness.js";
+import { FAST_TEST_ENV, requireSerialTestFile, type Harness } from "./harness.js";
 
 export interface ChildApp {
   process: ChildProcess;
@@ -16,7 +17,7 @@ export interface ChildApp {
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** The environment that makes src/main.ts produce the same config as the harness's. */
+/** The environment that makes dist/main.js produce the same config as the harness's. */
 export function envFor(h: Harness, extra: Record<string, string> = {}): Record<string, string> {
   const c: AppConfig = h.config;
   return {
@@ -36,13 +37,15 @@ export function envFor(h: Harness, extra: Record<string, string> = {}): Record<s
     LOG_FORMAT: "json",
     WORKER_PORT: "0",
     REDELIVERY_INTERVAL_MS: "0",
+    ...FAST_TEST_ENV,
     ...extra,
   };
 }
 
-/** Starts src/main.ts and resolves once it logged that it started. */
+/** Starts dist/main.js and resolves once it logged that it started. */
 export async function startChildApp(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildApp> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  requireSerialTestFile("startChildApp() starts the app as a process");
+  const child = spawn(process.execPath, ["dist/main.js"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   child.stdout!.on("data", (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString()));

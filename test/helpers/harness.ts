@@ -3,10 +3,13 @@
 // prefix of its own so tests never see each other's jobs.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
+import { expect } from "vitest";
 import { startApp, type RunningApp } from "../../src/app.js";
 import { loadConfig, type AppConfig } from "../../src/config/env.js";
+import { QUEUE_NAMES } from "../../src/queue/jobs.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/github/index.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
 
@@ -33,7 +36,35 @@ export interface HarnessOptions {
   log?: Logger;
 }
 
+/**
+ * What every app a test starts runs with: GitHub's write spacing and the retry backoff shortened
+ * (the production values are checked where they are applied, test/github/throttling.test.ts and
+ * test/queue/retry-policy.test.ts, not waited out). Under vitest only: the benchmarks that borrow
+ * these helpers (bench/) measure the production spacing.
+ */
+export const FAST_TEST_ENV: Readonly<Record<string, string>> = process.env.VITEST
+  ? { GITHUB_WRITE_INTERVAL_MS: "0", RETRY_BASE_DELAY_MS: "50" }
+  : {};
+
+/**
+ * Files that start the app (or other processes of ours) run one at a time in the "e2e" project
+ * (vitest.config.ts): refuse to start one from a file the parallel project runs.
+ */
+export function requireSerialTestFile(what: string): void {
+  // Outside vitest (bench/load.ts) there is no test file to check.
+  let file = "";
+  try {
+    file = expect.getState().testPath ?? "";
+  } catch {
+    return;
+  }
+  if (file !== "" && !/[\\/]test[\\/]e2e[\\/]/.test(file)) {
+    throw new Error(`${what} from ${file}: move this test file under test/e2e/, where files run one at a time (README, Development).`);
+  }
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  requireSerialTestFile("startHarness() starts the whole app");
   const github = await startFakeGitHub();
   const model = await startFakeModel(options.model ?? {});
   const secret = randomBytes(16).toString("hex");
@@ -54,6 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     WORKER_PORT: "0",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     LOG_FORMAT: "json",
+    ...FAST_TEST_ENV,
     ...options.env,
   });
   const log = options.log ?? pino({ level: config.log.level });
@@ -112,5 +144,25 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, t
     }
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Resolves once no job of the harness's app waits, runs or is scheduled for a retry in any queue:
+ * from then on nothing more happens unless a test delivers something. What a test checks after it
+ * ("still one review") is final, without sleeping for a guess of "long enough".
+ */
+export async function queuesDrained(h: Pick<Harness, "redis" | "prefix">, timeoutMs = 30_000): Promise<void> {
+  const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: h.redis, prefix: h.prefix }));
+  try {
+    await eventually(async () => {
+      for (const queue of queues) {
+        const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+        if (Object.values(counts).some((n) => n > 0)) return false;
+      }
+      return true;
+    }, "the queues to drain", timeoutMs);
+  } finally {
+    await Promise.all(queues.map((queue) => queue.close()));
   }
 }

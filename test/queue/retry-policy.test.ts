@@ -125,11 +125,11 @@ describe("backoffDelay", () => {
   it("grows exponentially, capped, with jitter between half and all of the step", () => {
     for (let attemptsMade = 1; attemptsMade <= 12; attemptsMade++) {
       const step = Math.min(MAX_MS, BASE_MS * 2 ** (attemptsMade - 1));
-      expect(backoffDelay(attemptsMade, transient, () => 0, NOW)).toBe(step / 2);
-      expect(backoffDelay(attemptsMade, transient, () => 0.999_999, NOW)).toBeLessThanOrEqual(step);
-      expect(backoffDelay(attemptsMade, transient, () => 0.999_999, NOW)).toBeGreaterThan(step * 0.99);
+      expect(backoffDelay(attemptsMade, transient, { random: () => 0, now: NOW })).toBe(step / 2);
+      expect(backoffDelay(attemptsMade, transient, { random: () => 0.999_999, now: NOW })).toBeLessThanOrEqual(step);
+      expect(backoffDelay(attemptsMade, transient, { random: () => 0.999_999, now: NOW })).toBeGreaterThan(step * 0.99);
       for (let i = 0; i < 50; i++) {
-        const delay = backoffDelay(attemptsMade, transient, Math.random, NOW);
+        const delay = backoffDelay(attemptsMade, transient, { random: Math.random, now: NOW });
         expect(delay).toBeGreaterThanOrEqual(step / 2);
         expect(delay).toBeLessThanOrEqual(step);
       }
@@ -137,33 +137,40 @@ describe("backoffDelay", () => {
   });
 
   it("spreads retries: jitter gives different delays for the same attempt", () => {
-    const delays = new Set(Array.from({ length: 20 }, (_, i) => backoffDelay(3, transient, () => i / 20, NOW)));
+    const delays = new Set(Array.from({ length: 20 }, (_, i) => backoffDelay(3, transient, { random: () => i / 20, now: NOW })));
     expect(delays.size).toBe(20);
   });
 
   it("never retries before GitHub's retry-after, even with the smallest jitter", async () => {
     const error = await secondaryRateLimit(120);
-    expect(backoffDelay(1, error, () => 0, NOW)).toBe(120_000);
-    expect(backoffDelay(1, error, () => 1, NOW)).toBe(120_000);
+    expect(backoffDelay(1, error, { random: () => 0, now: NOW })).toBe(120_000);
+    expect(backoffDelay(1, error, { random: () => 1, now: NOW })).toBe(120_000);
   });
 
   it("uses the backoff when it is longer than retry-after (retry-after is a floor, not the delay)", async () => {
     const error = await secondaryRateLimit(1);
-    expect(backoffDelay(4, error, () => 0, NOW)).toBe(20_000);
+    expect(backoffDelay(4, error, { random: () => 0, now: NOW })).toBe(20_000);
   });
 
   it("waits for x-ratelimit-reset on a primary rate limit", async () => {
     const error = await primaryRateLimit(NOW + 300_000);
-    expect(backoffDelay(1, error, () => 0.5, NOW)).toBe(300_000);
+    expect(backoffDelay(1, error, { random: () => 0.5, now: NOW })).toBe(300_000);
   });
 
   it("honours the model's retry-after", () => {
-    expect(backoffDelay(1, new ModelUnavailableError("429", 45_000), () => 0, NOW)).toBe(45_000);
+    expect(backoffDelay(1, new ModelUnavailableError("429", 45_000), { random: () => 0, now: NOW })).toBe(45_000);
+  });
+
+  it("starts from the configured base delay (RETRY_BASE_DELAY_MS)", () => {
+    expect(backoffDelay(1, transient, { baseDelayMs: 40, random: () => 0.999_999, now: NOW })).toBe(40);
+    expect(backoffDelay(3, transient, { baseDelayMs: 40, random: () => 0, now: NOW })).toBe(80);
+    // The server's own retry-after still wins over a small base.
+    expect(backoffDelay(1, new ModelUnavailableError("429", 2_000), { baseDelayMs: 40, random: () => 0, now: NOW })).toBe(2_000);
   });
 
   it("caps a server's wait at an hour", async () => {
     const error = await primaryRateLimit(NOW + 5 * 60 * 60_000);
-    expect(backoffDelay(1, error, () => 0, NOW)).toBe(60 * 60_000);
+    expect(backoffDelay(1, error, { random: () => 0, now: NOW })).toBe(60 * 60_000);
   });
 });
 

@@ -159,9 +159,7 @@ describe("fake GitHub", () => {
     it("pages a 3,100-file pull request up to GitHub's cap of 3,000 files, with Link headers", async () => {
       const files: Record<string, string> = {};
       for (let i = 0; i < 3100; i++) files[`gen/${String(i).padStart(4, "0")}.txt`] = `file ${i}\n`;
-      const started = performance.now();
       await repo.commit({ branch: "huge", from: "main", files });
-      const commitMs = performance.now() - started;
       const pull = await repo.createPullRequest({ head: "huge", title: "Huge" });
       expect(pull.changed_files).toBe(3100);
 
@@ -184,7 +182,6 @@ describe("fake GitHub", () => {
         octokit.rest.pulls.get({ owner: "acme", repo: "widgets", pull_number: pull.number, mediaType: { format: "diff" } }),
       );
       expect(diff.status).toBe(406);
-      expect(commitMs).toBeLessThan(5000);
     });
 
     it("describes a fork pull request with head.repo different from base.repo", async () => {

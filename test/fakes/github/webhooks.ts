@@ -200,6 +200,12 @@ export interface DeliverWebhookOptions {
   readonly fake?: FakeGitHub;
 }
 
+/**
+ * GitHub gives up on a delivery the app has not answered within 10 seconds (and records it as
+ * failed): https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks#respond-within-10-seconds
+ */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+
 /** POSTs a signed webhook exactly as GitHub does, and reports what the app answered. */
 export async function deliverWebhook(
   options: DeliverWebhookOptions,
@@ -227,11 +233,11 @@ export async function deliverWebhook(
   let text = "";
   let failure: unknown = null;
   try {
-    const response = await fetch(options.url, { method: "POST", headers, body });
+    const response = await fetch(options.url, { method: "POST", headers, body, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
     status = response.status;
     text = await response.text();
   } catch (error) {
-    // GitHub records an unreachable app as a failed delivery (status 0) too.
+    // GitHub records an unreachable or too slow app as a failed delivery (status 0) too.
     failure = error;
     text = error instanceof Error ? error.message : String(error);
   }

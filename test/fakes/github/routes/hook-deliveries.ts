@@ -5,6 +5,7 @@
 import { githubErrors, type JsonValue } from "../errors.js";
 import { intParam, json, type RouteContext, type Router } from "../router.js";
 import type { FakeState, HookDelivery } from "../state.js";
+import { DELIVERY_TIMEOUT_MS } from "../webhooks.js";
 
 export function hookDeliveryRoutes(router: Router): void {
   router.rest(
@@ -87,7 +88,7 @@ export async function replay(state: FakeState, delivery: HookDelivery): Promise<
   let statusCode = 0;
   let responseBody = "";
   try {
-    const response = await fetch(delivery.url, { method: "POST", headers: delivery.requestHeaders, body: delivery.requestBody, signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(delivery.url, { method: "POST", headers: delivery.requestHeaders, body: delivery.requestBody, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
     statusCode = response.status;
     responseBody = await response.text();
   } catch (error) {

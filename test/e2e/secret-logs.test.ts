@@ -14,7 +14,7 @@ import { createReadiness, modelCheck, redisCheck } from "../../src/ops/readiness
 import { startFakeGitHub } from "../fakes/github/index.js";
 import { eventually, REDIS_URL, startHarness, type Harness } from "../helpers/harness.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
-import { freePort } from "./helpers.js";
+import { freePort } from "../ops/helpers.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
