@@ -79,6 +79,10 @@ export function bwrapArgs(settings: SandboxSettings, dirs: SandboxDirs, options:
     // No nested user namespaces: the kernel surface stays what bubblewrap itself needs.
     "--disable-userns",
     "--die-with-parent",
+    // The command is the PID namespace's first process (no reaper of bubblewrap's own): when it
+    // ends, the namespace and everything in it ends, and no bubblewrap process is left behind for
+    // the host's PID 1 to reap. bash reaps the background jobs reparented to it.
+    "--as-pid-1",
     // setsid: no access to a controlling terminal of the worker (TIOCSTI injection).
     "--new-session",
     "--uid",
