@@ -9,7 +9,7 @@ import type { Logger } from "probot";
 import { loadRepoConfig } from "../config/repo-config.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
 import { react, readComment, updateOwnComment, type CommentRef } from "../github/comments.js";
-import { neutralizeMarkdown } from "../github/markdown.js";
+import { code, join as joinMarkup, md, mention, text, type Markup } from "../github/markup.js";
 import type { ModelClient } from "../model/client.js";
 import { HAND_BACK_REASON, type FixJobData, type FixTargetRef } from "../queue/jobs.js";
 import { judgeFailure, publicReason, type AttemptInfo } from "../queue/retry-policy.js";
@@ -61,7 +61,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
   const commandComment: CommentRef =
     job.command.kind === "issue" ? { kind: "issue", id: job.command.commentId } : { kind: "review", id: job.command.commentId, pullNumber: job.target.number };
 
-  let current: FixStatus = { phase: "queued", target: targetLabel(job.target), requestedBy: `@${job.command.author}` };
+  let current: FixStatus = { phase: "queued", target: targetLabel(job.target), requestedBy: mention(job.command.author) };
   // Updates are written one after another, in the order they were made: the agent's progress is
   // reported without waiting, and a late step update must never land over "done" or "failed".
   let writing: Promise<void> = Promise.resolve();
@@ -76,11 +76,11 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     );
     return writing;
   };
-  const fail = async (reason: string): Promise<FixOutcome> => {
+  const fail = async (reason: Markup): Promise<FixOutcome> => {
     await show({ phase: "failed", detail: reason });
     await react(octokit, repo, commandComment, "confused").catch(() => undefined);
-    log.info({ reason }, "fix ended without a change");
-    return { status: "failed", reason };
+    log.info({ reason: reason.toString() }, "fix ended without a change");
+    return { status: "failed", reason: reason.toString() };
   };
   let workRoot: string | null = null;
 
@@ -99,7 +99,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     await rm(workRoot, { recursive: true, force: true });
     await mkdir(workRoot, { recursive: true });
 
-    await show({ phase: "exploring", detail: `Checking out ${baseSha.slice(0, 7)}…` });
+    await show({ phase: "exploring", detail: md`Checking out ${baseSha.slice(0, 7)}…` });
     const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
     const first = await checkoutRepository({
       host: deps.settings.gitHost,
@@ -141,7 +141,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
             // The first candidate speaks for all: one status update per phase change.
             if (index !== 0 || progress.phase === lastPhase || progress.phase === "done" || progress.phase === "failed") return;
             lastPhase = progress.phase;
-            void show({ phase: progress.phase, detail: `Step ${progress.step} of at most ${config.fix.max_steps}.` });
+            void show({ phase: progress.phase, detail: md`Step ${progress.step} of at most ${config.fix.max_steps}.` });
           },
         }),
       ),
@@ -151,7 +151,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     const outage = results.find((r) => r.outcome === "error" && r.error?.name === "ModelUnavailableError");
     if (outage?.error && !judgeFailure(outage.error, deps.attempt).final) throw outage.error;
 
-    await show({ phase: "validating", detail: candidates > 1 ? `Comparing ${candidates} candidate fixes…` : "Checking the change…" });
+    await show({ phase: "validating", detail: candidates > 1 ? md`Comparing ${candidates} candidate fixes…` : md`Checking the change…` });
     const changeSets: ChangeSet[] = await Promise.all(dirs.map((dir) => collectChanges(dir, baseSha)));
     const finished = results.map((r, i) => (r.outcome === "finished" ? changeSets[i]! : { ...changeSets[i]!, files: [] }));
     const selection = await selectCandidate(finished);
@@ -162,19 +162,16 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     const chosenSet = selection.changes;
     const changes = chosenSet.files;
 
-    await show({ phase: "publishing", detail: `Committing ${changes.length} changed file${changes.length === 1 ? "" : "s"}…` });
-    const agreement = candidates > 1 ? `\n\n_Best of ${candidates}: ${selection.agreeing} of ${candidates} candidate fixes agreed on this change._` : "";
-    const skipped = chosenSet.skipped.length
-      ? `\n\nNot included (the App may not change these): ${chosenSet.skipped.map((s) => `\`${s.path}\` (${s.reason})`).join(", ")}.`
-      : "";
-    const summary = `${neutralizeMarkdown(chosen.message.trim() || "The agent made the change below.")}${agreement}${skipped}`;
+    await show({ phase: "publishing", detail: md`Committing ${changes.length} changed file${changes.length === 1 ? "" : "s"}…` });
+    const agreement = candidates > 1 ? md`Best of ${candidates}: ${selection.agreeing} of ${candidates} candidate fixes agreed on this change.` : null;
+    const summary = fixSummary(chosen.message, agreement, chosenSet.skipped);
     const plan = planFix({ target, fixId: jobId, allowPush: config.fix.push, summary, changes, requestedBy: job.command.author });
     const published = await publishFix(octokit, plan, changes);
     const web = `${deps.settings.gitHost.protocol}://${deps.settings.gitHost.host}/${target.repo.owner}/${target.repo.repo}`;
     const result = published.pullRequest
       ? { label: `pull request #${published.pullRequest.number}`, url: published.pullRequest.url }
-      : { label: `commit ${published.commit.sha.slice(0, 7)} on \`${published.branch}\``, url: `${web}/commit/${published.commit.sha}` };
-    await show({ phase: "done", result, detail: agreement.trim().replace(/^_|_$/g, "") || undefined });
+      : { label: `commit ${published.commit.sha.slice(0, 7)} on ${published.branch}`, url: `${web}/commit/${published.commit.sha}` };
+    await show({ phase: "done", result, ...(agreement ? { detail: agreement } : {}) });
     await react(octokit, repo, commandComment, "rocket").catch(() => undefined);
     log.info({ url: result.url, kind: published.kind, agreeing: selection.agreeing }, "fix published");
     return { status: "published", url: result.url, kind: published.kind, agreeing: selection.agreeing, candidates };
@@ -182,13 +179,13 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     if (signal?.aborted && signal.reason === HAND_BACK_REASON) throw error;
     // The worker reaches the same verdict from the same error: a permanent failure is not retried.
     const verdict = judgeFailure(error, deps.attempt);
-    const reason = neutralizeMarkdown(publicReason(verdict));
+    const reason = publicReason(verdict);
     if (verdict.final) {
-      await fail(verdict.kind === "permanent" ? `The fix failed: ${reason}` : `The fix failed after ${deps.attempt?.attempts ?? 1} attempts: ${reason}`);
+      await fail(verdict.kind === "permanent" ? md`The fix failed: ${reason}` : md`The fix failed after ${deps.attempt?.attempts ?? 1} attempts: ${reason}`);
       if (verdict.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(verdict.reason);
     } else {
       const attempt = deps.attempt ? `Attempt ${deps.attempt.attemptsMade + 1} of ${deps.attempt.attempts}` : "An attempt";
-      await show({ phase: current.phase, detail: `${attempt} failed and will be retried: ${reason}` });
+      await show({ phase: current.phase, detail: md`${attempt} failed and will be retried: ${reason}` });
     }
     throw error;
   } finally {
@@ -197,18 +194,29 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
 }
 
 /** The status comment's name for the target until the task is read (as start-fix.ts wrote it). */
-function targetLabel(target: FixTargetRef): string {
-  if (target.kind === "issue") return `issue #${target.number}`;
-  return target.kind === "pull" ? `pull request #${target.number}` : `a review thread of #${target.number}`;
+export function targetLabel(target: FixTargetRef): Markup {
+  if (target.kind === "issue") return md`issue #${target.number}`;
+  return target.kind === "pull" ? md`pull request #${target.number}` : md`a review thread of #${target.number}`;
 }
 
-function noFixReason(results: readonly AgentResult[], changeSets: readonly ChangeSet[], maxSteps: number): string {
-  if (results.every((r) => r.outcome === "step-limit")) return `The agent reached its limit of ${maxSteps} steps without finishing (raise \`fix.max_steps\` in .github/skywork.yml, or give more precise instructions).`;
+/**
+ * What the fix's commit message and pull request say it did: the agent's closing message (quoted),
+ * how many candidates agreed, and the files it may not change (names quoted).
+ */
+export function fixSummary(message: string, agreement: Markup | null, skipped: ReadonlyArray<{ path: string; reason: string }>): Markup {
+  const parts = [message.trim() ? text(message.trim()) : md`The agent made the change below.`];
+  if (agreement) parts.push(md`_${agreement}_`);
+  if (skipped.length > 0) parts.push(md`Not included (the App may not change these): ${joinMarkup(skipped.map((s) => md`${code(s.path)} (${s.reason})`), ", ")}.`);
+  return joinMarkup(parts, "\n\n");
+}
+
+export function noFixReason(results: readonly AgentResult[], changeSets: readonly ChangeSet[], maxSteps: number): Markup {
+  if (results.every((r) => r.outcome === "step-limit")) return md`The agent reached its limit of ${maxSteps} steps without finishing (raise \`fix.max_steps\` in .github/skywork.yml, or give more precise instructions).`;
   const errored = results.find((r) => r.outcome === "error");
-  if (errored && results.every((r) => r.outcome !== "finished")) return `The agent stopped with an error: ${errored.message}`;
+  if (errored && results.every((r) => r.outcome !== "finished")) return md`The agent stopped with an error: ${errored.message}`;
   if (changeSets.every((c) => c.files.length === 0)) {
     const message = results.find((r) => r.outcome === "finished")?.message.trim();
-    return `The agent finished without changing any file${message ? `. It said: ${neutralizeMarkdown(message.split("\n")[0]!.slice(0, 300))}` : "."}`;
+    return message ? md`The agent finished without changing any file. It said: ${message.split("\n")[0]!.slice(0, 300)}` : md`The agent finished without changing any file.`;
   }
-  return "No candidate produced a valid change (they broke the syntax of the files they touched).";
+  return md`No candidate produced a valid change (they broke the syntax of the files they touched).`;
 }

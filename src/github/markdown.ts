@@ -20,6 +20,8 @@
 // - "<!--" is broken even inside code: GitHub would show it as text, but our own markers are read
 //   from the raw body (see markers.ts), where model text must never carry one.
 
+import { FIX_TRAILER } from "./markers.js";
+
 const ZWSP = "\u200b";
 /** Stand-ins while a line's prose is rewritten: a code span kept as it is, and a backtick added here. */
 const CODE = "\u0000";
@@ -41,7 +43,7 @@ const DELIMITER_ROW = /^[ \t>|:-]*-[ \t>|:-]*$/;
 export function neutralizeMarkdown(text: string): string {
   // CommonMark replaces NUL itself; here it would be taken for a stand-in.
   const lines = text.replace(/\r\n?/g, "\n").replace(/[\u0000\u0001]/g, "\ufffd").split("\n");
-  if (lines.length === 1) return neutralizeFirstLine(lines[0]!, false);
+  if (lines.length === 1) return breakMarkers(neutralizeFirstLine(lines[0]!, false));
   const cells = lines.some((line) => DELIMITER_ROW.test(line));
   const out: string[] = [];
   let fence: Fence | null = null;
@@ -62,7 +64,7 @@ export function neutralizeMarkdown(text: string): string {
       if (index === 0) out.push("");
       out.push(breakMarkers(notSuggestion(line)));
     } else {
-      out.push(index === 0 ? neutralizeFirstLine(line, cells) : neutralizeLine(line, cells));
+      out.push(breakMarkers(index === 0 ? neutralizeFirstLine(line, cells) : neutralizeLine(line, cells)));
     }
   }
   if (fence) out.push(closingFence(fence));
@@ -118,10 +120,16 @@ function closingFence(fence: Fence): string {
   return " ".repeat(fence.indent) + fence.char.repeat(fence.length);
 }
 
-/** Text shown literally by GitHub, still never carrying an HTML comment into the raw body. */
+/**
+ * Text shown literally by GitHub, still never carrying one of the bot's records into the raw
+ * text: an HTML comment (markers.ts reads markers from the raw body) or a fix trailer key
+ * (commit messages; git matches trailer keys without regard to case).
+ */
 export function breakMarkers(code: string): string {
-  return code.replace(/<!--/g, `<!-${ZWSP}-`);
+  return code.replace(/<!--/g, `<!-${ZWSP}-`).replace(FIX_TRAILER_KEY, (key: string) => `${key.slice(0, -1)}${ZWSP}:`);
 }
+
+const FIX_TRAILER_KEY = new RegExp(`${FIX_TRAILER}[ \t]*:`, "gi");
 
 /**
  * One line outside fences: code spans kept (markers broken), unmatched backtick runs escaped,
