@@ -68,7 +68,7 @@ async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { ki
   await react(octokit, repo, comment, "eyes");
 
   if (parsed.kind === "unknown") {
-    await reply(md`I don't know ${code(`/skywork ${parsed.word}`)}.\n\n${HELP}`);
+    await reply(unknownCommandReply(parsed.word));
     return { status: "done", verb: "unknown" };
   }
   switch (parsed.verb) {
@@ -113,6 +113,11 @@ async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { ki
   }
 }
 
+/** The answer to \`/skywork <word>\` for a word that is no command (the word is the commenter's). */
+export function unknownCommandReply(word: string): Markup {
+  return md`I don't know ${code(`/skywork ${word}`)}.\n\n${HELP}`;
+}
+
 export const HELP = md`**Skywork commands** (for people with write access):
 
 - \`/skywork review\`: review this pull request again, in full.
@@ -136,7 +141,7 @@ export function helpReply(loaded: Pick<LoadedRepoConfig, "config" | "problems" |
  * What a person reads when their command failed for good: what failed and why, in one paragraph.
  * Reasons are redacted and neutralised: they come from error messages, not from us.
  */
-function failureReply(parsed: Exclude<ParsedCommand, { kind: "none" }>, verdict: FailureVerdict, attempt: AttemptInfo | undefined): Markup {
+export function failureReply(parsed: Exclude<ParsedCommand, { kind: "none" }>, verdict: FailureVerdict, attempt: AttemptInfo | undefined): Markup {
   const command = code(parsed.kind === "command" ? `/skywork ${parsed.verb}` : `/skywork ${parsed.word}`);
   const reason = publicReason(verdict);
   if (verdict.kind === "permanent") return md`Sorry, ${command} could not be carried out: ${reason}`;

@@ -38,7 +38,7 @@ export async function buildFixTask(octokit: Octokit, job: FixJobData, botLogin: 
       "",
       `Make the change in ${root.path} (and wherever else it is needed).`,
     ].join("\n");
-    return { text: bound(text + request), label: md`the review thread on ${code(`${root.path}${line ? `:${line}` : ""}`)} of #${target.number}` };
+    return { text: bound(text + request), label: threadLabel(root.path, line ?? null, target.number) };
   }
 
   const { data: issue } = await octokit.rest.issues.get({ ...repo, issue_number: target.number });
@@ -62,6 +62,11 @@ export async function buildFixTask(octokit: Octokit, job: FixJobData, botLogin: 
   }
   const text = [`Pull request #${target.number}: ${issue.title}`, "", issue.body ?? "(no description)", ...discussion].join("\n");
   return { text: bound(text + findings + request), label: md`pull request #${target.number}` };
+}
+
+/** The status comment's name for a review thread: its file (from the pull request, quoted) and line. */
+export function threadLabel(path: string, line: number | null, pullNumber: number): Markup {
+  return md`the review thread on ${code(`${path}${line ? `:${line}` : ""}`)} of #${pullNumber}`;
 }
 
 function bound(text: string): string {

@@ -196,21 +196,27 @@ const PROSE_TOKEN = new RegExp(
     String.raw`(!?)\[([^\[\]\\]*)\]\(([^\s()<>\\|\u0000\u0001\u0060]+)(?:\s[^()]*)?\)`, // link or image with a plain target
     String.raw`\\[!-?\[-\u0060{-~]`, // backslash escape (not of "@": "\@x" still mentions)
     String.raw`(?:(?:https?|ftp):\/\/|www\.)[^\s()<>\\|\u0000\u0001\u0060]+`, // what GitHub autolinks
-    String.raw`(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+`, // e-mail addresses, autolinked as well
+    // E-mail addresses, autolinked as well; GFM parsers differ on the domain, so any dot after "@" counts.
+    String.raw`(?<![\w.+-])[\w.+-]+@[\w-]*(?:\.[\w-]*)+`,
     // @user and @org/team, wherever they stand: after an address or a span GitHub sees a mention again.
     String.raw`@(?=[A-Za-z0-9])`,
     String.raw`&(?=#[0-9]+;|#x[0-9a-f]+;|[a-z][a-z0-9]*;)`, // an entity such as &#64; (an "@" GitHub would see)
     String.raw`~{3,}`, // could open a tilde fence
-    "[<[]",
+    "[<[\\]]",
   ].join("|"),
   "gi",
 );
 
 function neutralizeProse(text: string): string {
-  return text.replace(PROSE_TOKEN, (token: string, bang: string | undefined, label: string | undefined, target: string | undefined) => {
+  return text.replace(PROSE_TOKEN, (token: string, bang: string | undefined, label: string | undefined, target: string | undefined, offset: number, whole: string) => {
     if (label !== undefined && target !== undefined) {
       // Images: keep the alt text only. Links: keep the text, show the target as code (not clickable).
-      return bang ? neutralizeProse(label) : `${neutralizeProse(label)} (${TICK}${target}${TICK})`;
+      const shown = bang ? neutralizeProse(label) : `${neutralizeProse(label)} (${TICK}${target}${TICK})`;
+      // What stood around the link must not join with its text into something live ("@" + "user",
+      // "h" + "ttps://…"): a zero-width space keeps them apart where nothing else does.
+      const before = offset > 0 && !/\s/.test(whole[offset - 1]!) ? ZWSP : "";
+      const after = offset + token.length < whole.length && !/\s/.test(whole[offset + token.length]!) ? ZWSP : "";
+      return `${before}${shown}${after}`;
     }
     if (token === "\\<") return "&lt;";
     if (token.startsWith("\\")) return token;
@@ -220,7 +226,7 @@ function neutralizeProse(text: string): string {
     // Raw HTML (including <!-- -->) is shown as text instead of rendered.
     if (token === "<") return "&lt;";
     // Nothing can start a link, image, link reference or footnote.
-    if (token === "[") return "\\[";
+    if (token === "[" || token === "]") return `\\${token}`;
     if (token.startsWith("~")) return `\\${token}`;
     // Bare URLs and e-mail addresses become code so they are not autolinked.
     return `${TICK}${token}${TICK}`;

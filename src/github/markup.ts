@@ -202,11 +202,11 @@ export function truncate(post: Markup, maxChars: number, notice: Markup): Markup
 
 /**
  * Plain text (a check run's title, a pull request's title, a commit headline): GitHub shows these
- * without rendering Markdown, so only whitespace and control characters are tidied and the length
- * bounded.
+ * without rendering Markdown, so only whitespace and control characters are tidied, the bot's
+ * records (markers, the fix trailer key) broken, and the length bounded.
  */
 export function plainText(untrusted: string, maxChars: number): string {
-  const clean = oneLine(untrusted.replace(/[\u0000-\u001f\u007f]/g, " "));
+  const clean = breakMarkers(oneLine(untrusted.replace(/[\u0000-\u001f\u007f]/g, " ")));
   return clean.length > maxChars ? `${clean.slice(0, maxChars - 1)}…` : clean;
 }
 
