@@ -1,6 +1,8 @@
 // Shutdown always ends, tried as an operator would: the app runs as its own process on a Redis of
 // its own, Redis is stopped first, then SIGTERM. The bound asserted is a correctness bound (the
 // configured deadline plus the margin, plus slack for a loaded machine), not a benchmark.
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SHUTDOWN_MARGIN_MS } from "../../src/app.js";
 import { envFor, startChildApp, type ChildApp } from "../helpers/child-app.js";
@@ -91,6 +93,30 @@ describe("SIGTERM with Redis gone", () => {
     // Without the second signal the job would get its whole deadline.
     expect(await exitWithin(app, stopped, longDeadline)).toBe(1);
     expect(app.output()).toContain("second signal while shutting down");
+  });
+});
+
+describe("SIGTERM with GitHub hanging", () => {
+  it("a job stuck on a GitHub call that never answers: the process exits in time, non-zero, naming the job", { timeout: 90_000 }, async () => {
+    const h = (harness = await startHarness({ startApp: false, env: { REDIS_URL: redis.url } }));
+    const pr = await openPullRequest(h.github, MEAN_CHANGE);
+    const app = await child(h);
+    h.github.setLatency(120_000);
+    expect((await deliverPullRequest(h, pr, "opened")).status).toBe(200);
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue("review", { connection, prefix: h.prefix });
+    try {
+      await eventually(async () => (await queue.getJobCounts("active")).active === 1, "the review job to start (and wait on GitHub)", 20_000);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+
+    const stopped = Date.now();
+    app.kill("SIGTERM");
+    expect(await exitWithin(app, stopped, BOUND_MS)).toBe(1);
+    expect(app.output()).toMatch(/"unclean":\[[^\]]*review\//);
+    h.github.setLatency(0);
   });
 });
 
