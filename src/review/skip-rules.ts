@@ -15,7 +15,7 @@ export function skipReason(pr: PullRequest, config: RepoConfig, job: Pick<Review
     return md`Draft pull request: the review starts when it is marked ready (or set \`review.drafts: true\`, or comment \`/skywork review\`).`;
   }
   if (pr.user?.type === "Bot" || pr.user?.login.endsWith("[bot]")) {
-    return md`Opened by the bot ${pr.user.login}; comment \`/skywork review\` to review it anyway.`;
+    return md`Opened by the bot ${code(pr.user.login)}; comment \`/skywork review\` to review it anyway.`;
   }
   return null;
 }
