@@ -19,25 +19,54 @@ import { createQueues, enqueueFix, enqueueReview } from "./queue/queues.js";
 import { loadQwenTokenizer } from "./tokenizer/index.js";
 import { RedeliverySweeper } from "./web/redelivery.js";
 import { createWebhookApp } from "./web/webhook-app.js";
-import { startWorkers } from "./worker/workers.js";
+import { HAND_BACK_MS, startWorkers } from "./worker/workers.js";
+
+/**
+ * After the jobs' deadline (SHUTDOWN_TIMEOUT_MS), how long the rest of a shutdown may take:
+ * handing jobs back, closing servers and connections. The process ends within deadline + margin
+ * whatever is unreachable (Redis, the model, GitHub).
+ */
+export const SHUTDOWN_MARGIN_MS = 5_000;
+/** The most one closing step other than the workers may take. */
+const STEP_MS = 1_000;
 
 export interface RunningApp {
   /** Base URL of the web role (http://host:port), or of the worker's ops server. */
   url: string | null;
-  /** Stops everything; running jobs get `deadlineMs` to finish before they are handed back. */
-  close(deadlineMs?: number): Promise<void>;
+  /**
+   * Stops everything; running jobs get `deadlineMs` to finish before they are handed back. Every
+   * step runs, each bounded in time, so this ends within `deadlineMs` + SHUTDOWN_MARGIN_MS;
+   * resolves with what could not be closed cleanly (empty when everything was).
+   */
+  close(deadlineMs?: number): Promise<string[]>;
 }
 
 export async function startApp(config: AppConfig, log: Logger): Promise<RunningApp> {
   if (config.setupMode) throw new Error("startApp needs App credentials; main.ts serves the setup page without them.");
+  // A step may say what it left unclean (the workers); a step that fails or outlasts its time did.
   const closers: Array<[string, (deadlineMs: number) => Promise<unknown>]> = [];
-  const close = async (deadlineMs = 0) => {
-    // Every step runs even when one fails; last opened, first closed.
+  const close = async (deadlineMs = 0): Promise<string[]> => {
+    const end = Date.now() + deadlineMs + SHUTDOWN_MARGIN_MS - 500;
+    const unclean: string[] = [];
+    // Every step runs even when one fails or hangs; last opened, first closed.
     for (const [name, step] of closers.reverse()) {
-      await step(deadlineMs).catch((error: unknown) => log.error({ err: error }, `error while closing ${name}`));
+      const budget = name === "workers" ? Math.min(deadlineMs + HAND_BACK_MS, end - Date.now()) : Math.min(STEP_MS, end - Date.now());
+      const outcome = await bounded(step(deadlineMs), Math.max(0, budget));
+      if (outcome.kind === "done") {
+        if (Array.isArray(outcome.value)) unclean.push(...(outcome.value as string[]));
+      } else {
+        const why = outcome.kind === "failed" ? outcome.error : `not closed within ${Math.max(0, budget)} ms`;
+        log.error({ err: why }, `could not close ${name} cleanly`);
+        unclean.push(name);
+        forceClose.get(name)?.();
+      }
     }
     closers.length = 0;
+    if (unclean.length > 0) log.error({ unclean }, "shut down with work left unclean");
+    return unclean;
   };
+  /** What to do with a connection whose clean close did not finish: drop it. */
+  const forceClose = new Map<string, () => void>();
 
   try {
     const metrics = createMetrics();
@@ -60,6 +89,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
     if (config.role !== "worker") {
       const producer = createRedisConnection(config.redis.url, "producer");
       closers.push(["intake Redis", () => producer.quit()]);
+      forceClose.set("intake Redis", () => producer.disconnect());
       const queues = createQueues(producer, config.redis.prefix, config.ops);
       closers.push(["intake queues", () => queues.close()]);
       const all = [queues.review, queues.command, queues.fix];
@@ -108,6 +138,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       const consumer = createRedisConnection(config.redis.url, "consumer");
       consumer.on("error", (error) => log.warn({ err: error.message }, `Redis (${redactUrl(config.redis.url)}) connection error`));
       closers.push(["worker Redis", () => consumer.quit()]);
+      forceClose.set("worker Redis", () => consumer.disconnect());
       // Workers enqueue follow-up jobs (a command asking for a review or a fix) on the same queues.
       const followUps = createQueues(consumer, config.redis.prefix, config.ops);
       closers.push(["worker queues", () => followUps.close()]);
@@ -171,6 +202,21 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+type Bounded = { kind: "done"; value: unknown } | { kind: "failed"; error: unknown } | { kind: "timeout" };
+
+/** How `work` ended within `ms`; it is not waited for past that. */
+async function bounded(work: Promise<unknown>, ms: number): Promise<Bounded> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Bounded>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: "timeout" }), ms);
+  });
+  try {
+    return await Promise.race([work.then((value): Bounded => ({ kind: "done", value }), (error: unknown): Bounded => ({ kind: "failed", error })), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

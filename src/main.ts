@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { run } from "probot";
 import { ConfigError, loadConfig, redactUrl } from "./config/env.js";
-import { startApp } from "./app.js";
+import { SHUTDOWN_MARGIN_MS, startApp } from "./app.js";
 import { SandboxRequiredError } from "./fix/runtime.js";
 import { createLogger } from "./ops/logger.js";
 import { Redis } from "ioredis";
@@ -53,13 +53,26 @@ async function main(): Promise<void> {
   }
   log.info({ role: config.role, url: app.url }, "skywork-bot started");
 
+  // Shutdown always ends: within the jobs' deadline plus a margin whatever is unreachable, at
+  // once on a second signal, and with a non-zero code when something was left unclean (a job not
+  // handed back, a connection not closed).
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.error({ signal }, "second signal while shutting down: exiting now; what was still closing is left unclean");
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal, deadlineMs: config.worker.shutdownTimeoutMs }, "shutting down: no new jobs; running ones get until the deadline");
-    await app.close(config.worker.shutdownTimeoutMs);
-    process.exit(0);
+    const deadlineMs = config.worker.shutdownTimeoutMs;
+    log.info({ signal, deadlineMs }, "shutting down: no new jobs; running ones get until the deadline");
+    const cutoff = setTimeout(() => {
+      log.error({ afterMs: deadlineMs + SHUTDOWN_MARGIN_MS }, "shutdown did not finish by its deadline plus margin: exiting; what was still closing is left unclean");
+      process.exit(1);
+    }, deadlineMs + SHUTDOWN_MARGIN_MS);
+    const unclean = await app.close(deadlineMs);
+    clearTimeout(cutoff);
+    if (unclean.length === 0) log.info("shut down cleanly");
+    process.exit(unclean.length === 0 ? 0 : 1);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -1,10 +1,10 @@
 // A `/skywork …` comment, acted on: who may run it, an immediate 👀, then the command itself.
 import { stringify } from "yaml";
 import type { Logger } from "probot";
-import { CONFIG_PATH, loadRepoConfig } from "../config/repo-config.js";
+import { CONFIG_PATH, loadRepoConfig, type LoadedRepoConfig } from "../config/repo-config.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
 import { react, replyInThreadOnce, upsertComment, type CommentRef } from "../github/comments.js";
-import { neutralizeMarkdown } from "../github/markdown.js";
+import { code, codeBlock, join, md, mention, type Markup } from "../github/markup.js";
 import { hasWriteAccess } from "../github/permissions.js";
 import { getPullRequest } from "../github/pull-request.js";
 import type { CommandJobData, ReviewJobData } from "../queue/jobs.js";
@@ -17,7 +17,7 @@ export interface CommandDeps {
   /** Starts a fix (issue, PR or review thread); absent when fixes are not available. */
   startFix?: (job: CommandJobData, instructions: string, octokit: Octokit) => Promise<void>;
   /** What fixes can do on this worker (sandboxed or file tools only), for `/skywork help`. */
-  fixSummary?: string;
+  fixSummary?: Markup;
   log: Logger;
   /** Where this run stands in the queue's attempts; absent: no retry follows a failure. */
   attempt?: AttemptInfo;
@@ -58,41 +58,34 @@ export async function runCommandJob(job: CommandJobData, deps: CommandDeps): Pro
 async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { kind: "none" }>, deps: CommandDeps, octokit: Octokit, botLogin: string, log: Logger): Promise<CommandOutcome> {
   const repo = { owner: job.owner, repo: job.repo };
   const comment: CommentRef = job.comment.kind === "issue" ? { kind: "issue", id: job.comment.id } : { kind: "review", id: job.comment.id, pullNumber: job.issueNumber };
-  const reply = (body: string) => replyTo(octokit, job, `command-${job.comment.kind}-${job.comment.id}`, body, botLogin);
+  const reply = (body: Markup) => replyTo(octokit, job, `command-${job.comment.kind}-${job.comment.id}`, body, botLogin);
   const verb = parsed.kind === "command" ? parsed.verb : "unknown";
 
   if (!(await hasWriteAccess(octokit, repo, job.comment.author))) {
     log.info({ author: job.comment.author, verb }, "command refused: no write access");
-    await reply(
-      `Sorry @${job.comment.author}, only people with write access to this repository can run \`/skywork ${verb === "unknown" ? "" : verb}\`. ` +
-        "A maintainer can run it for you.",
-    );
+    await reply(md`Sorry ${mention(job.comment.author)}, only people with write access to this repository can run ${code(`/skywork ${verb === "unknown" ? "" : verb}`)}. A maintainer can run it for you.`);
     return { status: "refused", reason: "no write access" };
   }
   // At once, so the person sees the command was heard before any long work starts.
   await react(octokit, repo, comment, "eyes");
 
   if (parsed.kind === "unknown") {
-    await reply(`I don't know \`/skywork ${parsed.word.replace(/`/g, "")}\`.\n\n${HELP}`);
+    await reply(unknownCommandReply(parsed.word));
     return { status: "done", verb: "unknown" };
   }
   switch (parsed.verb) {
     case "help": {
-      const { config, problems, files } = await loadRepoConfig(octokit, repo);
-      const source = files.length > 0 ? `from ${files.map((f) => `\`${f}\``).join(", ")}` : `defaults; no \`${CONFIG_PATH}\` found`;
-      const problemText = problems.length > 0 ? `\n\n**Problems in the configuration** (defaults apply to these keys):\n${problems.map((p) => `- ${p}`).join("\n")}` : "";
-      const fixes = deps.fixSummary ? `\n\n${deps.fixSummary}` : "";
-      await reply(`${HELP}${fixes}\n\n**Effective configuration** (${source}):\n\n\`\`\`yaml\n${stringify(config).trimEnd()}\n\`\`\`${problemText}`);
+      await reply(helpReply(await loadRepoConfig(octokit, repo), deps.fixSummary));
       return { status: "done", verb: "help" };
     }
     case "review": {
       if (!job.isPullRequest) {
-        await reply("`/skywork review` works on pull requests; on an issue, try `/skywork fix`.");
+        await reply(md`\`/skywork review\` works on pull requests; on an issue, try \`/skywork fix\`.`);
         return { status: "done", verb: "review" };
       }
       const pr = await getPullRequest(octokit, { owner: job.owner, repo: job.repo, pullNumber: job.issueNumber });
       if (pr.state !== "open") {
-        await reply("This pull request is closed; reopen it to get a review.");
+        await reply(md`This pull request is closed; reopen it to get a review.`);
         return { status: "done", verb: "review" };
       }
       const { jobId } = await deps.enqueueReview({
@@ -113,7 +106,7 @@ async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { ki
     }
     case "fix": {
       if (!deps.startFix) {
-        await reply("`/skywork fix` is not enabled on this installation.");
+        await reply(md`\`/skywork fix\` is not enabled on this installation.`);
         return { status: "done", verb: "fix" };
       }
       await deps.startFix(job, parsed.instructions, octokit);
@@ -122,31 +115,48 @@ async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { ki
   }
 }
 
-export const HELP = [
-  "**Skywork commands** (for people with write access):",
-  "",
-  "- `/skywork review`: review this pull request again, in full.",
-  "- `/skywork fix [instructions]`: on an issue, a pull request or a review thread, make the change and propose it as commits or a pull request for a human to review.",
-  "- `/skywork help`: this message.",
-].join("\n");
+/** The answer to \`/skywork <word>\` for a word that is no command (the word is the commenter's). */
+export function unknownCommandReply(word: string): Markup {
+  return md`I don't know ${code(`/skywork ${word}`)}.\n\n${HELP}`;
+}
+
+export const HELP = md`**Skywork commands** (for people with write access):
+
+- \`/skywork review\`: review this pull request again, in full.
+- \`/skywork fix [instructions]\`: on an issue, a pull request or a review thread, make the change and propose it as commits or a pull request for a human to review.
+- \`/skywork help\`: this message.`;
+
+/**
+ * The answer to \`/skywork help\`: the commands, the effective configuration as YAML (its values
+ * come from the repository, so they are shown as code that cannot end its block), and the
+ * configuration's problems (keys and values from the file, quoted).
+ */
+export function helpReply(loaded: Pick<LoadedRepoConfig, "config" | "problems" | "files">, fixSummary?: Markup): Markup {
+  const { config, problems, files } = loaded;
+  const source = files.length > 0 ? md`from ${join(files.map(code), ", ")}` : md`defaults; no ${code(CONFIG_PATH)} found`;
+  const problemText =
+    problems.length > 0 ? md`\n\n**Problems in the configuration** (defaults apply to these keys):\n${join(problems.map((p) => md`- ${p}`))}` : md``;
+  const fixes = fixSummary ? md`\n\n${fixSummary}` : md``;
+  return md`${HELP}${fixes}\n\n**Effective configuration** (${source}):\n\n${codeBlock(stringify(config).trimEnd(), "yaml")}${problemText}`;
+}
 
 /**
  * What a person reads when their command failed for good: what failed and why, in one paragraph.
  * Reasons are redacted and neutralised: they come from error messages, not from us.
  */
-function failureReply(parsed: Exclude<ParsedCommand, { kind: "none" }>, verdict: FailureVerdict, attempt: AttemptInfo | undefined): string {
-  const command = parsed.kind === "command" ? `/skywork ${parsed.verb}` : `/skywork ${parsed.word.replace(/`/g, "")}`;
-  const reason = neutralizeMarkdown(publicReason(verdict));
-  if (verdict.kind === "permanent") return `Sorry, \`${command}\` could not be carried out: ${reason}`;
+export function failureReply(parsed: Exclude<ParsedCommand, { kind: "none" }>, verdict: FailureVerdict, attempt: AttemptInfo | undefined): Markup {
+  const command = code(parsed.kind === "command" ? `/skywork ${parsed.verb}` : `/skywork ${parsed.word}`);
+  const reason = publicReason(verdict);
+  if (verdict.kind === "permanent") return md`Sorry, ${command} could not be carried out: ${reason}`;
   const attempts = attempt?.attempts ?? 1;
-  return `Sorry, \`${command}\` could not be carried out after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}\n\nPlease try again later.`;
+  return md`Sorry, ${command} could not be carried out after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}\n\nPlease try again later.`;
 }
 
 /**
  * Answers where the command was written: in its review thread, or in the conversation. The reply
  * carries `key` in a hidden marker and is found again by it, so a retried job never answers twice.
  */
-async function replyTo(octokit: Octokit, job: CommandJobData, key: string, body: string, botLogin: string): Promise<void> {
+async function replyTo(octokit: Octokit, job: CommandJobData, key: string, body: Markup, botLogin: string): Promise<void> {
   if (job.comment.kind === "review") {
     await replyInThreadOnce(octokit, { owner: job.owner, repo: job.repo, pullNumber: job.issueNumber }, job.comment.inReplyTo ?? job.comment.id, key, body, botLogin);
     return;

@@ -120,7 +120,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "WORKER_CONCURRENCY", description: "Jobs one worker process handles at once.", default: "4" },
   { name: "FIX_CONCURRENCY", description: "/skywork fix jobs one worker process runs at once (each runs an agent for minutes).", default: "2" },
   { name: "WORKER_LOCK_MS", description: "Job lock duration: a job whose worker died (SIGKILL, crash) is picked up by another worker after this long.", default: "30000" },
-  { name: "SHUTDOWN_TIMEOUT_MS", description: "On SIGTERM, how long running jobs may continue before they are handed back to the queue for another worker.", default: "20000" },
+  { name: "SHUTDOWN_TIMEOUT_MS", description: "On SIGTERM, how long running jobs may continue before they are handed back to the queue for another worker. The process exits at most 5 s later whatever is unreachable (non-zero if a job could not be handed back or a connection not closed); a second signal exits at once.", default: "20000" },
   { name: "WORKER_PORT", description: "With SKYWORK_ROLE=worker: port of the worker's own /healthz, /readyz and /metrics server (0 = none).", default: "3001" },
   { name: "LLM_MAX_CONCURRENCY", description: "Model requests in flight at once across ALL workers and processes (one 80 GB GPU holds about one full 32k sequence).", default: "1" },
   {

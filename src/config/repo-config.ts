@@ -1,10 +1,19 @@
-// Per-repository configuration: `.github/skywork.yml`, read from the default branch through
-// Probot's config plugin (which follows `_extends: other-repo` for organisation defaults) and
-// validated against one schema. An invalid key is reported with its path and problem, and its
-// default applies; the rest of the file still counts.
-import { parse as parseYaml } from "yaml";
+// Per-repository configuration: `.github/skywork.yml`, read from the default branch (or, when the
+// repository has none, from the owner's `.github` repository), following `_extends` for
+// organisation defaults, and validated against one schema. An invalid key is reported with its
+// path and problem, and its default applies; the rest of the file still counts.
+//
+// The file is the repository's to write, so what it can make the app do is bounded: `_extends`
+// reaches only repositories of the same owner, at most MAX_EXTENDS files deep; a file is at most
+// MAX_FILE_BYTES and MAX_KEYS keys; `__proto__`, `constructor` and `prototype` keys are dropped;
+// an ignore pattern that is not valid is dropped; and the whole read ends within a time bound.
+// Probot's config plugin (context.config) follows `_extends` to any owner, any number of times,
+// with no size or time bound, so the files are read here instead, with the same `_extends` syntax.
+import { isMap, isScalar, isSeq, parseDocument, visit } from "yaml";
 import { z } from "zod";
+import { ignorePatternProblem } from "../context/glob.js";
 import type { Octokit } from "../github/app-client.js";
+import { httpStatus } from "../github/errors.js";
 import { SEVERITIES } from "../review/findings.js";
 
 export const CONFIG_PATH = ".github/skywork.yml";
@@ -21,7 +30,7 @@ export const RepoConfigSchema = z
         auto: z.boolean().default(true).describe("Review pull requests automatically when they open, leave draft or get new commits. When false, only `/skywork review` starts a review."),
         drafts: z.boolean().default(false).describe("Also review draft pull requests."),
         ignore: z
-          .array(z.string().min(1))
+          .array(z.string().min(1).max(500))
           .max(200)
           .default([])
           .describe('Glob patterns of files never sent to the model, e.g. ["docs/**", "**/*.snap"]. Lockfiles, generated, minified, vendored and binary files are always skipped.'),
@@ -81,6 +90,27 @@ export type RepoConfig = z.infer<typeof RepoConfigSchema>;
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = RepoConfigSchema.parse({});
 
+/** Bounds on what one configuration file can make the app read and hold. */
+const MAX_FILE_BYTES = 64 * 1024;
+/** Keys and list items in one file. */
+const MAX_KEYS = 1_000;
+/** Files reached through `_extends` after the first. */
+export const MAX_EXTENDS = 3;
+/** The whole read, every file of the `_extends` chain included. */
+export const CONFIG_READ_TIMEOUT_MS = 15_000;
+/** Problems listed at most (the rest are counted). */
+const MAX_PROBLEMS = 50;
+/** Keys that could reach an object's prototype in code that merges or copies configuration. */
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Reading the configuration took longer than its bound (GitHub slow or hanging): worth another attempt later. */
+export class ConfigReadTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`Reading ${CONFIG_PATH} (with its _extends chain) took longer than ${timeoutMs / 1000} s.`);
+    this.name = "ConfigReadTimeoutError";
+  }
+}
+
 export interface LoadedRepoConfig {
   config: RepoConfig;
   /** One line per problem, naming the file and key, e.g. "review.max_requests: …; the default (8) applies." */
@@ -95,13 +125,13 @@ export function validateRepoConfig(raw: unknown): { config: RepoConfig; problems
   if (typeof raw !== "object" || Array.isArray(raw)) {
     return { config: DEFAULT_REPO_CONFIG, problems: [`${CONFIG_PATH} must be a mapping of keys (like \`review:\`); defaults apply.`] };
   }
-  let input: Record<string, unknown> = structuredClone(raw as Record<string, unknown>);
-  delete input._extends;
   const problems: string[] = [];
+  let input = withoutForbiddenKeys(raw, [], problems) as Record<string, unknown>;
+  delete input._extends;
   // Each pass removes the keys that failed, so a finite number of passes reaches a valid object.
   for (let pass = 0; pass < 10; pass++) {
     const result = RepoConfigSchema.safeParse(input);
-    if (result.success) return { config: result.data, problems };
+    if (result.success) return { config: withValidIgnorePatterns(result.data, problems), problems };
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {
         for (const key of issue.keys) {
@@ -121,47 +151,192 @@ export function validateRepoConfig(raw: unknown): { config: RepoConfig; problems
   return { config: DEFAULT_REPO_CONFIG, problems: [...problems, "the configuration could not be repaired; defaults apply."] };
 }
 
-/** Reads `.github/skywork.yml` (with `_extends`) from the repository's default branch. */
-export async function loadRepoConfig(octokit: Octokit, repo: { owner: string; repo: string }): Promise<LoadedRepoConfig> {
-  let merged: Record<string, unknown> = {};
-  let files: string[] = [];
+/**
+ * Reads `.github/skywork.yml` (with `_extends`) from the repository's default branch. A file that
+ * is missing, unreadable or invalid is reported and its defaults apply; GitHub failing (5xx) or
+ * the read outlasting CONFIG_READ_TIMEOUT_MS throws, for the job to retry.
+ */
+export async function loadRepoConfig(octokit: Octokit, repo: { owner: string; repo: string }, options: { timeoutMs?: number } = {}): Promise<LoadedRepoConfig> {
+  const timeoutMs = options.timeoutMs ?? CONFIG_READ_TIMEOUT_MS;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new ConfigReadTimeoutError(timeoutMs));
+    }, timeoutMs);
+  });
+  const reading = readConfigChain(octokit, repo, controller.signal);
+  // A request the abort could not reach (one waiting in the throttling queue) must not fail later unheard.
+  reading.catch(() => undefined);
   try {
-    const result = await octokit.config.get({
-      owner: repo.owner,
-      repo: repo.repo,
-      path: CONFIG_PATH,
-      defaults: (configs: object[]) => configs.reduce<Record<string, unknown>>((acc, c) => deepMerge(acc, c as Record<string, unknown>), {}),
-    });
-    merged = result.config as Record<string, unknown>;
-    files = result.files.filter((f) => f.config !== null).map((f) => `${f.owner}/${f.repo}:${f.path}`);
-  } catch (error) {
-    // The plugin's messages name the API URL it read; the repository's owner knows the file.
-    const message = (error instanceof Error ? error.message.replace(/^\[@probot\/octokit-plugin-config\] /, "") : String(error)).replace(/ in https?:\/\/\S+/g, "");
-    const status = (error as { status?: number }).status;
-    if (typeof status === "number" && status >= 500) throw error;
-    // A bad `_extends` (an invalid name, a loop) fails the whole read: the repository's own keys
-    // still count, without the organisation defaults.
-    const own = status === undefined ? await readOwnFile(octokit, repo).catch(() => null) : null;
-    if (own !== null) {
-      const { config, problems } = validateRepoConfig(own);
-      return { config, problems: [`${CONFIG_PATH}: ${message}; organisation defaults (_extends) were not applied.`, ...problems], files: [`${repo.owner}/${repo.repo}:${CONFIG_PATH}`] };
-    }
-    // A missing or unreadable file must not block reviews: report it and use the defaults.
-    return { config: DEFAULT_REPO_CONFIG, problems: [`${CONFIG_PATH}: ${message}; defaults apply.`], files };
+    return await Promise.race([reading, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
-  const { config, problems } = validateRepoConfig(Object.keys(merged).length === 0 ? null : merged);
-  return { config, problems, files };
 }
 
-/** The repository's own file, parsed, without `_extends`; null when absent or not a YAML mapping. */
-async function readOwnFile(octokit: Octokit, repo: { owner: string; repo: string }): Promise<Record<string, unknown> | null> {
-  const { data } = await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.repo, path: CONFIG_PATH, mediaType: { format: "raw" } });
-  const raw: unknown = data;
-  if (typeof raw !== "string") return null;
-  const parsed: unknown = parseYaml(raw);
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return null;
-  const { _extends: _ignored, ...own } = parsed as Record<string, unknown>;
-  return own;
+interface ConfigFileRef {
+  owner: string;
+  repo: string;
+  path: string;
+}
+
+async function readConfigChain(octokit: Octokit, repo: { owner: string; repo: string }, signal: AbortSignal): Promise<LoadedRepoConfig> {
+  const problems: string[] = [];
+  const read: Array<{ ref: ConfigFileRef; config: Record<string, unknown> }> = [];
+  let ref: ConfigFileRef = { owner: repo.owner, repo: repo.repo, path: CONFIG_PATH };
+  let file = await readConfigFile(octokit, ref, signal, problems);
+  if (file === "missing" && repo.repo !== ".github") {
+    // No file of its own: the owner's `.github` repository holds the defaults (as Probot reads them).
+    ref = { owner: repo.owner, repo: ".github", path: CONFIG_PATH };
+    file = await readConfigFile(octokit, ref, signal, problems);
+  }
+  for (let depth = 0; file !== null && file !== "missing"; depth++) {
+    const extendsValue = file._extends;
+    delete file._extends;
+    read.push({ ref, config: file });
+    if (extendsValue === undefined) break;
+    const next = extendsTarget(extendsValue, ref, repo.owner);
+    const where = `${nameOf(ref)}: \`_extends\``;
+    if (typeof next === "string") {
+      problems.push(`${where}: ${next}; organisation defaults (_extends) were not applied.`);
+      break;
+    }
+    if (depth >= MAX_EXTENDS) {
+      problems.push(`${where}: more than ${MAX_EXTENDS} files extend one another; ${nameOf(next)} and beyond were not applied.`);
+      break;
+    }
+    if (read.some((r) => sameFile(r.ref, next))) {
+      problems.push(`${where}: ${nameOf(next)} was already read (a loop); it was not applied again.`);
+      break;
+    }
+    ref = next;
+    file = await readConfigFile(octokit, ref, signal, problems);
+    if (file === "missing") problems.push(`${where}: ${nameOf(ref)} was not found; organisation defaults (_extends) were not applied.`);
+  }
+  // The repository's own keys win: merged from the last file extended to the first.
+  const merged = read.reduceRight<Record<string, unknown>>((acc, r) => deepMerge(acc, r.config), {});
+  const validated = validateRepoConfig(read.length === 0 || Object.keys(merged).length === 0 ? null : merged);
+  const all = [...problems, ...validated.problems];
+  // Each line names a key of the file: a file of a thousand bad keys must not fill the check run.
+  const shown = all.length > MAX_PROBLEMS ? [...all.slice(0, MAX_PROBLEMS), `…and ${all.length - MAX_PROBLEMS} more problems.`] : all;
+  return { config: validated.config, problems: shown, files: read.map((r) => nameOf(r.ref)) };
+}
+
+/**
+ * One configuration file, parsed and stripped of forbidden keys; "missing" when it does not
+ * exist, null when it cannot be used (each reason added to `problems`).
+ */
+async function readConfigFile(octokit: Octokit, ref: ConfigFileRef, signal: AbortSignal, problems: string[]): Promise<Record<string, unknown> | "missing" | null> {
+  const name = nameOf(ref);
+  let data: unknown;
+  try {
+    ({ data } = await octokit.rest.repos.getContent({ owner: ref.owner, repo: ref.repo, path: ref.path, request: { signal } }));
+  } catch (error) {
+    const status = httpStatus(error);
+    if (status === 404) return "missing";
+    if (status === null || status >= 500) throw error;
+    problems.push(`${name}: GitHub answered ${status} when it was read; defaults apply.`);
+    return null;
+  }
+  const entry = data as { type?: string; size?: number; content?: string; encoding?: string };
+  if (Array.isArray(data) || entry.type !== "file") {
+    problems.push(`${name} is not a file; defaults apply.`);
+    return null;
+  }
+  if ((entry.size ?? 0) > MAX_FILE_BYTES || entry.encoding !== "base64") {
+    problems.push(`${name} is larger than ${MAX_FILE_BYTES / 1024} KiB; it is ignored and defaults apply.`);
+    return null;
+  }
+  return parseConfigText(Buffer.from(entry.content ?? "", "base64").toString("utf8"), name, problems);
+}
+
+/** A configuration file's YAML, bounded in keys and aliases, forbidden keys dropped; null when unusable. */
+export function parseConfigText(text: string, name: string, problems: string[]): Record<string, unknown> | null {
+  // Few aliases: each one can multiply what the document expands to.
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    problems.push(`${name} is not valid YAML (${doc.errors[0]!.message.split("\n")[0]}); defaults apply.`);
+    return null;
+  }
+  let keys = 0;
+  visit(doc, {
+    Pair: () => {
+      keys++;
+    },
+    Seq: (_, node) => {
+      keys += isSeq(node) ? node.items.length : 0;
+    },
+  });
+  if (keys > MAX_KEYS) {
+    problems.push(`${name} has more than ${MAX_KEYS} keys and list items; it is ignored and defaults apply.`);
+    return null;
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 20 });
+  } catch (error) {
+    problems.push(`${name} could not be read (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); defaults apply.`);
+    return null;
+  }
+  if (value === null || value === undefined || (isScalar(doc.contents) && doc.contents.value === null)) return {};
+  if (!isMap(doc.contents) || typeof value !== "object" || Array.isArray(value)) {
+    problems.push(`${name} must be a mapping of keys (like \`review:\`); defaults apply.`);
+    return null;
+  }
+  return withoutForbiddenKeys(value, [], problems, name) as Record<string, unknown>;
+}
+
+/**
+ * Where `_extends` points, in Probot's syntax (`repo`, `owner/repo`, with an optional `:path.yml`),
+ * or why it cannot be followed. Only repositories of the same owner can be extended: the
+ * installation can read other owners' public repositories, and a file there is not the owner's.
+ */
+function extendsTarget(value: unknown, from: ConfigFileRef, owner: string): ConfigFileRef | string {
+  if (typeof value !== "string") return "must be a repository name, like `.github`";
+  const match = /^(?:([a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38})\/)?([-_.\w]{1,100})(?::([-_./\w]{1,200}\.ya?ml))?$/i.exec(value);
+  if (!match) return `"${value.slice(0, 100)}" is not a repository name (like \`.github\` or \`${owner}/defaults\`, optionally with \`:path.yml\`)`;
+  const [, targetOwner, targetRepo, path] = match;
+  if (targetOwner !== undefined && targetOwner.toLowerCase() !== owner.toLowerCase()) {
+    return `only repositories of ${owner} can be extended, not ${targetOwner}/${targetRepo}`;
+  }
+  if (path !== undefined && path.split("/").includes("..")) return `"${value.slice(0, 100)}" is not a file path`;
+  return { owner, repo: targetRepo!, path: path ?? from.path };
+}
+
+function nameOf(ref: ConfigFileRef): string {
+  return `${ref.owner}/${ref.repo}:${ref.path}`;
+}
+
+function sameFile(a: ConfigFileRef, b: ConfigFileRef): boolean {
+  return a.owner.toLowerCase() === b.owner.toLowerCase() && a.repo.toLowerCase() === b.repo.toLowerCase() && a.path === b.path;
+}
+
+/** A copy of `value` without `__proto__`, `constructor` and `prototype` keys, each reported. */
+function withoutForbiddenKeys(value: unknown, path: readonly string[], problems: string[], file = CONFIG_PATH): unknown {
+  if (Array.isArray(value)) return value.map((item, index) => withoutForbiddenKeys(item, [...path, String(index)], problems, file));
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const keyPath = [...path, key].join(".");
+    if (FORBIDDEN_KEYS.has(key)) {
+      problems.push(`${file}: ${keyPath}: this key name is not allowed; it is ignored.`);
+      continue;
+    }
+    out[key] = withoutForbiddenKeys((value as Record<string, unknown>)[key], [...path, key], problems, file);
+  }
+  return out;
+}
+
+/** The configuration without ignore patterns that cannot be matched, each one reported. */
+function withValidIgnorePatterns(config: RepoConfig, problems: string[]): RepoConfig {
+  const valid = config.review.ignore.filter((pattern, index) => {
+    const problem = ignorePatternProblem(pattern);
+    if (problem !== null) problems.push(`review.ignore.${index}: "${pattern}" is not a valid pattern (${problem}); it is ignored.`);
+    return problem === null;
+  });
+  return valid.length === config.review.ignore.length ? config : { ...config, review: { ...config.review, ignore: valid } };
 }
 
 /** The schema as JSON Schema, published for editors (schema/skywork.schema.json). */
@@ -176,6 +351,7 @@ export function repoConfigJsonSchema(): Record<string, unknown> {
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
+    if (FORBIDDEN_KEYS.has(key)) continue;
     const prior = out[key];
     out[key] =
       isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : value;

@@ -1,6 +1,8 @@
 // Repository ignore globs, read the way .gitignore reads them, because that is what repository
 // owners already know. Node 20's path.matchesGlob is experimental (it prints a warning), so the
-// matching is done here.
+// translation is done here. The patterns come from a repository's configuration, so they are run
+// by RE2 (re2js), whose matching takes time linear in the path: a JavaScript RegExp backtracks, and
+// "a/**/**/**/**/*x" took seconds on a path of a few hundred characters.
 //
 // - `*` matches within one path segment, `?` one character, `[a-z]`/`[!a-z]` a class, `{a,b}` either.
 // - `**` matches any number of segments (`docs/**`, `**/*.snap`, `a/**/b`).
@@ -8,6 +10,8 @@
 //   A leading `/` anchors a pattern to the repository root; other patterns with a `/` are anchored.
 // - A pattern that names a directory also matches everything in it (`docs` and `docs/` skip docs/**).
 // - `!pattern` re-includes what an earlier pattern excluded: the last matching pattern decides.
+
+import { RE2JS } from "re2js";
 
 export interface IgnoreMatcher {
   /** The pattern that excludes `path`, or null when it is not excluded. */
@@ -17,25 +21,40 @@ export interface IgnoreMatcher {
 interface CompiledGlob {
   pattern: string;
   negated: boolean;
-  regex: RegExp;
+  regex: RE2JS;
 }
 
+/** Matches paths against the patterns; a pattern that is not valid is left out (see ignorePatternProblem). */
 export function compileIgnore(patterns: readonly string[]): IgnoreMatcher {
   const globs: CompiledGlob[] = [];
   for (const raw of patterns) {
-    const compiled = compileGlob(raw);
-    if (compiled) globs.push(compiled);
+    try {
+      const compiled = compileGlob(raw);
+      if (compiled) globs.push(compiled);
+    } catch {
+      // Reported where the configuration is validated; never fatal to a review.
+    }
   }
   return {
     match(path) {
       const normalized = path.replace(/^\.?\/+/, "");
       let excludedBy: string | null = null;
       for (const glob of globs) {
-        if (glob.regex.test(normalized)) excludedBy = glob.negated ? null : glob.pattern;
+        if (glob.regex.testExact(normalized)) excludedBy = glob.negated ? null : glob.pattern;
       }
       return excludedBy;
     },
   };
+}
+
+/** Why `pattern` cannot be used as an ignore pattern (e.g. a class range like `[z-a]`), or null. */
+export function ignorePatternProblem(pattern: string): string | null {
+  try {
+    compileGlob(pattern);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message.replace(/^error parsing regexp: /, "") : String(error);
+  }
 }
 
 function compileGlob(raw: string): CompiledGlob | null {
@@ -52,7 +71,7 @@ function compileGlob(raw: string): CompiledGlob | null {
   // A directory pattern matches what is inside; any pattern may name a directory.
   const tail = directoryOnly ? "/.*" : "(?:/.*)?";
   const head = anchored ? "^" : "^(?:.*/)?";
-  return { pattern: raw.trim(), negated, regex: new RegExp(`${head}${body}${tail}$`, "s") };
+  return { pattern: raw.trim(), negated, regex: RE2JS.compile(`${head}${body}${tail}$`, RE2JS.DOTALL) };
 }
 
 function translate(glob: string): string {

@@ -5,6 +5,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { RepoConfig } from "../config/repo-config.js";
+import { md, type Markup } from "../github/markup.js";
 import { cloneSandboxDirs, copyTree, createSandboxDirs } from "../sandbox/dirs.js";
 import type { SandboxDirs, SandboxSettings } from "../sandbox/types.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
@@ -46,7 +47,7 @@ export interface AttemptsInput {
   /** The first attempt's progress (the status comment speaks for all). */
   onProgress?: (progress: AgentProgress) => void;
   /** Setup and testing milestones, for the status comment. */
-  onStep?: (step: "setting-up" | "testing", detail: string) => void;
+  onStep?: (step: "setting-up" | "testing", detail: Markup) => void;
 }
 
 export type AttemptsOutcome =
@@ -71,7 +72,7 @@ export async function runAttempts(input: AttemptsInput): Promise<AttemptsOutcome
   if (sandbox) {
     prepared = await createSandboxDirs(sandbox.settings, path.join(input.workRoot, "prepared"), name, input.pristine);
     if (fix.setup.length > 0) {
-      input.onStep?.("setting-up", `Running \`fix.setup\` (${fix.setup.length} command${fix.setup.length === 1 ? "" : "s"})…`);
+      input.onStep?.("setting-up", md`Running \`fix.setup\` (${fix.setup.length} command${fix.setup.length === 1 ? "" : "s"})…`);
       const setup = await runSetup({
         settings: sandbox.settings,
         dirs: prepared,
@@ -145,7 +146,7 @@ export async function runAttempts(input: AttemptsInput): Promise<AttemptsOutcome
     if (limit.signal.aborted && !input.signal?.aborted) result = { ...result, outcome: "error", message: String((limit.signal.reason as Error).message) };
     const changes = await collectChanges({ pristine: input.pristine, baseSha: input.baseSha, workTree, ...(prepared ? { setupTree: prepared.repo } : {}) });
     const finished = result.outcome === "finished" && !result.gaveUp && changes.files.length > 0;
-    if (testCommand && finished) input.onStep?.("testing", `Running \`fix.test\` on ${candidates > 1 ? `candidate ${index + 1}` : "the change"}…`);
+    if (testCommand && finished) input.onStep?.("testing", md`Running \`fix.test\` on ${candidates > 1 ? `candidate ${index + 1}` : "the change"}…`);
     const test = testCommand && finished ? await testIn(`test-${index}`, changes) : null;
     return { result, changes, test };
   };

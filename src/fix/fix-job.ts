@@ -9,7 +9,7 @@ import type { Logger } from "probot";
 import { loadRepoConfig } from "../config/repo-config.js";
 import type { GitHubApp } from "../github/app-client.js";
 import { react, readComment, updateOwnComment, type CommentRef } from "../github/comments.js";
-import { neutralizeMarkdown } from "../github/markdown.js";
+import { code, codeBlock, join as joinMarkup, md, mention, text, type Markup } from "../github/markup.js";
 import type { ModelClient } from "../model/client.js";
 import { HAND_BACK_REASON, type FixJobData, type FixTargetRef } from "../queue/jobs.js";
 import { judgeFailure, publicReason, type AttemptInfo } from "../queue/retry-policy.js";
@@ -20,7 +20,8 @@ import { runAttempts, type AttemptsOutcome, type FixRuntime } from "./attempts.j
 import { fixStatusBody, publishedResult, type FixPhase, type FixStatus } from "./fix-status.js";
 import { buildFixTask } from "./fix-task.js";
 import { checkoutRepository, loadIssueTarget, loadPullTarget, planFix, publishFix, type FixTarget, type GitHost } from "./github/index.js";
-import { fenced, setupFailureText, verificationText } from "./verification.js";
+import type { CandidateTests } from "./agent/select-candidate.js";
+import { setupFailureText, verificationText } from "./verification.js";
 
 export interface FixSettings {
   /** Tokens reserved for each agent answer (Skywork's evaluation used 8,192). */
@@ -66,7 +67,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
   const commandComment: CommentRef =
     job.command.kind === "issue" ? { kind: "issue", id: job.command.commentId } : { kind: "review", id: job.command.commentId, pullNumber: job.target.number };
 
-  let current: FixStatus = { phase: "queued", target: targetLabel(job.target), requestedBy: `@${job.command.author}` };
+  let current: FixStatus = { phase: "queued", target: targetLabel(job.target), requestedBy: mention(job.command.author) };
   // Updates are written one after another, in the order they were made: the agent's progress is
   // reported without waiting, and a late step update must never land over "done" or "failed".
   let writing: Promise<void> = Promise.resolve();
@@ -81,11 +82,11 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     );
     return writing;
   };
-  const fail = async (reason: string): Promise<FixOutcome> => {
+  const fail = async (reason: Markup): Promise<FixOutcome> => {
     await show({ phase: "failed", detail: reason });
     await react(octokit, repo, commandComment, "confused").catch(() => undefined);
-    log.info({ reason }, "fix ended without a change");
-    return { status: "failed", reason };
+    log.info({ reason: reason.toString() }, "fix ended without a change");
+    return { status: "failed", reason: reason.toString() };
   };
   let workRoot: string | null = null;
 
@@ -104,7 +105,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     await removeTree(workRoot);
     await mkdir(workRoot, { recursive: true });
 
-    await show({ phase: "setting-up", detail: `Checking out ${baseSha.slice(0, 7)}…` });
+    await show({ phase: "setting-up", detail: md`Checking out ${baseSha.slice(0, 7)}…` });
     const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
     const pristine = await checkoutRepository({
       host: deps.settings.gitHost,
@@ -144,7 +145,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
         // The first candidate speaks for all: one status update per phase change.
         if (progress.phase === lastPhase || progress.phase === "done" || progress.phase === "failed") return;
         lastPhase = progress.phase;
-        void show({ phase: progress.phase, detail: `Step ${progress.step} of at most ${config.fix.max_steps}.` });
+        void show({ phase: progress.phase, detail: md`Step ${progress.step} of at most ${config.fix.max_steps}.` });
       },
     });
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
@@ -154,9 +155,9 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     const outage = results.find((r) => r.outcome === "error" && r.error?.name === "ModelUnavailableError");
     if (outage?.error && !judgeFailure(outage.error, deps.attempt).final) throw outage.error;
 
-    await show({ phase: "validating", detail: candidates > 1 ? `Comparing ${candidates} candidate fixes…` : "Checking the change…" });
+    await show({ phase: "validating", detail: candidates > 1 ? md`Comparing ${candidates} candidate fixes…` : md`Checking the change…` });
     if (selection.chosen === null || selection.changes === null) {
-      return await fail(noFixReason(results, changeSets, selection, config.fix.max_steps, outcome));
+      return await fail(noFixReason(results, changeSets, selection, config.fix.max_steps, outcome.tests));
     }
     const chosen = results[selection.chosen]!;
     const chosenSet = selection.changes;
@@ -173,17 +174,14 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
       dropped: selection.dropped,
     });
 
-    await show({ phase: "publishing", detail: `Committing ${changes.length} changed file${changes.length === 1 ? "" : "s"}…` });
-    const skipped = chosenSet.skipped.length
-      ? `\n\nNot included: ${chosenSet.skipped.map((s) => `${neutralizeMarkdown(`\`${s.path.replace(/`/g, "'")}\``)} (${s.reason})`).join(", ")}.`
-      : "";
-    const summary = `${neutralizeMarkdown(chosen.message.trim() || "The agent made the change below.")}\n\n${verification.body}${skipped}`;
+    await show({ phase: "publishing", detail: md`Committing ${changes.length} changed file${changes.length === 1 ? "" : "s"}…` });
+    const summary = fixSummary(chosen.message, verification.body, chosenSet.skipped);
     const plan = planFix({ target, fixId: jobId, allowPush: config.fix.push, summary, changes, requestedBy: job.command.author });
     const published = await publishFix(octokit, plan, changes);
     const web = `${deps.settings.gitHost.protocol}://${deps.settings.gitHost.host}/${target.repo.owner}/${target.repo.repo}`;
     const result = published.pullRequest
       ? { label: `pull request #${published.pullRequest.number}`, url: published.pullRequest.url }
-      : { label: `commit ${published.commit.sha.slice(0, 7)} on \`${published.branch}\``, url: `${web}/commit/${published.commit.sha}` };
+      : { label: `commit ${published.commit.sha.slice(0, 7)} on ${published.branch}`, url: `${web}/commit/${published.commit.sha}` };
     await show({ phase: "done", result, detail: verification.status });
     await react(octokit, repo, commandComment, "rocket").catch(() => undefined);
     log.info({ url: result.url, kind: published.kind, agreeing: selection.agreeing }, "fix published");
@@ -192,13 +190,13 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     if (signal?.aborted && signal.reason === HAND_BACK_REASON) throw error;
     // The worker reaches the same verdict from the same error: a permanent failure is not retried.
     const verdict = judgeFailure(error, deps.attempt);
-    const reason = neutralizeMarkdown(publicReason(verdict));
+    const reason = publicReason(verdict);
     if (verdict.final) {
-      await fail(verdict.kind === "permanent" ? `The fix failed: ${reason}` : `The fix failed after ${deps.attempt?.attempts ?? 1} attempts: ${reason}`);
+      await fail(verdict.kind === "permanent" ? md`The fix failed: ${reason}` : md`The fix failed after ${deps.attempt?.attempts ?? 1} attempts: ${reason}`);
       if (verdict.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(verdict.reason);
     } else {
       const attempt = deps.attempt ? `Attempt ${deps.attempt.attemptsMade + 1} of ${deps.attempt.attempts}` : "An attempt";
-      await show({ phase: current.phase, detail: `${attempt} failed and will be retried: ${reason}` });
+      await show({ phase: current.phase, detail: md`${attempt} failed and will be retried: ${reason}` });
     }
     throw error;
   } finally {
@@ -207,24 +205,34 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
 }
 
 /** The status comment's name for the target until the task is read (as start-fix.ts wrote it). */
-function targetLabel(target: FixTargetRef): string {
-  if (target.kind === "issue") return `issue #${target.number}`;
-  return target.kind === "pull" ? `pull request #${target.number}` : `a review thread of #${target.number}`;
+export function targetLabel(target: FixTargetRef): Markup {
+  if (target.kind === "issue") return md`issue #${target.number}`;
+  return target.kind === "pull" ? md`pull request #${target.number}` : md`a review thread of #${target.number}`;
 }
 
-function noFixReason(results: readonly AgentResult[], changeSets: readonly ChangeSet[], selection: Selection, maxSteps: number, outcome: Extract<AttemptsOutcome, { kind: "done" }>): string {
-  if (results.every((r) => r.outcome === "step-limit")) return `The agent reached its limit of ${maxSteps} steps without finishing (raise \`fix.max_steps\` in .github/skywork.yml, or give more precise instructions).`;
+/**
+ * What the fix's commit message and pull request say it did: the agent's closing message (quoted),
+ * how the change was checked, and the files left out (names quoted).
+ */
+export function fixSummary(message: string, verification: Markup, skipped: ReadonlyArray<{ path: string; reason: string }>): Markup {
+  const parts = [message.trim() ? text(message.trim()) : md`The agent made the change below.`, verification];
+  if (skipped.length > 0) parts.push(md`Not included: ${joinMarkup(skipped.map((s) => md`${code(s.path)} (${s.reason})`), ", ")}.`);
+  return joinMarkup(parts, "\n\n");
+}
+
+export function noFixReason(results: readonly AgentResult[], changeSets: readonly ChangeSet[], selection: Selection, maxSteps: number, tests: CandidateTests | null): Markup {
+  if (results.every((r) => r.outcome === "step-limit")) return md`The agent reached its limit of ${maxSteps} steps without finishing (raise \`fix.max_steps\` in .github/skywork.yml, or give more precise instructions).`;
   const errored = results.find((r) => r.outcome === "error");
-  if (errored && results.every((r) => r.outcome !== "finished")) return `The agent stopped with an error: ${errored.message}`;
+  if (errored && results.every((r) => r.outcome !== "finished")) return md`The agent stopped with an error: ${errored.message}`;
   const gaveUp = results.find((r) => r.outcome === "finished" && r.gaveUp);
   if (gaveUp && results.every((r) => r.outcome !== "finished" || r.gaveUp)) {
-    return `The agent gave up without a change it would stand behind. It said: ${neutralizeMarkdown(gaveUp.message.trim().split("\n")[0]!.slice(0, 300))}`;
+    return md`The agent gave up without a change it would stand behind. It said: ${gaveUp.message.trim().split("\n")[0]!.slice(0, 300)}`;
   }
   if (changeSets.every((c) => c.files.length === 0 && !c.refused)) {
     const message = results.find((r) => r.outcome === "finished")?.message.trim();
-    return `The agent finished without changing any file${message ? `. It said: ${neutralizeMarkdown(message.split("\n")[0]!.slice(0, 300))}` : "."}`;
+    return message ? md`The agent finished without changing any file. It said: ${message.split("\n")[0]!.slice(0, 300)}` : md`The agent finished without changing any file.`;
   }
-  const reasons = [...new Set(selection.dropped.map((d) => d.reason))];
-  const tail = outcome.tests?.runs.find((run) => run && !run.passed)?.tail;
-  return `No candidate change survived: ${reasons.join("; ")}.${tail ? `\n\nThe end of the test output:\n\n${fenced(tail)}` : ""}`;
+  const reasons = [...new Set(selection.dropped.map((d) => d.reason))].join("; ");
+  const tail = tests?.runs.find((run) => run && !run.passed)?.tail;
+  return tail ? md`No candidate change survived: ${reasons}.\n\nThe end of the test output:\n\n${codeBlock(tail)}` : md`No candidate change survived: ${reasons}.`;
 }

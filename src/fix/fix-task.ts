@@ -2,6 +2,7 @@
 // untrusted text (the agent neutralises special tokens); it is bounded so it cannot crowd out
 // the agent's working room.
 import type { Octokit } from "../github/app-client.js";
+import { code, md, type Markup } from "../github/markup.js";
 import type { FixJobData } from "../queue/jobs.js";
 
 const MAX_TASK_CHARS = 12_000;
@@ -10,8 +11,8 @@ const MAX_COMMENTS = 10;
 export interface FixTask {
   /** The problem statement. */
   text: string;
-  /** How the target reads in the status comment. */
-  label: string;
+  /** How the target reads in the status comment (a file name in it is quoted). */
+  label: Markup;
 }
 
 export async function buildFixTask(octokit: Octokit, job: FixJobData, botLogin: string): Promise<FixTask> {
@@ -37,7 +38,7 @@ export async function buildFixTask(octokit: Octokit, job: FixJobData, botLogin: 
       "",
       `Make the change in ${root.path} (and wherever else it is needed).`,
     ].join("\n");
-    return { text: bound(text + request), label: `the review thread on \`${root.path}${line ? `:${line}` : ""}\` of #${target.number}` };
+    return { text: bound(text + request), label: threadLabel(root.path, line ?? null, target.number) };
   }
 
   const { data: issue } = await octokit.rest.issues.get({ ...repo, issue_number: target.number });
@@ -47,7 +48,7 @@ export async function buildFixTask(octokit: Octokit, job: FixJobData, botLogin: 
   const discussion = comments.slice(-MAX_COMMENTS).map((c) => `\nComment by ${c.user?.login ?? "someone"}:\n${c.body ?? ""}`);
   if (target.kind === "issue") {
     const text = [`Issue #${target.number}: ${issue.title}`, "", issue.body ?? "(no description)", ...discussion].join("\n");
-    return { text: bound(text + request), label: `issue #${target.number}` };
+    return { text: bound(text + request), label: md`issue #${target.number}` };
   }
   // On a pull request without instructions, the open findings of the bot's reviews are the task.
   let findings = "";
@@ -60,7 +61,12 @@ export async function buildFixTask(octokit: Octokit, job: FixJobData, botLogin: 
       : "";
   }
   const text = [`Pull request #${target.number}: ${issue.title}`, "", issue.body ?? "(no description)", ...discussion].join("\n");
-  return { text: bound(text + findings + request), label: `pull request #${target.number}` };
+  return { text: bound(text + findings + request), label: md`pull request #${target.number}` };
+}
+
+/** The status comment's name for a review thread: its file (from the pull request, quoted) and line. */
+export function threadLabel(path: string, line: number | null, pullNumber: number): Markup {
+  return md`the review thread on ${code(`${path}${line ? `:${line}` : ""}`)} of #${pullNumber}`;
 }
 
 function bound(text: string): string {

@@ -4,13 +4,14 @@
 // unsandboxed.
 import type { Logger } from "probot";
 import type { AppConfig } from "../config/env.js";
+import { md, type Markup } from "../github/markup.js";
 import { probeSandbox } from "../sandbox/probe.js";
 import type { FixRuntime } from "./attempts.js";
 
 export interface FixCapability {
   runtime: FixRuntime;
   /** One sentence for `/skywork help` about what fixes can do on this worker. */
-  summary: string;
+  summary: Markup;
 }
 
 export class SandboxRequiredError extends Error {}
@@ -25,7 +26,7 @@ export async function createFixRuntime(config: AppConfig, log: Logger): Promise<
   };
   const withoutSandbox = (why: string): FixCapability => ({
     runtime: { ...base, sandbox: null },
-    summary: `Fixes on this installation cannot run code (${why}): the agent reads and edits files only, and \`fix.setup\` and \`fix.test\` are not run.`,
+    summary: md`Fixes on this installation cannot run code (${why}): the agent reads and edits files only, and \`fix.setup\` and \`fix.test\` are not run.`,
   });
   if (config.sandbox.mode === "off") {
     log.warn("SANDBOX=off: /skywork fix runs with the file tools only (no commands, no fix.setup, no fix.test).");
@@ -40,6 +41,6 @@ export async function createFixRuntime(config: AppConfig, log: Logger): Promise<
   log.info({ bubblewrap: probe.version, socat: probe.socat }, "fix sandbox ready (bubblewrap)");
   return {
     runtime: { ...base, sandbox: { settings: config.sandbox.settings, socat: probe.socat } },
-    summary: "Fixes run in a sandbox (no network, no secrets): the agent runs commands, the repository's `fix.setup` and `fix.test` run, and each candidate fix is tested.",
+    summary: md`Fixes run in a sandbox (no network, no secrets): the agent runs commands, the repository's \`fix.setup\` and \`fix.test\` run, and each candidate fix is tested.`,
   };
 }

@@ -3,9 +3,10 @@
 // not started twice.
 import type { Octokit } from "../github/app-client.js";
 import { replyInThreadOnce, updateOwnComment, upsertComment } from "../github/comments.js";
+import { md, mention } from "../github/markup.js";
 import type { CommandJobData, FixJobData, FixTargetRef } from "../queue/jobs.js";
 import { fixStatusBody } from "./fix-status.js";
-import { statusKey } from "./fix-job.js";
+import { statusKey, targetLabel } from "./fix-job.js";
 
 export type EnqueueFix = (data: FixJobData) => Promise<{ jobId: string; duplicateOf: string | null }>;
 
@@ -18,10 +19,10 @@ export function createStartFix(enqueueFix: EnqueueFix, botLogin: () => Promise<s
         : job.isPullRequest
           ? { kind: "pull", number: job.issueNumber }
           : { kind: "issue", number: job.issueNumber };
-    const label = target.kind === "issue" ? `issue #${target.number}` : target.kind === "pull" ? `pull request #${target.number}` : `a review thread of #${target.number}`;
+    const label = targetLabel(target);
     const command = { commentId: job.comment.id, kind: job.comment.kind, author: job.comment.author, instructions };
     const key = statusKey({ command });
-    const body = fixStatusBody({ phase: "queued", target: label, requestedBy: `@${job.comment.author}` });
+    const body = fixStatusBody({ phase: "queued", target: label, requestedBy: mention(job.comment.author) });
     const login = await botLogin();
 
     const status =
@@ -45,7 +46,12 @@ export function createStartFix(enqueueFix: EnqueueFix, botLogin: () => Promise<s
         repo,
         ref,
         key,
-        fixStatusBody({ phase: "failed", target: label, requestedBy: `@${job.comment.author}`, detail: "A fix for this is already in progress; this request was not started again. Its status comment shows where it stands." }),
+        fixStatusBody({
+          phase: "failed",
+          target: label,
+          requestedBy: mention(job.comment.author),
+          detail: md`A fix for this is already in progress; this request was not started again. Its status comment shows where it stands.`,
+        }),
       );
     }
   };

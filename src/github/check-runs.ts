@@ -1,6 +1,7 @@
 // The "Skywork review" check run on the reviewed head: visible progress and the outcome.
 // https://docs.github.com/rest/checks/runs
 import type { Octokit } from "./app-client.js";
+import { md, plainText, truncate, type Markup } from "./markup.js";
 
 export const CHECK_NAME = "Skywork review";
 /** GitHub limits check run summaries and texts to 65,535 characters. */
@@ -8,10 +9,11 @@ const MAX_OUTPUT = 60_000;
 
 export type CheckConclusion = "neutral" | "failure" | "success" | "skipped" | "cancelled";
 
+/** What a check run shows. The title is plain text (GitHub does not render it); summary and text are Markdown. */
 export interface CheckOutput {
   title: string;
-  summary: string;
-  text?: string;
+  summary: Markup;
+  text?: Markup;
 }
 
 export interface RepoRef {
@@ -67,6 +69,11 @@ export async function completeCheckRun(
   });
 }
 
+/** Shows that an attempt failed and another follows: the run stays in progress. */
+export async function showCheckRunRetrying(octokit: Octokit, ref: RepoRef, checkRunId: number, output: CheckOutput): Promise<void> {
+  await octokit.rest.checks.update({ owner: ref.owner, repo: ref.repo, check_run_id: checkRunId, status: "in_progress", output: clip(output) });
+}
+
 /** A check created already completed, for a head that is skipped on purpose (draft, label…). */
 export async function skipCheckRun(octokit: Octokit, ref: RepoRef, headSha: string, output: CheckOutput): Promise<void> {
   const { data } = await octokit.rest.checks.listForRef({ owner: ref.owner, repo: ref.repo, ref: headSha, check_name: CHECK_NAME, filter: "latest" });
@@ -87,9 +94,10 @@ export async function skipCheckRun(octokit: Octokit, ref: RepoRef, headSha: stri
   });
 }
 
-function clip(output: CheckOutput): CheckOutput {
-  const cut = (s: string) => (s.length > MAX_OUTPUT ? `${s.slice(0, MAX_OUTPUT)}\n\n… (shortened)` : s);
-  return { title: output.title.slice(0, 250), summary: cut(output.summary), ...(output.text ? { text: cut(output.text) } : {}) };
+/** The output as GitHub takes it: within its limits, every part composed through markup.ts. */
+function clip(output: CheckOutput): { title: string; summary: string; text?: string } {
+  const cut = (m: Markup) => truncate(m, MAX_OUTPUT, md`\n\n… (shortened)`).toString();
+  return { title: plainText(output.title, 250), summary: cut(output.summary), ...(output.text ? { text: cut(output.text) } : {}) };
 }
 
 /**

@@ -1,7 +1,8 @@
 // Comments and reactions the bot posts in reply to people. Each reply carries a marker keyed by
 // what it answers, so a retried job updates its reply instead of posting a second one.
 import type { Octokit } from "./app-client.js";
-import { parseMarkers, renderMarker } from "./markers.js";
+import { parseMarkers } from "./markers.js";
+import { marker, md, type Markup } from "./markup.js";
 
 export interface IssueRef {
   owner: string;
@@ -17,6 +18,13 @@ interface ReplyMarker {
 
 const REPLY_KIND = "reply";
 
+/** The body as posted: the reply's marker last, where parseMarker trusts it. */
+function withReplyMarker(body: Markup, key: string): string {
+  return md`${body}
+
+${marker(REPLY_KIND, { key } satisfies ReplyMarker)}`.toString();
+}
+
 /** The bot's comment on this issue/PR carrying `key`, if any. */
 export async function findOwnComment(octokit: Octokit, ref: IssueRef, key: string, botLogin: string): Promise<{ id: number; body: string; url: string } | null> {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, per_page: 100 });
@@ -29,17 +37,17 @@ export async function findOwnComment(octokit: Octokit, ref: IssueRef, key: strin
 
 /**
  * Creates the bot's comment for `key`, or updates it in place when it exists (a status comment
- * moving through its states, or a retried job). `body` must be bot-authored or neutralised text.
+ * moving through its states, or a retried job).
  */
 export async function upsertComment(
   octokit: Octokit,
   ref: IssueRef,
   key: string,
-  body: string,
+  body: Markup,
   botLogin: string,
   known?: { id: number } | null,
 ): Promise<{ id: number; url: string }> {
-  const full = `${body}\n\n${renderMarker(REPLY_KIND, { key } satisfies ReplyMarker)}`;
+  const full = withReplyMarker(body, key);
   const existing = known ?? (await findOwnComment(octokit, ref, key, botLogin));
   if (existing) {
     const { data } = await octokit.rest.issues.updateComment({ owner: ref.owner, repo: ref.repo, comment_id: existing.id, body: full });
@@ -62,7 +70,7 @@ export async function replyInThreadOnce(
   ref: { owner: string; repo: string; pullNumber: number },
   inReplyTo: number,
   key: string,
-  body: string,
+  body: Markup,
   botLogin: string,
 ): Promise<{ id: number; url: string }> {
   const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, { owner: ref.owner, repo: ref.repo, pull_number: ref.pullNumber, per_page: 100 });
@@ -73,7 +81,7 @@ export async function replyInThreadOnce(
     repo: ref.repo,
     pull_number: ref.pullNumber,
     comment_id: inReplyTo,
-    body: `${body}\n\n${renderMarker(REPLY_KIND, { key } satisfies ReplyMarker)}`,
+    body: withReplyMarker(body, key),
     request: { retries: 0 },
   });
   return { id: data.id, url: data.html_url };
@@ -91,8 +99,8 @@ export async function react(octokit: Octokit, repo: { owner: string; repo: strin
 }
 
 /** Rewrites one of the bot's comments (conversation or review thread), keeping its marker. */
-export async function updateOwnComment(octokit: Octokit, repo: { owner: string; repo: string }, comment: CommentRef, key: string, body: string): Promise<void> {
-  const full = `${body}\n\n${renderMarker(REPLY_KIND, { key } satisfies ReplyMarker)}`;
+export async function updateOwnComment(octokit: Octokit, repo: { owner: string; repo: string }, comment: CommentRef, key: string, body: Markup): Promise<void> {
+  const full = withReplyMarker(body, key);
   if (comment.kind === "issue") {
     await octokit.rest.issues.updateComment({ owner: repo.owner, repo: repo.repo, comment_id: comment.id, body: full });
   } else {

@@ -20,6 +20,8 @@
 // - "<!--" is broken even inside code: GitHub would show it as text, but our own markers are read
 //   from the raw body (see markers.ts), where model text must never carry one.
 
+import { FIX_TRAILER } from "./markers.js";
+
 const ZWSP = "\u200b";
 /** Stand-ins while a line's prose is rewritten: a code span kept as it is, and a backtick added here. */
 const CODE = "\u0000";
@@ -41,7 +43,7 @@ const DELIMITER_ROW = /^[ \t>|:-]*-[ \t>|:-]*$/;
 export function neutralizeMarkdown(text: string): string {
   // CommonMark replaces NUL itself; here it would be taken for a stand-in.
   const lines = text.replace(/\r\n?/g, "\n").replace(/[\u0000\u0001]/g, "\ufffd").split("\n");
-  if (lines.length === 1) return neutralizeFirstLine(lines[0]!, false);
+  if (lines.length === 1) return breakMarkers(neutralizeFirstLine(lines[0]!, false));
   const cells = lines.some((line) => DELIMITER_ROW.test(line));
   const out: string[] = [];
   let fence: Fence | null = null;
@@ -62,7 +64,7 @@ export function neutralizeMarkdown(text: string): string {
       if (index === 0) out.push("");
       out.push(breakMarkers(notSuggestion(line)));
     } else {
-      out.push(index === 0 ? neutralizeFirstLine(line, cells) : neutralizeLine(line, cells));
+      out.push(breakMarkers(index === 0 ? neutralizeFirstLine(line, cells) : neutralizeLine(line, cells)));
     }
   }
   if (fence) out.push(closingFence(fence));
@@ -118,10 +120,16 @@ function closingFence(fence: Fence): string {
   return " ".repeat(fence.indent) + fence.char.repeat(fence.length);
 }
 
-/** Text shown literally by GitHub, still never carrying an HTML comment into the raw body. */
+/**
+ * Text shown literally by GitHub, still never carrying one of the bot's records into the raw
+ * text: an HTML comment (markers.ts reads markers from the raw body) or a fix trailer key
+ * (commit messages; git matches trailer keys without regard to case).
+ */
 export function breakMarkers(code: string): string {
-  return code.replace(/<!--/g, `<!-${ZWSP}-`);
+  return code.replace(/<!--/g, `<!-${ZWSP}-`).replace(FIX_TRAILER_KEY, (key: string) => `${key.slice(0, -1)}${ZWSP}:`);
 }
+
+const FIX_TRAILER_KEY = new RegExp(`${FIX_TRAILER}[ \t]*:`, "gi");
 
 /**
  * One line outside fences: code spans kept (markers broken), unmatched backtick runs escaped,
@@ -188,21 +196,27 @@ const PROSE_TOKEN = new RegExp(
     String.raw`(!?)\[([^\[\]\\]*)\]\(([^\s()<>\\|\u0000\u0001\u0060]+)(?:\s[^()]*)?\)`, // link or image with a plain target
     String.raw`\\[!-?\[-\u0060{-~]`, // backslash escape (not of "@": "\@x" still mentions)
     String.raw`(?:(?:https?|ftp):\/\/|www\.)[^\s()<>\\|\u0000\u0001\u0060]+`, // what GitHub autolinks
-    String.raw`(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+`, // e-mail addresses, autolinked as well
+    // E-mail addresses, autolinked as well; GFM parsers differ on the domain, so any dot after "@" counts.
+    String.raw`(?<![\w.+-])[\w.+-]+@[\w-]*(?:\.[\w-]*)+`,
     // @user and @org/team, wherever they stand: after an address or a span GitHub sees a mention again.
     String.raw`@(?=[A-Za-z0-9])`,
     String.raw`&(?=#[0-9]+;|#x[0-9a-f]+;|[a-z][a-z0-9]*;)`, // an entity such as &#64; (an "@" GitHub would see)
     String.raw`~{3,}`, // could open a tilde fence
-    "[<[]",
+    "[<[\\]]",
   ].join("|"),
   "gi",
 );
 
 function neutralizeProse(text: string): string {
-  return text.replace(PROSE_TOKEN, (token: string, bang: string | undefined, label: string | undefined, target: string | undefined) => {
+  return text.replace(PROSE_TOKEN, (token: string, bang: string | undefined, label: string | undefined, target: string | undefined, offset: number, whole: string) => {
     if (label !== undefined && target !== undefined) {
       // Images: keep the alt text only. Links: keep the text, show the target as code (not clickable).
-      return bang ? neutralizeProse(label) : `${neutralizeProse(label)} (${TICK}${target}${TICK})`;
+      const shown = bang ? neutralizeProse(label) : `${neutralizeProse(label)} (${TICK}${target}${TICK})`;
+      // What stood around the link must not join with its text into something live ("@" + "user",
+      // "h" + "ttps://…"): a zero-width space keeps them apart where nothing else does.
+      const before = offset > 0 && !/\s/.test(whole[offset - 1]!) ? ZWSP : "";
+      const after = offset + token.length < whole.length && !/\s/.test(whole[offset + token.length]!) ? ZWSP : "";
+      return `${before}${shown}${after}`;
     }
     if (token === "\\<") return "&lt;";
     if (token.startsWith("\\")) return token;
@@ -212,7 +226,7 @@ function neutralizeProse(text: string): string {
     // Raw HTML (including <!-- -->) is shown as text instead of rendered.
     if (token === "<") return "&lt;";
     // Nothing can start a link, image, link reference or footnote.
-    if (token === "[") return "\\[";
+    if (token === "[" || token === "]") return `\\${token}`;
     if (token.startsWith("~")) return `\\${token}`;
     // Bare URLs and e-mail addresses become code so they are not autolinked.
     return `${TICK}${token}${TICK}`;

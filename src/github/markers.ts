@@ -4,6 +4,13 @@
 
 const PREFIX = "skywork";
 
+/**
+ * The git trailer that names a fix in its commit message (fix/github/commit-message.ts): a record
+ * of the same kind, which untrusted text must never carry either.
+ * https://git-scm.com/docs/git-interpret-trailers
+ */
+export const FIX_TRAILER = "Skywork-Fix-Id";
+
 /** Serialises `data` as base64url JSON so no payload can close the comment early. */
 export function renderMarker(kind: string, data: object): string {
   const encoded = Buffer.from(JSON.stringify(data), "utf8").toString("base64url");

@@ -1,6 +1,7 @@
 // Finding and posting the bot's pull-request reviews.
 import type { Octokit } from "./app-client.js";
 import { parseReviewMarker, type ReviewMarker } from "./markers.js";
+import type { Markup } from "./markup.js";
 import type { PullRef } from "./pull-request.js";
 
 export interface PostedReview {
@@ -32,7 +33,7 @@ export interface ReviewComment {
   start_line?: number;
   side: "RIGHT";
   start_side?: "RIGHT";
-  body: string;
+  body: Markup;
 }
 
 /**
@@ -43,7 +44,7 @@ export interface ReviewComment {
 export async function createReview(
   octokit: Octokit,
   ref: PullRef,
-  review: { commitId: string; body: string; comments: ReviewComment[] },
+  review: { commitId: string; body: Markup; comments: ReviewComment[] },
 ): Promise<{ id: number; url: string }> {
   const { data } = await octokit.rest.pulls.createReview({
     owner: ref.owner,
@@ -51,8 +52,8 @@ export async function createReview(
     pull_number: ref.pullNumber,
     commit_id: review.commitId,
     event: "COMMENT",
-    body: review.body,
-    comments: review.comments,
+    body: review.body.toString(),
+    comments: review.comments.map((comment) => ({ ...comment, body: comment.body.toString() })),
     request: { retries: 0 },
   });
   return { id: data.id, url: data.html_url };

@@ -1,5 +1,5 @@
 // The one place that talks to the OpenAI-compatible endpoint (vLLM, llama.cpp, LM Studio, Ollama).
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import type { Logger } from "probot";
 import { modelOutcome } from "../ops/failure-labels.js";
 import type { ModelRequestSample } from "../ops/metrics.js";
@@ -48,6 +48,9 @@ export interface Completion {
 /** Skywork-SWE-32B's window, used when the endpoint does not report one. */
 export const DEFAULT_CONTEXT_TOKENS = 32_768;
 
+/** How long the model listing may take (bounded by LLM_TIMEOUT_MS too): it is small, but a loading server can be slow. */
+const LIST_TIMEOUT_MS = 60_000;
+
 export interface ModelClientOptions {
   /** The global cap on model requests across processes (model-slots.ts); each HTTP call holds a slot. */
   gate?: ModelGate | null;
@@ -77,24 +80,44 @@ export class ModelClient {
     });
   }
 
-  /** Model id and window: configured values win, else what the endpoint reports. Cached on success. */
-  resolve(): Promise<ResolvedModel> {
-    this.#resolved ??= this.#discover();
-    this.#resolved.catch(() => {
-      this.#resolved = null;
-    });
-    return this.#resolved;
+  /**
+   * Model id and window: configured values win, else what the endpoint reports. Cached once the
+   * endpoint answered. A definite answer ("LLM_MODEL is not served", refused credentials) is a
+   * ModelConfigurationError; a listing that did not answer in time is a ModelUnavailableError,
+   * except with LLM_MODEL set: then the model is asked for by name, and the server's answer to
+   * that request is the definite one (a slow listing must not make a missing model look transient).
+   */
+  resolve(signal?: AbortSignal): Promise<ResolvedModel> {
+    if (!this.#resolved) {
+      const discovery = this.#discover();
+      const resolved = discovery.then((d) => d.model);
+      this.#resolved = resolved;
+      const forget = () => {
+        if (this.#resolved === resolved) this.#resolved = null;
+      };
+      discovery.then((d) => (d.settled ? undefined : forget()), forget);
+    }
+    return signal ? abortable(this.#resolved, signal) : this.#resolved;
   }
 
-  async #discover(): Promise<ResolvedModel> {
+  async #discover(): Promise<{ model: ResolvedModel; settled: boolean }> {
     const { model, contextTokens } = this.#settings;
     let listed: Array<{ id: string; max_model_len?: unknown }>;
     try {
       listed = [];
-      for await (const entry of this.#client.models.list()) listed.push(entry as { id: string; max_model_len?: unknown });
+      const page = this.#client.models.list({ timeout: Math.min(LIST_TIMEOUT_MS, this.#settings.timeoutMs), maxRetries: 1 });
+      for await (const entry of page) listed.push(entry as { id: string; max_model_len?: unknown });
     } catch (error) {
-      if (model && contextTokens) return { id: model, contextTokens };
-      throw this.#classify(error, 0, "listing models");
+      const classified =
+        error instanceof APIConnectionTimeoutError
+          ? new ModelUnavailableError(`The model endpoint ${this.#settings.baseUrl} did not list its models within ${Math.min(LIST_TIMEOUT_MS, this.#settings.timeoutMs) / 1000} s.`)
+          : this.#classify(error, 0, "listing models");
+      if (model && contextTokens) return { model: { id: model, contextTokens }, settled: true };
+      if (model && classified instanceof ModelUnavailableError) {
+        this.#log.warn({ err: classified.message }, `the model list did not come; asking for LLM_MODEL=${model} by name with a ${DEFAULT_CONTEXT_TOKENS}-token window until it does`);
+        return { model: { id: model, contextTokens: DEFAULT_CONTEXT_TOKENS }, settled: false };
+      }
+      throw classified;
     }
     const chosen = model ? listed.find((m) => m.id === model) : listed[0];
     if (!chosen) {
@@ -111,7 +134,7 @@ export class ModelClient {
         `LLM_CONTEXT_TOKENS=${contextTokens} is larger than the ${reported}-token window the endpoint reports; lower it or start the server with a larger --max-model-len.`,
       );
     }
-    return { id: chosen?.id ?? (model as string), contextTokens: contextTokens ?? reported ?? DEFAULT_CONTEXT_TOKENS };
+    return { model: { id: chosen?.id ?? (model as string), contextTokens: contextTokens ?? reported ?? DEFAULT_CONTEXT_TOKENS }, settled: true };
   }
 
   /**
@@ -133,7 +156,7 @@ export class ModelClient {
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const log = request.log ?? this.#log;
-    const { id } = await this.resolve();
+    const { id } = await this.resolve(request.signal);
     const useSchema = request.jsonSchema !== undefined && !this.#noJsonSchema;
     const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
       model: id,
@@ -244,6 +267,25 @@ export class ModelClient {
     }
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts (the work behind the promise goes on for others). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new APIUserAbortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new APIUserAbortError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The innermost cause's message: fetch wraps socket errors in "fetch failed". */

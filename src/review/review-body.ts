@@ -1,7 +1,7 @@
-// How a review reads on GitHub: the summary body and each inline comment. All model text passes
-// through neutralizeMarkdown; links and code spans are built here from trusted values.
-import { breakMarkers, fenceFor, neutralizeMarkdown } from "../github/markdown.js";
-import { reviewMarker } from "../github/markers.js";
+// How a review reads on GitHub: the summary body and each inline comment, composed through
+// github/markup.ts (model text, file names and reasons are quoted; links go to URLs built here).
+import { REVIEW_MARKER_KIND, type ReviewMarker } from "../github/markers.js";
+import { code, codeBlock, indentLines, join, link, marker, md, text, truncate, type Markup } from "../github/markup.js";
 import { SEVERITIES, type Finding, type Severity } from "./findings.js";
 import type { PlacedFinding } from "./placement.js";
 
@@ -12,14 +12,11 @@ export const SEVERITY_LABEL: Record<Severity, string> = {
   nit: "⚪ Nit",
 };
 
-export function inlineCommentBody(placed: PlacedFinding): string {
+export function inlineCommentBody(placed: PlacedFinding): Markup {
   const { finding, suggestion } = placed;
-  const parts = [`**${SEVERITY_LABEL[finding.severity]}** · ${neutralizeMarkdown(oneLine(finding.title))}`, "", neutralizeMarkdown(finding.body)];
-  if (suggestion !== null) {
-    const fence = fenceFor(suggestion);
-    parts.push("", `${fence}suggestion`, suggestion, fence);
-  }
-  return parts.join("\n");
+  const comment = md`**${SEVERITY_LABEL[finding.severity]}** · ${finding.title}\n\n${text(finding.body)}`;
+  // The suggestion was checked against the diff (placement.ts): the one committable block a comment may carry.
+  return suggestion === null ? comment : md`${comment}\n\n${codeBlock(suggestion, "suggestion")}`;
 }
 
 /** A finding shown in the summary instead of inline, and why. */
@@ -54,44 +51,49 @@ export interface SummaryInput {
   commandCommentId: number | null;
 }
 
-export function reviewSummaryBody(input: SummaryInput): string {
-  const lines: string[] = ["## Skywork review", ""];
-  lines.push(input.modelSummary ? neutralizeMarkdown(input.modelSummary) : "_The model gave no summary._", "");
+/** GitHub rejects review bodies over 65,536 characters. */
+const MAX_BODY_CHARS = 60_000;
+
+export function reviewSummaryBody(input: SummaryInput): Markup {
+  const lines: Markup[] = [md`## Skywork review`, md``];
+  lines.push(input.modelSummary ? text(input.modelSummary) : md`_The model gave no summary._`, md``);
   const counts = SEVERITIES.map((s) => [s, input.newFindings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
-  const repeated = input.repeated > 0 ? ` · ${input.repeated} already reported earlier, not repeated` : "";
+  const repeated = input.repeated > 0 ? md` · ${input.repeated} already reported earlier, not repeated` : md``;
   lines.push(
     input.newFindings.length === 0
-      ? `**No new findings.**${repeated}`
-      : `**Findings:** ${counts.map(([s, n]) => `${n} ${s}`).join(" · ")} (${input.inlineCount} inline)${repeated}`,
-    "",
+      ? md`**No new findings.**${repeated}`
+      : md`**Findings:** ${join(counts.map(([s, n]) => md`${n} ${s}`), " · ")} (${input.inlineCount} inline)${repeated}`,
+    md``,
     input.scope.kind === "incremental"
-      ? `<sub>Incremental review: the changes since ${input.scope.since.slice(0, 7)}.</sub>`
-      : `<sub>Full review (${escapeText(input.scope.reason)}).</sub>`,
+      ? md`<sub>Incremental review: the changes since ${input.scope.since.slice(0, 7)}.</sub>`
+      : md`<sub>Full review (${input.scope.reason}).</sub>`,
   );
 
-  listSection(lines, "Findings outside the diff", input.outsideDiff);
-  listSection(lines, `Findings below \`${input.belowThreshold.severity}\` (not posted inline)`, input.belowThreshold.findings);
-  listSection(lines, `More findings (over the limit of ${input.overLimit.limit} inline comments)`, input.overLimit.findings);
+  listSection(lines, md`Findings outside the diff`, input.outsideDiff);
+  listSection(lines, md`Findings below ${code(input.belowThreshold.severity)} (not posted inline)`, input.belowThreshold.findings);
+  listSection(lines, md`More findings (over the limit of ${input.overLimit.limit} inline comments)`, input.overLimit.findings);
 
   const c = input.coverage;
-  lines.push("", `**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`);
-  if (input.unreviewed.length > 0) lines.push("", "**Not reviewed:**", ...fileList(input.unreviewed, UNREVIEWED_LIST_CHARS));
+  lines.push(md``, md`**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`);
+  if (input.unreviewed.length > 0) lines.push(md``, md`**Not reviewed:**`, ...fileList(input.unreviewed, UNREVIEWED_LIST_CHARS));
   if (input.skipped.length > 0) {
-    lines.push("", "<details><summary>Skipped files</summary>", "", ...fileList(input.skipped, SKIPPED_LIST_CHARS), "", "</details>");
+    lines.push(md``, md`<details><summary>Skipped files</summary>`, md``, ...fileList(input.skipped, SKIPPED_LIST_CHARS), md``, md`</details>`);
   }
-  for (const note of input.notes) lines.push("", `> ${note}`);
+  for (const note of input.notes) lines.push(md``, md`> ${note}`);
   lines.push(
-    "",
-    `<sub>${escapeText(input.model)} · ${input.requests} request${input.requests === 1 ? "" : "s"} · ${input.promptTokens.toLocaleString("en-US")} prompt + ${input.completionTokens.toLocaleString("en-US")} answer tokens · reviewed ${input.headSha.slice(0, 7)}</sub>`,
-    reviewMarker({
-      v: 1,
-      head: input.headSha,
-      ...(input.scope.kind === "incremental" ? { since: input.scope.since } : {}),
-      fp: [...input.fingerprints],
-      ...(input.commandCommentId !== null ? { cmd: input.commandCommentId } : {}),
-    }),
+    md``,
+    md`<sub>${input.model} · ${input.requests} request${input.requests === 1 ? "" : "s"} · ${input.promptTokens.toLocaleString("en-US")} prompt + ${input.completionTokens.toLocaleString("en-US")} answer tokens · reviewed ${input.headSha.slice(0, 7)}</sub>`,
   );
-  return lines.join("\n");
+  const record: ReviewMarker = {
+    v: 1,
+    head: input.headSha,
+    ...(input.scope.kind === "incremental" ? { since: input.scope.since } : {}),
+    fp: [...input.fingerprints],
+    ...(input.commandCommentId !== null ? { cmd: input.commandCommentId } : {}),
+  };
+  // The marker comes last, whatever had to be cut to fit: it is what makes the review known.
+  const end = md`\n${marker(REVIEW_MARKER_KIND, record)}`;
+  return md`${truncate(join(lines), MAX_BODY_CHARS - end.length, md`\n\n_… summary shortened to fit GitHub's size limit._`)}${end}`;
 }
 
 /**
@@ -106,7 +108,7 @@ const MAX_COUNTED_FOLDERS = 100;
  * Files with their reasons, grouped by reason then folder (`src/gen/`: `a.ts`, `b.ts`): each path
  * once, compactly. Past `budget` characters, the remaining files are counted per folder instead.
  */
-export function fileList(entries: ReadonlyArray<{ path: string; reason: string }>, budget: number): string[] {
+export function fileList(entries: ReadonlyArray<{ path: string; reason: string }>, budget: number): Markup[] {
   const byReason = new Map<string, Map<string, string[]>>();
   for (const { path, reason } of entries) {
     const slash = path.lastIndexOf("/");
@@ -115,15 +117,15 @@ export function fileList(entries: ReadonlyArray<{ path: string; reason: string }
     folders.set(folder, [...(folders.get(folder) ?? []), path.slice(slash + 1)]);
     byReason.set(reason, folders);
   }
-  const lines: string[] = [];
+  const lines: Markup[] = [];
   let used = 0;
   const counted = new Map<string, number>();
   for (const [reason, folders] of byReason) {
-    const header = `- ${escapeText(reason)}:`;
+    const header = md`- ${reason}:`;
     lines.push(header);
     used += header.length + 1;
     for (const [folder, names] of folders) {
-      const line = `  - ${folder ? `${codeSpan(folder)} ` : ""}${names.map(codeSpan).join(", ")}`;
+      const line = md`  - ${folder ? md`${code(folder)} ` : md``}${join(names.map(code), ", ")}`;
       if (used + line.length + 1 <= budget) {
         lines.push(line);
         used += line.length + 1;
@@ -134,41 +136,19 @@ export function fileList(entries: ReadonlyArray<{ path: string; reason: string }
   }
   if (counted.size > 0) {
     const total = [...counted.values()].reduce((a, b) => a + b, 0);
-    const named = [...counted].slice(0, MAX_COUNTED_FOLDERS).map(([folder, n]) => `${folder ? codeSpan(folder) : "the top folder"} (${n})`);
+    const named = [...counted].slice(0, MAX_COUNTED_FOLDERS).map(([folder, n]) => md`${folder ? code(folder) : md`the top folder`} (${n})`);
     const others = counted.size - named.length;
-    lines.push(`- …and ${total} more file${total === 1 ? "" : "s"}, too many to name here, in ${named.join(", ")}${others > 0 ? ` and ${others} other folders` : ""}.`);
+    lines.push(md`- …and ${total} more file${total === 1 ? "" : "s"}, too many to name here, in ${join(named, ", ")}${others > 0 ? md` and ${others} other folders` : md``}.`);
   }
   return lines;
 }
 
-function listSection(lines: string[], title: string, findings: readonly ListedFinding[]): void {
+function listSection(lines: Markup[], title: Markup, findings: readonly ListedFinding[]): void {
   if (findings.length === 0) return;
-  lines.push("", `### ${title}`, "");
+  lines.push(md``, md`### ${title}`, md``);
   for (const { finding, url } of findings) {
-    const where = `${finding.path}:${finding.startLine !== null ? `${finding.startLine}-` : ""}${finding.line}`;
-    const location = url ? `[${codeSpan(where)}](${url})` : codeSpan(where);
-    lines.push(
-      `- **${SEVERITY_LABEL[finding.severity]}** ${location} · ${neutralizeMarkdown(oneLine(finding.title))}`,
-      ...neutralizeMarkdown(finding.body)
-        .split("\n")
-        .map((l) => `  ${l}`),
-    );
+    const where = code(`${finding.path}:${finding.startLine !== null ? `${finding.startLine}-` : ""}${finding.line}`);
+    const location = url ? link(where, url) : where;
+    lines.push(md`- **${SEVERITY_LABEL[finding.severity]}** ${location} · ${finding.title}`, indentLines(text(finding.body), "  "));
   }
-}
-
-/** A code span that cannot be broken out of, whatever the text. */
-export function codeSpan(text: string): string {
-  // File paths come from the pull request: a name holding "<!--" must not open a comment (or a marker).
-  const clean = breakMarkers(oneLine(text));
-  const fence = "`".repeat(Math.max(1, ...(clean.match(/`+/g) ?? [""]).map((run) => run.length + 1)));
-  return fence.length > 1 ? `${fence} ${clean} ${fence}` : `\`${clean}\``;
-}
-
-/** Plain text in markdown: no HTML, no mentions. */
-function escapeText(text: string): string {
-  return neutralizeMarkdown(oneLine(text));
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
 }

@@ -8,11 +8,11 @@ import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { memoizeSource, type PackInput, type PackPlan } from "../context/index.js";
 import { fromGitHubFile, type FileDiff } from "../diff/index.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
-import { completeCheckRun, completeLeftoverCheckRun, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
+import { completeCheckRun, completeLeftoverCheckRun, showCheckRunRetrying, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
 import { upsertComment } from "../github/comments.js";
 import { commitFileSource } from "../github/contents.js";
 import { httpStatus } from "../github/errors.js";
-import { neutralizeMarkdown } from "../github/markdown.js";
+import { code, join, link, md, type Markup } from "../github/markup.js";
 import { getPullRequest, listPullRequestFiles, type PullRef, type PullRequest } from "../github/pull-request.js";
 import { createReview, listOwnReviews, type ReviewComment } from "../github/reviews.js";
 import type { ModelClient } from "../model/client.js";
@@ -55,9 +55,6 @@ export type ReviewOutcome =
   | { status: "skipped"; reason: string }
   | { status: "stale"; reason: string };
 
-/** GitHub rejects review bodies over 65,536 characters. */
-const MAX_BODY_CHARS = 60_000;
-
 
 export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
   const started = Date.now();
@@ -97,14 +94,14 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const skip = skipReason(pr, config, job);
     if (skip) {
       await skipCheckRun(octokit, repo, job.headSha, { title: "Skipped", summary: withConfigProblems(skip, configProblems) });
-      log.info({ reason: skip }, "review skipped");
-      return { status: "skipped", reason: skip };
+      log.info({ reason: skip.toString() }, "review skipped");
+      return { status: "skipped", reason: skip.toString() };
     }
 
     const ownReviews = await listOwnReviews(octokit, ref, botLogin);
     const done = ownReviews.find((r) => r.marker.head === job.headSha && (job.command ? r.marker.cmd === job.command.commentId : true));
     if (done) {
-      await completeLeftoverCheckRun(octokit, repo, job.headSha, { title: "Reviewed", summary: `The review of ${job.headSha.slice(0, 7)} was posted: [the review](${done.url}).` }).catch(
+      await completeLeftoverCheckRun(octokit, repo, job.headSha, { title: "Reviewed", summary: md`The review of ${job.headSha.slice(0, 7)} was posted: ${link("the review", done.url)}.` }).catch(
         (error: unknown) => log.warn({ err: error }, "could not complete a leftover check run"),
       );
       log.info({ reviewId: done.id }, "head already reviewed; not posting again");
@@ -116,14 +113,14 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const scope = await decideScope(octokit, repo, job.headSha, prFiles, ownReviews, { full: job.full === true });
     const scopeText =
       scope.kind === "incremental"
-        ? `the changes since ${scope.since.slice(0, 7)} (${scope.files.length} file${scope.files.length === 1 ? "" : "s"})`
-        : `${scope.files.length} changed file${scope.files.length === 1 ? "" : "s"} (full review: ${scope.reason})`;
+        ? md`the changes since ${scope.since.slice(0, 7)} (${scope.files.length} file${scope.files.length === 1 ? "" : "s"})`
+        : md`${scope.files.length} changed file${scope.files.length === 1 ? "" : "s"} (full review: ${scope.reason})`;
     const runId = await startCheckRun(octokit, repo, job.headSha, {
       title: "Reviewing…",
-      summary: withConfigProblems(`Reviewing ${scopeText} at ${job.headSha.slice(0, 7)}.`, configProblems),
+      summary: withConfigProblems(md`Reviewing ${scopeText} at ${job.headSha.slice(0, 7)}.`, configProblems),
     });
     checkRunId = runId;
-    const finish = (conclusion: CheckConclusion, title: string, summary: string) =>
+    const finish = (conclusion: CheckConclusion, title: string, summary: Markup) =>
       completeCheckRun(gh, repo, runId, conclusion, { title, summary: withConfigProblems(summary, configProblems) });
 
     const model = await deps.model.resolve();
@@ -139,12 +136,8 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const { plan, answers } = await askAll({ model: deps.model, tokenizer: deps.tokenizer, requestConcurrency: deps.settings.requestConcurrency, log }, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
 
     if (plan.requests.length === 0) {
-      const why =
-        scope.kind === "incremental"
-          ? `Nothing reviewable changed since ${scope.since.slice(0, 7)}.`
-          : `Nothing reviewable: ${plan.skipped.length} changed file(s), all skipped.\n\n${plan.skipped.map((s) => `- \`${s.path}\`: ${s.reason}`).join("\n")}`;
-      await finish("skipped", "Nothing to review", why);
-      return { status: "skipped", reason: why.split("\n")[0]! };
+      await finish("skipped", "Nothing to review", nothingToReviewSummary(scope, plan.skipped));
+      return { status: "skipped", reason: scope.kind === "incremental" ? "nothing reviewable changed" : "nothing reviewable: every changed file was skipped" };
     }
 
     const reported = dedupeFindings(answers.flatMap((a) => a.findings));
@@ -169,7 +162,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
 
     if (fresh.length === 0 && job.command && ownReviews.some((r) => r.marker.head === job.headSha)) {
       // A re-review that only repeats what is already on the PR posts nothing new.
-      await upsertComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, `Reviewed ${job.headSha.slice(0, 7)} again in full: no new findings.`, botLogin);
+      await upsertComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, md`Reviewed ${job.headSha.slice(0, 7)} again in full: no new findings.`, botLogin);
       await finish(conclusion, "No new findings", checkSummary);
       return { status: "no-new-findings", scope: scope.kind };
     }
@@ -196,7 +189,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       commandCommentId: job.command?.commentId ?? null,
     };
     const posted = await postReview(octokit, ref, job.headSha, layout.inline, summary, log);
-    await finish(conclusion, fresh.length === 0 ? "No new findings" : findingsTitle(fresh), `${checkSummary}\n\n[The review](${posted.url})`);
+    await finish(conclusion, fresh.length === 0 ? "No new findings" : findingsTitle(fresh), md`${checkSummary}\n\n${link("The review", posted.url)}`);
     log.info({ reviewId: posted.id, findings: fresh.length, inline: posted.inline, scope: scope.kind }, "review posted");
     return { status: "posted", reviewId: posted.id, url: posted.url, findings: fresh.length, inline: posted.inline, scope: scope.kind };
   } catch (error) {
@@ -205,7 +198,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     if (error instanceof Superseded || signal?.aborted) {
       const reason = error instanceof Superseded ? error.message : "superseded by a newer commit";
       if (octokit && checkRunId !== null) {
-        await completeCheckRun(octokit, repo, checkRunId, "cancelled", { title: "Superseded", summary: withConfigProblems(`Stopped: ${reason}.`, configProblems) }).catch(() => undefined);
+        await completeCheckRun(octokit, repo, checkRunId, "cancelled", { title: "Superseded", summary: withConfigProblems(md`Stopped: ${reason}.`, configProblems) }).catch(() => undefined);
       }
       log.info({ reason }, "review abandoned");
       return { status: "stale", reason };
@@ -259,35 +252,41 @@ function findingsTitle(findings: readonly Finding[]): string {
     .join(", ");
 }
 
-function checkRunSummary(
+/** The check run's summary of a posted (or repeated) review. */
+export function checkRunSummary(
   fresh: readonly Finding[],
   repeated: number,
-  plan: PackPlan,
+  plan: Pick<PackPlan, "coverage">,
   stats: { model: string; promptTokens: number; completionTokens: number; requests: number },
   durationMs: number,
-  scopeText: string,
-): string {
-  const bySeverity = SEVERITIES.map((s) => `| ${SEVERITY_LABEL[s]} | ${fresh.filter((f) => f.severity === s).length} |`);
+  scopeText: Markup,
+): Markup {
+  const bySeverity = SEVERITIES.map((s) => md`| ${SEVERITY_LABEL[s]} | ${fresh.filter((f) => f.severity === s).length} |`);
   const c = plan.coverage;
-  return [
-    `Reviewed ${scopeText}.`,
-    "",
-    "| Severity | New findings |",
-    "| --- | --- |",
+  return join([
+    md`Reviewed ${scopeText}.`,
+    md``,
+    md`| Severity | New findings |`,
+    md`| --- | --- |`,
     ...bySeverity,
-    "",
-    repeated > 0 ? `${repeated} finding(s) already reported earlier were not repeated.\n` : "",
-    `**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines.`,
-    `**Model:** ${stats.model} · ${stats.requests} request(s) · ${stats.promptTokens.toLocaleString("en-US")} prompt + ${stats.completionTokens.toLocaleString("en-US")} answer tokens`,
-    `**Duration:** ${(durationMs / 1000).toFixed(1)} s`,
-  ]
-    .filter((line, i, all) => !(line === "" && all[i - 1] === ""))
-    .join("\n");
+    md``,
+    ...(repeated > 0 ? [md`${repeated} finding(s) already reported earlier were not repeated.`, md``] : []),
+    md`**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines.`,
+    md`**Model:** ${stats.model} · ${stats.requests} request(s) · ${stats.promptTokens.toLocaleString("en-US")} prompt + ${stats.completionTokens.toLocaleString("en-US")} answer tokens`,
+    md`**Duration:** ${(durationMs / 1000).toFixed(1)} s`,
+  ]);
 }
 
-function withConfigProblems(text: string, problems: readonly string[]): string {
-  if (problems.length === 0) return text;
-  return `${text}\n\n**\`.github/skywork.yml\` has problems** (defaults apply to these keys):\n${problems.map((p) => `- ${p}`).join("\n")}`;
+/** The check run's summary when nothing was sent to the model. */
+export function nothingToReviewSummary(scope: { kind: ReviewScope["kind"]; since?: string }, skipped: ReadonlyArray<{ path: string; reason: string }>): Markup {
+  if (scope.kind === "incremental") return md`Nothing reviewable changed since ${(scope.since ?? "").slice(0, 7)}.`;
+  return md`Nothing reviewable: ${skipped.length} changed file(s), all skipped.\n\n${join(skipped.map((s) => md`- ${code(s.path)}: ${s.reason}`))}`;
+}
+
+/** A check run's summary with the repository configuration's problems (YAML keys and values quoted). */
+export function withConfigProblems(summary: Markup, problems: readonly string[]): Markup {
+  if (problems.length === 0) return summary;
+  return md`${summary}\n\n**${code(".github/skywork.yml")} has problems** (defaults apply to these keys):\n${join(problems.map((p) => md`- ${p}`))}`;
 }
 
 function headerOf(job: ReviewJobData, pr: PullRequest, config: RepoConfig) {
@@ -334,11 +333,13 @@ async function reportReviewFailure(report: FailureReport): Promise<void> {
     return;
   }
   const repo = { owner: job.owner, repo: job.repo };
-  const reason = neutralizeMarkdown(publicReason(verdict));
+  const reason = publicReason(verdict);
   try {
     if (!verdict.final) {
       // Before its check run exists, an attempt that will be retried leaves nothing to update.
-      if (report.checkRunId !== null) await showRetrying(octokit, repo, report.checkRunId, `${attemptLabel(report.attempt)} failed and will be retried: ${reason}`);
+      if (report.checkRunId !== null) {
+        await showCheckRunRetrying(octokit, repo, report.checkRunId, { title: "Retrying…", summary: md`${attemptLabel(report.attempt)} failed and will be retried: ${reason}` });
+      }
       return;
     }
     const output = { title: "Review failed", summary: withConfigProblems(failureSummary(verdict, reason, report.attempt), report.configProblems) };
@@ -351,41 +352,27 @@ async function reportReviewFailure(report: FailureReport): Promise<void> {
     log.error({ err: error, reason: verdict.reason }, "could not show the review failure on GitHub; the reason is only in this log");
   }
   if (verdict.final && job.command && report.botLogin) {
-    const body = `The review asked for with \`/skywork review\` could not be completed: ${reason}`;
+    const body = md`The review asked for with \`/skywork review\` could not be completed: ${reason}`;
     await upsertComment(octokit, { ...repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, body, report.botLogin).catch((error: unknown) =>
       log.warn({ err: error }, "could not reply to /skywork review with the failure"),
     );
   }
 }
 
-function failureSummary(verdict: FailureVerdict, reason: string, attempt: AttemptInfo | undefined): string {
+function failureSummary(verdict: FailureVerdict, reason: string, attempt: AttemptInfo | undefined): Markup {
   if (verdict.kind === "permanent") {
-    return [
-      `The review could not be completed: ${reason}`,
-      "",
-      "Retrying cannot help with this failure, so it was not retried. Once it is resolved, push a commit or comment `/skywork review` to review again.",
-    ].join("\n");
+    return md`The review could not be completed: ${reason}
+
+Retrying cannot help with this failure, so it was not retried. Once it is resolved, push a commit or comment \`/skywork review\` to review again.`;
   }
   const attempts = attempt?.attempts ?? 1;
-  return [
-    `The review could not be completed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}`,
-    "",
-    "Comment `/skywork review` to try again.",
-  ].join("\n");
+  return md`The review could not be completed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}
+
+Comment \`/skywork review\` to try again.`;
 }
 
 function attemptLabel(attempt: AttemptInfo | undefined): string {
   return attempt ? `Attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}` : "An attempt";
-}
-
-async function showRetrying(octokit: Octokit, repo: { owner: string; repo: string }, checkRunId: number, summary: string): Promise<void> {
-  await octokit.rest.checks.update({
-    owner: repo.owner,
-    repo: repo.repo,
-    check_run_id: checkRunId,
-    status: "in_progress",
-    output: { title: "Retrying…", summary },
-  });
 }
 
 /**
@@ -408,24 +395,16 @@ async function postReview(
     body: inlineCommentBody(p),
   }));
   try {
-    const posted = await createReview(octokit, ref, { commitId: headSha, body: capBody(reviewSummaryBody(summary)), comments });
+    const posted = await createReview(octokit, ref, { commitId: headSha, body: reviewSummaryBody(summary), comments });
     return { ...posted, inline: comments.length };
   } catch (error) {
     if (httpStatus(error) !== 422 || comments.length === 0) throw error;
     log.error({ err: error }, "GitHub refused an inline comment; posting every finding in the summary instead");
     const moved = inline.map((p) => ({ finding: p.finding, url: null }));
     const fallback = { ...summary, inlineCount: 0, outsideDiff: [...summary.outsideDiff, ...moved] };
-    const posted = await createReview(octokit, ref, { commitId: headSha, body: capBody(reviewSummaryBody(fallback)), comments: [] });
+    const posted = await createReview(octokit, ref, { commitId: headSha, body: reviewSummaryBody(fallback), comments: [] });
     return { ...posted, inline: 0 };
   }
-}
-
-/** Keeps the marker (the last line) when a body must be shortened to GitHub's limit. */
-function capBody(body: string): string {
-  if (body.length <= MAX_BODY_CHARS) return body;
-  const markerStart = body.lastIndexOf("\n<!-- skywork:");
-  const marker = markerStart === -1 ? "" : body.slice(markerStart);
-  return `${body.slice(0, MAX_BODY_CHARS - marker.length - 80)}\n\n_… summary shortened to fit GitHub's size limit._${marker}`;
 }
 
 /**

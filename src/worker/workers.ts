@@ -15,10 +15,14 @@ import { runReviewJob, type ReviewDeps, type ReviewOutcome } from "../review/rev
 export interface Workers {
   /**
    * Stops taking jobs and lets running ones finish; after `deadlineMs` the rest are handed back
-   * to the queue for another worker (not failed, not lost).
+   * to the queue for another worker (not failed, not lost). Ends at most HAND_BACK_MS after the
+   * deadline whatever is unreachable, resolving with what was left unclean (empty: nothing).
    */
-  close(deadlineMs?: number): Promise<void>;
+  close(deadlineMs?: number): Promise<string[]>;
 }
+
+/** After the jobs' deadline, how long handing them back and closing the workers may take. */
+export const HAND_BACK_MS = 2_000;
 
 export interface WorkerOptions {
   connection: Redis;
@@ -39,6 +43,8 @@ export interface WorkerOptions {
 
 export function startWorkers(options: WorkerOptions): Workers {
   const { log } = options;
+  // Jobs held by this process, as queue/id, until they end or are handed back: what a shutdown may strand.
+  const running = new Set<string>();
   const review = startWorker<ReviewJobData, ReviewOutcome>(options, QUEUE_NAMES.review, options.concurrency, async (job, _token, signal) => {
     // Started: no longer counts towards its installation's backlog.
     await releaseFairness(options.connection, options.prefix, job.data.installationId, job.id ?? "").catch((error: unknown) =>
@@ -54,10 +60,11 @@ export function startWorkers(options: WorkerOptions): Workers {
       },
       signal,
     );
-  });
+  }, running);
   // Commands are short (a permission check, a reaction, a reply or an enqueue).
   const command = startWorker<CommandJobData, CommandOutcome>(options, QUEUE_NAMES.command, Math.max(2, options.concurrency), (job) =>
     runCommandJob(job.data, { ...options.command, log: log.child({ jobId: job.id, installation: job.data.installationId }), attempt: attemptOf(job) }),
+    running,
   );
   const fix = startWorker<FixJobData, FixOutcome>(options, QUEUE_NAMES.fix, options.fixConcurrency, (job, _token, signal) =>
     runFixJob(
@@ -70,6 +77,7 @@ export function startWorkers(options: WorkerOptions): Workers {
       },
       signal,
     ),
+    running,
   );
   // The intake publishes the ids of jobs a newer head superseded; whichever worker runs one
   // aborts it (the signal reaches the model request).
@@ -88,9 +96,23 @@ export function startWorkers(options: WorkerOptions): Workers {
         log.warn({ deadlineMs }, "shutdown deadline reached; handing running jobs back to the queue");
         for (const worker of workers) worker.cancelAllJobs(HAND_BACK_REASON);
       }, deadlineMs);
-      await closing;
+      // Handing a job back and closing a worker both need Redis: with Redis gone they never end.
+      let giveUp: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([
+        closing.then(() => true),
+        new Promise<false>((resolve) => {
+          giveUp = setTimeout(() => resolve(false), deadlineMs + HAND_BACK_MS);
+        }),
+      ]);
       clearTimeout(timer);
+      clearTimeout(giveUp);
       subscriber.disconnect();
+      if (closed) return [];
+      const stranded = [...running];
+      for (const job of stranded) {
+        log.error({ job }, "could not hand this job back to the queue (is Redis reachable?); another worker takes it over once its lock expires (WORKER_LOCK_MS)");
+      }
+      return [stranded.length > 0 ? `workers: ${stranded.length} running job(s) not handed back (${stranded.join(", ")})` : "workers: did not close (Redis unreachable?)"];
     },
   };
 }
@@ -99,9 +121,11 @@ function attemptOf(job: Job): AttemptInfo {
   return { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 };
 }
 
-function startWorker<D, R extends { status: string }>(options: WorkerOptions, name: string, concurrency: number, processor: Processor<D, R>): Worker<D, R> {
+function startWorker<D, R extends { status: string }>(options: WorkerOptions, name: string, concurrency: number, processor: Processor<D, R>, running: Set<string>): Worker<D, R> {
   const { log } = options;
   const guarded: Processor<D, R> = async (job, token, signal) => {
+    const key = `${name}/${job.id ?? "?"}`;
+    running.add(key);
     try {
       return await processor(job, token, signal);
     } catch (error) {
@@ -116,6 +140,8 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
       const failure = judgeFailure(error, attemptOf(job));
       if (failure.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(failure.reason);
       throw error;
+    } finally {
+      running.delete(key);
     }
   };
   const worker = new Worker<D, R>(name, guarded, {

@@ -206,7 +206,7 @@ describe("/skywork fix on pull requests", () => {
     pr.repo.setPermission("maintainer", "write");
     await comment(h, pr.repo, pr.number, "maintainer", "/skywork fix avoid the division by zero");
     const status = await finalStatus(h, pr.repo, pr.number);
-    expect(status.body).toContain("on `feature`");
+    expect(status.body).toMatch(/\*\*Result:\*\* \[commit [0-9a-f]{7} on feature\]\(/);
     const head = await pr.repo.resolve("feature");
     expect(head).not.toBe(pr.headSha);
     expect(fileAt(pr.repo, "feature", "src/math.ts")).toContain("Math.max(values.length, 1)");

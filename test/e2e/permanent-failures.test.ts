@@ -63,6 +63,44 @@ describe("a review that cannot succeed", () => {
     expect(h.github.reviews(pr.repo, pr.number)).toEqual([]);
   });
 
+  it("LLM_MODEL not served by a slow model server: still a definite answer, not retried", async () => {
+    // The listing answers after a while (a server loading, or busy): slow is not unavailable.
+    const h = (harness = await startHarness({ env: { LLM_MODEL: MISSING_MODEL }, model: { modelsLatencyMs: 2_500 } }));
+    const pr = await openPullRequest(h.github, MEAN_CHANGE);
+    await deliverPullRequest(h, pr, "opened");
+
+    const run = await completedCheck(h, pr);
+    expect(run.output.title).toBe("Review failed");
+    expect(run.output.summary).toContain(`LLM_MODEL=${MISSING_MODEL} is not served`);
+    const { job, counts } = await failedJob(h, "review");
+    expect(job.attemptsMade).toBe(1);
+    expect(counts).toMatchObject({ delayed: 0, waiting: 0, active: 0, failed: 1 });
+    await queuesDrained(h);
+    expect(checkRunWrites(h).join("\n")).not.toMatch(RETRYING);
+  });
+
+  it("LLM_MODEL not served and the listing never answers: the model is asked for by name, and its 404 is the definite answer", async () => {
+    const h = (harness = await startHarness({ env: { LLM_MODEL: MISSING_MODEL, LLM_TIMEOUT_MS: "1000" }, model: { modelsLatencyMs: 60_000 } }));
+    const pr = await openPullRequest(h.github, MEAN_CHANGE);
+    await deliverPullRequest(h, pr, "opened");
+
+    const run = await completedCheck(h, pr);
+    expect(run.output.title).toBe("Review failed");
+    expect(run.output.summary).toContain("check LLM_MODEL");
+    const { job } = await failedJob(h, "review");
+    expect(job.attemptsMade).toBe(1);
+    expect(h.model.requests.map((r) => [(r.body as { model?: string }).model, r.status])).toEqual([[MISSING_MODEL, 404]]);
+    expect(checkRunWrites(h).join("\n")).not.toMatch(RETRYING);
+  });
+
+  it("by contrast, without LLM_MODEL a listing that does not answer in time is transient: the attempt will be retried", async () => {
+    const h = (harness = await startHarness({ env: { LLM_TIMEOUT_MS: "1000" }, model: { modelsLatencyMs: 60_000 } }));
+    const pr = await openPullRequest(h.github, MEAN_CHANGE);
+    await deliverPullRequest(h, pr, "opened");
+    await eventually(() => checkRunWrites(h).some((w) => RETRYING.test(w)), "the check run to say the attempt will be retried", 30_000);
+    expect(checkRunWrites(h).join("\n")).toMatch(/did not list its models within 1 s/);
+  });
+
   it("the model endpoint answering 404 for the model: completed with the reason on the first attempt", async () => {
     const h = (harness = await startHarness());
     // vLLM's answer for a model it does not serve (nested error body, as vLLM >= 0.10 sends it).

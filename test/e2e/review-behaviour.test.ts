@@ -123,7 +123,8 @@ describe("repository configuration", () => {
     await firstReview(h, pr);
     const run = await completedCheck(h, pr);
     expect(run.output.summary).toContain("`.github/skywork.yml` has problems");
-    expect(run.output.summary).toContain("review.max_requests: Too big: expected number to be <=64; the default (8) applies.");
+    // Problems quote the file (keys, values, messages): "<" is written as an entity, shown as "<" on GitHub.
+    expect(run.output.summary).toContain("review.max_requests: Too big: expected number to be &lt;=64; the default (8) applies.");
     expect(run.output.summary).toContain("review.inline_sevrity: unknown key (did you mean `inline_severity`?)");
   });
 
@@ -141,7 +142,7 @@ describe("repository configuration", () => {
 describe("skips", () => {
   const skipCases: Array<[string, (h: Harness) => Promise<PullScenario>, RegExp]> = [
     ["a draft", (h) => openPullRequest(h.github, MEAN_CHANGE, { draft: true }), /Draft pull request/],
-    ["a PR opened by a bot", (h) => openPullRequest(h.github, MEAN_CHANGE, { user: "dependabot[bot]" }), /Opened by the bot dependabot\[bot\]/],
+    ["a PR opened by a bot", (h) => openPullRequest(h.github, MEAN_CHANGE, { user: "dependabot[bot]" }), /Opened by the bot `dependabot\[bot\]`/],
     [
       "a PR labelled skywork:skip",
       async (h) => {

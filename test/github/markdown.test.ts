@@ -70,11 +70,17 @@ describe("neutralizeMarkdown", () => {
   });
 
   it("makes www links, e-mail addresses and every other link form inert", () => {
+    // Found by the property test (post-safety.test.ts): a replaced image's text joined the "@" before it,
+    // a domain starting with "." is an address to GFM, and "]" in quoted text could end the bot's own link label.
+    expect(neutralizeMarkdown("@![i](https://evil.example/p.png)")).toBe(`@${ZWSP}i`);
+    expect(neutralizeMarkdown("h![](x)ttps://evil.example")).toBe(`h${ZWSP}${ZWSP}ttps://evil.example`);
+    expect(neutralizeMarkdown("&lt;!--@.A")).toBe("&amp;lt;!`--@.A`");
+    expect(neutralizeMarkdown("on ](x)")).toBe("on \\](x)");
     expect(neutralizeMarkdown("see www.evil.example or mail a.b@evil.example")).toBe("see `www.evil.example` or mail `a.b@evil.example`");
     // Right after the address (now code) GitHub would see a mention.
     expect(neutralizeMarkdown("a@evil.example@octocat")).toBe(`\`a@evil.example\`@${ZWSP}octocat`);
     expect(neutralizeMarkdown("*https://evil.example* [`x`](//evil.example) [r]\n\n[r]: //evil.example")).toBe(
-      "*`https://evil.example*` `x` (`//evil.example`) \\[r]\n\n\\[r]: //evil.example",
+      "*`https://evil.example*` `x` (`//evil.example`) \\[r\\]\n\n\\[r\\]: //evil.example",
     );
     // Entities and escapes are decoded by GitHub before it looks for mentions and addresses.
     expect(neutralizeMarkdown("&#64;octocat a&#64;evil.example \\@octocat")).toBe(`&amp;#64;octocat a&amp;#64;evil.example \\@${ZWSP}octocat`);

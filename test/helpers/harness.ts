@@ -89,7 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const log = options.log ?? pino({ level: config.log.level });
-  const app = options.startApp === false ? { url: null, close: async () => undefined } : await startApp(config, log);
+  const app = options.startApp === false ? { url: null, close: async (): Promise<string[]> => [] } : await startApp(config, log);
   const redis = new Redis(REDIS_URL);
   return {
     github,

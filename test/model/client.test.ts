@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelClient, type ModelSettings } from "../../src/model/client.js";
 import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../../src/model/errors.js";
+import { classifyFailure } from "../../src/queue/retry-policy.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
 
 const log = pino({ level: "silent" });
@@ -38,6 +39,31 @@ describe("ModelClient.resolve", () => {
     await expect((await clientFor({ contextTokens: 8192 }, { contextTokens: 32768 })).resolve()).rejects.toThrow(
       /LLM_CONTEXT_TOKENS=32768 is larger than the 8192-token window/,
     );
+  });
+
+  it("a listing that does not answer in time: transient without LLM_MODEL; with it, the model is asked for by name and the listing tried again later", async () => {
+    const unnamed = await clientFor({ modelsLatencyMs: 30_000 }, { timeoutMs: 300 });
+    const error = await unnamed.resolve().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelUnavailableError);
+    expect((error as Error).message).toMatch(/did not list its models within 0\.3 s/);
+    expect(classifyFailure(error).kind).toBe("transient");
+    await fake!.close();
+
+    const named = await clientFor({ modelsLatencyMs: 30_000 }, { timeoutMs: 300, model: "Skywork/Skywork-SWE-32B" });
+    expect(await named.resolve()).toEqual({ id: "Skywork/Skywork-SWE-32B", contextTokens: 32768 });
+    const listings = fake!.modelListings;
+    fake!.setModelsLatency(0);
+    // Not cached: the next call lists again and learns the real window.
+    expect(await named.resolve()).toEqual({ id: "Skywork/Skywork-SWE-32B", contextTokens: 32768 });
+    expect(fake!.modelListings).toBe(listings + 1);
+  });
+
+  it("a job that is stopped does not wait for a slow listing", async () => {
+    const client = await clientFor({ modelsLatencyMs: 30_000 });
+    const stop = new AbortController();
+    const waiting = client.resolve(stop.signal).catch((e: unknown) => e);
+    stop.abort(new Error("handed back"));
+    expect(await waiting).toEqual(new Error("handed back"));
   });
 
   it("reports an unreachable endpoint as temporarily unavailable", async () => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { unlistedNote } from "../../src/review/review-job.js";
-import { codeSpan, fileList } from "../../src/review/review-body.js";
+import { code } from "../../src/github/markup.js";
+import { fileList } from "../../src/review/review-body.js";
 
-describe("codeSpan", () => {
+describe("code", () => {
   it("shows a hostile file name literally, without opening an HTML comment or a marker", () => {
-    const shown = codeSpan("src/<!-- skywork:review:{} -->.ts");
+    const shown = code("src/<!-- skywork:review:{} -->.ts").toString();
     expect(shown).not.toContain("<!--");
     expect(shown.startsWith("`")).toBe(true);
   });
@@ -21,7 +22,7 @@ describe("fileList", () => {
       ],
       10_000,
     );
-    expect(lines).toEqual([
+    expect(lines.map(String)).toEqual([
       "- generated:",
       "  - `src/gen/` `a.ts`, `b.ts`",
       "- lockfile:",
@@ -34,7 +35,7 @@ describe("fileList", () => {
   it("stays within its budget for thousands of files, counting per folder what it cannot name", () => {
     const entries = Array.from({ length: 3_000 }, (_, i) => ({ path: `packages/p${i % 40}/src/generated/file_${i}.ts`, reason: "over the request cap (review.max_requests: 8)" }));
     const lines = fileList(entries, 30_000);
-    const text = lines.join("\n");
+    const text = lines.map(String).join("\n");
     expect(text.length).toBeLessThan(31_000);
     const named = (text.match(/`file_\d+\.ts`/g) ?? []).length;
     const more = Number(/…and (\d+) more files/.exec(text)?.[1]);

@@ -1,9 +1,10 @@
 // Commit messages of fixes carry a git trailer naming the fix, so a retried job recognises the
 // commit it already made on the branch head and does not make it twice.
 // https://git-scm.com/docs/git-interpret-trailers
+import { FIX_TRAILER } from "../../github/markers.js";
 import type { CommitMessage } from "./types.js";
 
-export const FIX_TRAILER = "Skywork-Fix-Id";
+export { FIX_TRAILER };
 
 const TRAILER_LINE = new RegExp(`^${FIX_TRAILER}:[ \\t]*(\\S+)[ \\t]*$`, "gm");
 
@@ -20,7 +21,12 @@ export function fullMessage(message: CommitMessage): string {
   return message.body ? `${message.headline}\n\n${message.body}` : message.headline;
 }
 
-/** Every fix id named by a trailer line of `message`. */
+/**
+ * Every fix id named by a trailer line of `message`. Only the last paragraph holds trailers (as
+ * git reads them), so a line quoted earlier in the body names nothing.
+ */
 export function fixIdsOf(message: string): string[] {
-  return [...message.matchAll(TRAILER_LINE)].map((match) => match[1] ?? "");
+  const trimmed = message.trimEnd();
+  const trailers = trimmed.slice(trimmed.lastIndexOf("\n\n") + 1);
+  return [...trailers.matchAll(TRAILER_LINE)].map((match) => match[1] ?? "");
 }

@@ -7,7 +7,7 @@
 //   pull request's head (GitHub keeps it there as refs/pull/N/head) and a pull request into the
 //   pull request's base branch.
 import { createHash } from "node:crypto";
-import { renderMarker } from "../../github/markers.js";
+import { code, join, marker, md, mention, plainText, truncate, type Markup } from "../../github/markup.js";
 import type { PublishableChange } from "./change-set.js";
 import type { CommitMessage, RepoRef } from "./types.js";
 
@@ -41,8 +41,8 @@ export interface PlanInput {
   readonly fixId: string;
   /** The repository's `fix.push` setting: may fixes of its own pull requests be pushed to their branch? */
   readonly allowPush: boolean;
-  /** What changed and why, in Markdown (the agent's closing message). */
-  readonly summary: string;
+  /** What changed and why (the agent's closing message, quoted: see fix-job.ts fixSummary). */
+  readonly summary: Markup;
   readonly changes: readonly Pick<PublishableChange, "path" | "status">[];
   /** Login of who asked (`/skywork fix`), credited in the body. */
   readonly requestedBy?: string;
@@ -66,7 +66,7 @@ export type PublishPlan =
       readonly fromSha: string;
       readonly base: string;
       readonly title: string;
-      readonly body: string;
+      readonly body: Markup;
       readonly draft: boolean;
       readonly fixId: string;
       readonly commitMessage: CommitMessage;
@@ -97,27 +97,27 @@ function sameRepo(a: RepoRef, b: RepoRef | null): boolean {
   return b !== null && a.owner.toLowerCase() === b.owner.toLowerCase() && a.repo.toLowerCase() === b.repo.toLowerCase();
 }
 
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-function commitMessageFor(target: FixTarget, summary: string): CommitMessage {
+/** The headline is plain text (an issue's title, one line); the body is the summary, whose quoted text carries no trailer (markdown.ts). */
+function commitMessageFor(target: FixTarget, summary: Markup): CommitMessage {
   const subject = target.kind === "issue" ? `Fix #${target.issueNumber}: ${target.issueTitle}` : `Fix for #${target.pullNumber}: ${target.pullTitle}`;
-  const headline = clip(subject.replace(/\s+/g, " ").trim(), MAX_HEADLINE);
-  const body = summary.trim();
-  return body === "" ? { headline } : { headline, body: clip(body, MAX_BODY) };
+  const headline = plainText(subject, MAX_HEADLINE);
+  const body = truncate(summary, MAX_BODY, md``).toString().trim();
+  return body === "" ? { headline } : { headline, body };
 }
 
-function bodyFor(input: PlanInput, opening: string): string {
-  const files = input.changes.map((change) => `- \`${change.path}\` (${change.status})`).join("\n");
-  const parts = [
-    opening,
-    clip(input.summary.trim() || "_No description was given._", MAX_BODY - files.length - 500),
-    `<details><summary>Changed files (${input.changes.length})</summary>\n\n${files}\n\n</details>`,
-    input.requestedBy ? `Requested by @${input.requestedBy} with \`/skywork fix\`. Review the change before merging.` : "Review the change before merging.",
-    renderMarker(FIX_MARKER_KIND, { v: 1, id: input.fixId }),
-  ];
-  return parts.join("\n\n");
+function bodyFor(input: PlanInput, opening: Markup): Markup {
+  const files = join(input.changes.map((change) => md`- ${code(change.path)} (${change.status})`));
+  const summary = input.summary.isEmpty ? md`_No description was given._` : truncate(input.summary, MAX_BODY - files.length - 500, md`\n\n_… shortened._`);
+  return join(
+    [
+      opening,
+      summary,
+      md`<details><summary>Changed files (${input.changes.length})</summary>\n\n${files}\n\n</details>`,
+      input.requestedBy ? md`Requested by ${mention(input.requestedBy)} with \`/skywork fix\`. Review the change before merging.` : md`Review the change before merging.`,
+      marker(FIX_MARKER_KIND, { v: 1, id: input.fixId }),
+    ],
+    "\n\n",
+  );
 }
 
 export function planFix(input: PlanInput): PublishPlan {
@@ -132,10 +132,10 @@ export function planFix(input: PlanInput): PublishPlan {
       branch,
       fromSha: target.defaultBranchSha,
       base: target.defaultBranch,
-      title: clip(`Fix #${target.issueNumber}: ${target.issueTitle}`, 256),
+      title: plainText(`Fix #${target.issueNumber}: ${target.issueTitle}`, 256),
       // "Fixes #N" in the body closes the issue when the pull request is merged into the default branch.
       // https://docs.github.com/issues/tracking-your-work-with-issues/using-issues/linking-a-pull-request-to-an-issue
-      body: bodyFor(input, `Fixes #${target.issueNumber}.`),
+      body: bodyFor(input, md`Fixes #${target.issueNumber}.`),
       draft,
       fixId,
       commitMessage,
@@ -152,12 +152,12 @@ export function planFix(input: PlanInput): PublishPlan {
     fromSha: target.headSha,
     // A fork's branch cannot be the base of a pull request in this repository.
     base: fromFork ? target.baseRef : target.headRef,
-    title: clip(`Fix for #${target.pullNumber}: ${target.pullTitle}`, 256),
+    title: plainText(`Fix for #${target.pullNumber}: ${target.pullTitle}`, 256),
     body: bodyFor(
       input,
       fromFork
-        ? `Proposes a fix for #${target.pullNumber}, on top of its head. It targets \`${target.baseRef}\` because Skywork does not push to forks; the author can pull these commits into their branch.`
-        : `Proposes a fix for #${target.pullNumber}, into its branch \`${target.headRef}\`.`,
+        ? md`Proposes a fix for #${target.pullNumber}, on top of its head. It targets ${code(target.baseRef)} because Skywork does not push to forks; the author can pull these commits into their branch.`
+        : md`Proposes a fix for #${target.pullNumber}, into its branch ${code(target.headRef)}.`,
     ),
     draft,
     fixId,

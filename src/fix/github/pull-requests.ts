@@ -3,6 +3,7 @@
 // https://docs.github.com/rest/pulls/pulls#create-a-pull-request
 import type { Octokit } from "../../github/app-client.js";
 import { httpStatus } from "../../github/errors.js";
+import type { Markup } from "../../github/markup.js";
 import type { RepoRef } from "./types.js";
 
 export interface PullRequestResult {
@@ -19,7 +20,7 @@ export interface OpenPullRequestInput {
   readonly head: string;
   readonly base: string;
   readonly title: string;
-  readonly body: string;
+  readonly body: Markup;
   readonly draft?: boolean;
 }
 
@@ -57,7 +58,7 @@ export async function openPullRequest(octokit: Octokit, repo: RepoRef, input: Op
       head: input.head,
       base: input.base,
       title,
-      body: input.body,
+      body: input.body.toString(),
       draft: input.draft ?? false,
     });
     return { number: data.number, url: data.html_url, headSha: data.head.sha, created: true };

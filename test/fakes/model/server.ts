@@ -26,6 +26,8 @@ interface State {
   readonly failures: Array<{ status: number; body: unknown }>;
   readonly created: number;
   latencyMs: number;
+  modelsLatencyMs: number;
+  modelListings: number;
   reply: ReplyFn | undefined;
   inFlight: number;
   maxConcurrent: number;
@@ -281,6 +283,8 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     failures: [],
     created: Math.floor(Date.now() / 1000),
     latencyMs: options.latencyMs ?? 0,
+    modelsLatencyMs: options.modelsLatencyMs ?? 0,
+    modelListings: 0,
     reply: options.reply,
     inFlight: 0,
     maxConcurrent: 0,
@@ -299,7 +303,16 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
         res.end();
         return;
       }
-      if (path === "/v1/models" && req.method === "GET") return sendJson(res, 200, modelsBody(state));
+      if (path === "/v1/models" && req.method === "GET") {
+        state.modelListings++;
+        if (state.modelsLatencyMs > 0) {
+          const gone = new AbortController();
+          res.once("close", () => gone.abort());
+          await sleep(state.modelsLatencyMs, undefined, { signal: gone.signal }).catch(() => undefined);
+          if (res.destroyed || gone.signal.aborted) return;
+        }
+        return sendJson(res, 200, modelsBody(state));
+      }
       if (path === "/tokenize" && req.method === "POST") return handleTokenize(state, req, res);
       if (path === "/v1/chat/completions" && req.method === "POST") return handleChat(state, req, res);
       if (["/health", "/v1/models", "/tokenize", "/v1/chat/completions"].includes(path)) return sendJson(res, 405, { detail: "Method Not Allowed" });
@@ -339,6 +352,12 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     },
     setLatency(ms) {
       state.latencyMs = ms;
+    },
+    setModelsLatency(ms) {
+      state.modelsLatencyMs = ms;
+    },
+    get modelListings() {
+      return state.modelListings;
     },
     setReply(fn) {
       state.reply = fn;

@@ -64,6 +64,8 @@ export interface FakeModelOptions {
   reply?: ReplyFn;
   /** Wait before every chat answer. @defaultValue 0 */
   latencyMs?: number;
+  /** Wait before answering `GET /v1/models` (a server busy loading, or overloaded). @defaultValue 0 */
+  modelsLatencyMs?: number;
 }
 
 export interface FakeModel {
@@ -84,6 +86,10 @@ export interface FakeModel {
   /** The next `times` chat requests fail with `status` (and `body`, else a vLLM-style error body). */
   failNext(status: number, times?: number, body?: unknown): void;
   setLatency(ms: number): void;
+  /** How long `GET /v1/models` waits from now on. */
+  setModelsLatency(ms: number): void;
+  /** `GET /v1/models` requests answered or cut so far. */
+  readonly modelListings: number;
   setReply(fn: ReplyFn | undefined): void;
   /** Forgets recorded requests, the peak concurrency, queued replies and failures. */
   reset(): void;

@@ -12,6 +12,7 @@ import {
   type PullTarget,
 } from "../../../src/fix/github/index.js";
 import { parseMarkers } from "../../../src/github/markers.js";
+import { text } from "../../../src/github/markup.js";
 
 const shop = { owner: "acme", repo: "shop" };
 const pullTarget: PullTarget = {
@@ -32,27 +33,27 @@ describe("planFix", () => {
       target: { kind: "issue", repo: shop, issueNumber: 12, issueTitle: "Totals are wrong", defaultBranch: "trunk", defaultBranchSha: "b".repeat(40) },
       fixId: "Job_42:x",
       allowPush: true,
-      summary: "Subtract discounts.",
+      summary: text("Subtract discounts."),
       changes,
       requestedBy: "carol",
     });
     expect(plan).toMatchObject({ kind: "pull-request", branch: `skywork/fix-12-${shortFixId("Job_42:x")}`, base: "trunk", fromSha: "b".repeat(40), draft: false });
     if (plan.kind !== "pull-request") throw new Error("unreachable");
-    expect(plan.body.startsWith("Fixes #12.")).toBe(true);
-    expect(plan.body).toContain("Subtract discounts.");
-    expect(plan.body).toContain("@carol");
-    expect(parseMarkers<{ id: string }>("fix", plan.body)).toEqual([{ v: 1, id: "Job_42:x" }]);
+    expect(plan.body.toString().startsWith("Fixes #12.")).toBe(true);
+    expect(plan.body.toString()).toContain("Subtract discounts.");
+    expect(plan.body.toString()).toContain("@carol");
+    expect(parseMarkers<{ id: string }>("fix", plan.body.toString())).toEqual([{ v: 1, id: "Job_42:x" }]);
     expect(plan.commitMessage).toEqual({ headline: "Fix #12: Totals are wrong", body: "Subtract discounts." });
   });
 
   it("pushes to a same-repository pull request only when allowed, expecting its head", () => {
-    expect(planFix({ target: pullTarget, fixId: "j1", allowPush: true, summary: "s", changes })).toMatchObject({
+    expect(planFix({ target: pullTarget, fixId: "j1", allowPush: true, summary: text("s"), changes })).toMatchObject({
       kind: "push",
       branch: "coupons",
       expectedHeadSha: "a".repeat(40),
       pullNumber: 7,
     });
-    expect(planFix({ target: pullTarget, fixId: "j1", allowPush: false, summary: "s", changes })).toMatchObject({
+    expect(planFix({ target: pullTarget, fixId: "j1", allowPush: false, summary: text("s"), changes })).toMatchObject({
       kind: "pull-request",
       branch: `skywork/fix-pr-7-${shortFixId("j1")}`,
       base: "coupons",
@@ -62,7 +63,7 @@ describe("planFix", () => {
 
   it("never pushes to a fork (or a deleted one): a pull request into the base branch", () => {
     for (const headRepo of [{ owner: "bob", repo: "shop" }, null]) {
-      expect(planFix({ target: { ...pullTarget, headRepo }, fixId: "j2", allowPush: true, summary: "s", changes })).toMatchObject({
+      expect(planFix({ target: { ...pullTarget, headRepo }, fixId: "j2", allowPush: true, summary: text("s"), changes })).toMatchObject({
         kind: "pull-request",
         repo: shop,
         base: "main",
@@ -72,7 +73,7 @@ describe("planFix", () => {
   });
 
   it("keeps titles and headlines within GitHub's limits", () => {
-    const plan = planFix({ target: { ...pullTarget, pullTitle: "x".repeat(400) }, fixId: "j3", allowPush: false, summary: "", changes });
+    const plan = planFix({ target: { ...pullTarget, pullTitle: "x".repeat(400) }, fixId: "j3", allowPush: false, summary: text(""), changes });
     if (plan.kind !== "pull-request") throw new Error("unreachable");
     expect(plan.title.length).toBeLessThanOrEqual(256);
     expect(plan.commitMessage.headline.length).toBeLessThanOrEqual(72);

@@ -18,6 +18,7 @@ import {
 } from "../../../src/fix/github/index.js";
 import type { FakeRepo } from "../../fakes/github/index.js";
 import { startWorld, type World } from "./helpers.js";
+import { md, text as quote } from "../../../src/github/markup.js";
 
 const text = (s: string): Buffer => Buffer.from(s, "utf8");
 
@@ -145,7 +146,7 @@ describe("publishing a fix", () => {
       const head = (await world.repo.resolve("main")) ?? "";
       await createBranch(world.octokit, shop, "skywork/pr-twice", head);
       await commitChanges(world.octokit, shop, "skywork/pr-twice", head, [modified("README.md", "# Shop 2\n")], { headline: "Readme" });
-      const input = { head: "skywork/pr-twice", base: "main", title: "Readme", body: "body" };
+      const input = { head: "skywork/pr-twice", base: "main", title: "Readme", body: md`body` };
       const first = await openPullRequest(world.octokit, shop, input);
       const second = await openPullRequest(world.octokit, shop, input);
       expect(first.created).toBe(true);
@@ -154,7 +155,8 @@ describe("publishing a fix", () => {
   });
 
   describe("the three targets", () => {
-    const summary = "The total ignored discounts; it now subtracts them.";
+    const summaryText = "The total ignored discounts; it now subtracts them.";
+    const summary = quote(summaryText);
     const fix = [modified("src/cart.ts", "export const total = (xs: number[], d = 0) => xs.reduce((a, b) => a + b, 0) - d;\n")];
 
     it("an issue: branch from the default branch head, commit, pull request that says Fixes #N", async () => {
@@ -172,7 +174,7 @@ describe("publishing a fix", () => {
       expect(data.head.ref).toBe(plan.branch);
       expect(data.head.sha).toBe(result.commit.sha);
       expect(data.body).toMatch(new RegExp(`^Fixes #${issue.number}\\.`));
-      expect(data.body).toContain(summary);
+      expect(data.body).toContain(summaryText);
       expect(data.body).toContain("`src/cart.ts` (modified)");
       expect(data.user?.login).toBe(world.fake.botLogin);
       const { data: commits } = await world.octokit.rest.pulls.listCommits({ ...shop, pull_number: pull.number });
