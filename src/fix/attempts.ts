@@ -8,8 +8,7 @@ import type { RepoConfig } from "../config/repo-config.js";
 import { md, type Markup } from "../github/markup.js";
 import { cloneSandboxDirs, copyTree, createSandboxDirs } from "../sandbox/dirs.js";
 import type { SandboxDirs, SandboxSettings } from "../sandbox/types.js";
-import type { QwenTokenizer } from "../tokenizer/index.js";
-import { collectChanges, runAgent, selectCandidate, type AgentModel, type AgentProgress, type AgentResult, type ChangeSet, type Selection } from "./agent/index.js";
+import { collectChanges, runAgent, selectCandidate, type AgentProgress, type AgentResult, type ChangeSet, type RunAgentOptions, type Selection } from "./agent/index.js";
 import { hostEnvironment, sandboxEnvironment, type AgentEnvironment } from "./agent/environment.js";
 import type { CandidateTests } from "./agent/select-candidate.js";
 import { workspaceName } from "./agent/workspace.js";
@@ -27,7 +26,10 @@ export interface FixRuntime {
   testTimeoutMs: number;
 }
 
-export interface AttemptsInput {
+/** What each attempt's agent run gets; the rest (environment, steps, test command) comes from here. */
+type AgentInput = Pick<RunAgentOptions, "baseSha" | "task" | "instructions" | "model" | "tokenizer" | "contextTokens" | "answerTokens" | "temperature" | "signal">;
+
+export interface AttemptsInput extends AgentInput {
   runtime: FixRuntime;
   fix: RepoConfig["fix"];
   /** The trusted checkout at `baseSha`; no sandbox ever sees it. */
@@ -35,15 +37,6 @@ export interface AttemptsInput {
   /** Parent of the attempts' folders. */
   workRoot: string;
   repoName: string;
-  baseSha: string;
-  task: string;
-  instructions?: string;
-  model: AgentModel;
-  tokenizer: QwenTokenizer;
-  contextTokens: number;
-  answerTokens: number;
-  temperature: number;
-  signal?: AbortSignal;
   /** The first attempt's progress (the status comment speaks for all). */
   onProgress?: (progress: AgentProgress) => void;
   /** Setup and testing milestones, for the status comment. */
@@ -131,7 +124,7 @@ export async function runAttempts(input: AttemptsInput): Promise<AttemptsOutcome
         contextTokens: input.contextTokens,
         answerTokens: input.answerTokens,
         maxSteps: fix.max_steps,
-        temperature: input.temperature,
+        temperature: input.temperature ?? 0,
         signal: input.signal ? AbortSignal.any([input.signal, limit.signal]) : limit.signal,
         setUp: fix.setup.length > 0 && sandbox !== null,
         ...(testCommand ? { testCommand } : {}),

@@ -37,23 +37,19 @@ function checkout(): string {
   return dir;
 }
 
+/** runSetup in a fresh sandbox over a new checkout, with socat and a fresh socket folder. */
+async function setup(commands: string[], allow: string[], privateHosts: string[]) {
+  const settings = testSandboxSettings();
+  const dirs = await sandboxOver(checkout(), settings);
+  return { dirs, result: await runSetup({ settings, dirs, commands, allow, privateHosts, socat: true, timeoutMs: 60_000, socketDir: socketDir() }) };
+}
+
 const fetch = (url: string) => `python3 -c "import urllib.request; print(urllib.request.urlopen('${url}', timeout=10).read().decode())"`;
 
 describe("fix.setup through the egress proxy", () => {
   it("reaches an allowed host and keeps what it installed for the agent", async () => {
     const port = await packageIndex();
-    const settings = testSandboxSettings();
-    const dirs = await sandboxOver(checkout(), settings);
-    const result = await runSetup({
-      settings,
-      dirs,
-      commands: [`${fetch(`http://localhost:${port}/left-pad`)} > vendor.txt`, "cp vendor.txt ~/installed.txt"],
-      allow: [`localhost:${port}`],
-      privateHosts: ["localhost"],
-      socat: true,
-      timeoutMs: 60_000,
-      socketDir: socketDir(),
-    });
+    const { dirs, result } = await setup([`${fetch(`http://localhost:${port}/left-pad`)} > vendor.txt`, "cp vendor.txt ~/installed.txt"], [`localhost:${port}`], ["localhost"]);
     expect(result).toMatchObject({ ok: true });
     expect(readFileSync(path.join(dirs.repo, "vendor.txt"), "utf8")).toBe("package from /left-pad\n");
     expect(readFileSync(path.join(dirs.home, "installed.txt"), "utf8")).toBe("package from /left-pad\n");
@@ -61,17 +57,7 @@ describe("fix.setup through the egress proxy", () => {
 
   it("refuses a host the repository did not list, and says which", async () => {
     const port = await packageIndex();
-    const settings = testSandboxSettings();
-    const result = await runSetup({
-      settings,
-      dirs: await sandboxOver(checkout(), settings),
-      commands: [fetch(`http://127.0.0.1:${port}/evil`)],
-      allow: [`localhost:${port}`],
-      privateHosts: ["localhost", "127.0.0.1"],
-      socat: true,
-      timeoutMs: 60_000,
-      socketDir: socketDir(),
-    });
+    const { result } = await setup([fetch(`http://127.0.0.1:${port}/evil`)], [`localhost:${port}`], ["localhost", "127.0.0.1"]);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.tail).toMatch(/403/);
@@ -80,34 +66,14 @@ describe("fix.setup through the egress proxy", () => {
 
   it("never reaches a private or loopback address, even when the repository lists it, unless the operator allows the host", async () => {
     const port = await packageIndex();
-    const settings = testSandboxSettings();
-    const result = await runSetup({
-      settings,
-      dirs: await sandboxOver(checkout(), settings),
-      commands: [fetch(`http://localhost:${port}/x`)],
-      allow: [`localhost:${port}`],
-      privateHosts: [],
-      socat: true,
-      timeoutMs: 60_000,
-      socketDir: socketDir(),
-    });
+    const { result } = await setup([fetch(`http://localhost:${port}/x`)], [`localhost:${port}`], []);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.refused).toEqual([{ host: "localhost", port, allowed: false, reason: "private address" }]);
   });
 
   it("has no network at all without an allow list", async () => {
     const port = await packageIndex();
-    const settings = testSandboxSettings();
-    const result = await runSetup({
-      settings,
-      dirs: await sandboxOver(checkout(), settings),
-      commands: [fetch(`http://localhost:${port}/x`)],
-      allow: [],
-      privateHosts: ["localhost"],
-      socat: true,
-      timeoutMs: 60_000,
-      socketDir: socketDir(),
-    });
+    const { result } = await setup([fetch(`http://localhost:${port}/x`)], [], ["localhost"]);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.tail).toMatch(/Connection refused/);
   });
