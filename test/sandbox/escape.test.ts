@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runInSandbox } from "../../src/sandbox/run-in-sandbox.js";
 import { ShellSession } from "../../src/sandbox/shell-session.js";
 import type { SandboxDirs } from "../../src/sandbox/types.js";
 import { requireSandbox, sandboxOver, testSandboxSettings } from "../helpers/sandbox.js";
@@ -150,5 +151,17 @@ describe("from inside the sandbox", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(hostProcessesWith(token)).toEqual([]);
     expect(execFileSync("ps", ["-eo", "stat,args"], { encoding: "utf8" }).split("\n").filter((l) => l.startsWith("Z") && l.includes("bwrap"))).toEqual([]);
+  });
+
+  it("a one-shot sandbox (setup, tests) takes its background processes with it when its command ends", async () => {
+    const token = `oneshot${randomBytes(4).toString("hex")}`;
+    const settings = testSandboxSettings();
+    const run = await runInSandbox(settings, await sandboxOver(hostileCheckout("/etc/hostname"), settings), `(exec -a ${token} sleep 1000) & setsid -f bash -c 'exec -a ${token}d sleep 1000'; echo started`, {
+      network: { kind: "none" },
+      timeoutMs: 20_000,
+    });
+    expect(run.output).toContain("started");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(hostProcessesWith(token)).toEqual([]);
   });
 });
