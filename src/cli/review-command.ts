@@ -5,11 +5,11 @@ import { connect } from "node:net";
 import { resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { ConfigError, loadModelSettings, redactUrl, type AppConfig } from "../config/env.js";
-import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, planToJson, type PackInput, type PackPlan } from "../context/index.js";
+import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, planToJson, type PackInput, type PackPlan, type PathReason } from "../context/index.js";
 import type { FileDiff } from "../diff/index.js";
 import { DEFAULT_CONTEXT_TOKENS, ModelClient } from "../model/client.js";
 import { ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
-import { answerNotes, askAll, dedupeFindings } from "../review/ask-model.js";
+import { answerNotes, askAll, dedupeFindings, type ReviewCoverage } from "../review/ask-model.js";
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from "../review/findings.js";
 import { placeFindings } from "../review/placement.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "../review/prompt.js";
@@ -73,6 +73,10 @@ interface ReviewResult {
   findings: ReviewedFinding[];
   summary: string;
   plan: PackPlan;
+  coverage: ReviewCoverage;
+  /** Files (or line ranges) not reviewed, and why: over the request cap, or their answer was lost. */
+  unreviewed: PathReason[];
+  complete: boolean;
   notes: string[];
   tokens: { prompt: number; answer: number; requests: number };
   model: { id: string; contextTokens: number; answerTokens: number };
@@ -140,6 +144,10 @@ export async function reviewCommand(argv: readonly string[], io: CliIo): Promise
       explainFailure(error, settings.baseUrl, context),
     );
     io.stdout(values.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : formatReview(result, colorEnabled(io)));
+    if (!result.complete) {
+      const missing = new Set(result.unreviewed.map((u) => u.path)).size;
+      io.stderr(`skywork review: warning: incomplete review, ${missing} file${missing === 1 ? "" : "s"} not reviewed (see "unreviewed").\n`);
+    }
     if (failOn === undefined) return EXIT_OK;
     const failing = result.findings.filter((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[failOn as Severity]).length;
     if (failing === 0) return EXIT_OK;
@@ -170,7 +178,7 @@ async function reviewLocally(input: PackInput, files: readonly FileDiff[], setti
   const model = new ModelClient(settings, log);
   const resolved = await model.resolve();
   const answerTokens = answerReserve(limits.answerTokens, resolved.contextTokens);
-  const { plan, answers } = await askAll(
+  const { plan, answers, coverage, unreviewed, complete } = await askAll(
     { model, tokenizer: loadQwenTokenizer(), requestConcurrency: settings.requestConcurrency, log },
     input,
     { contextTokens: resolved.contextTokens, answerTokens, maxRequests: limits.maxRequests },
@@ -191,6 +199,9 @@ async function reviewLocally(input: PackInput, files: readonly FileDiff[], setti
       .filter(Boolean)
       .join("\n\n"),
     plan,
+    coverage,
+    unreviewed,
+    complete,
     notes: [...plan.notes, ...answerNotes(answers)],
     tokens: {
       prompt: answers.reduce((n, a) => n + a.promptTokens, 0),
@@ -270,15 +281,17 @@ function formatReview(result: ReviewResult, color: boolean): string {
     out.push(`${f.path}:${lines} ${severity} ${f.inDiff ? "" : "(outside the diff) "}${text}`);
   }
   const { plan } = result;
+  const missing = new Set(result.unreviewed.map((u) => u.path)).size;
   if (plan.requests.length === 0) out.push(`Nothing reviewable: ${plural(plan.skipped.length, "changed file")}, all skipped.`);
-  else if (result.findings.length === 0) out.push("No findings.");
+  else if (result.findings.length === 0) out.push(result.complete ? "No findings." : `Incomplete review: ${plural(missing, "file")} not reviewed (listed below); no findings in the rest.`);
   if (result.summary) out.push("", result.summary);
-  const c = plan.coverage;
-  out.push("", `Coverage: ${number(c.reviewedFiles)} of ${number(c.reviewableFiles)} files, ${number(c.sentChangedLines)} of ${number(c.reviewableChangedLines)} changed lines reviewed.`);
+  const c = result.coverage;
+  out.push("", `Coverage: ${number(c.reviewedFiles)} of ${number(c.reviewableFiles)} files, ${number(c.reviewedChangedLines)} of ${number(c.reviewableChangedLines)} changed lines reviewed.`);
   for (const note of result.notes) out.push(`Note: ${note}`);
   if (plan.skipped.length > 0) out.push(`Skipped (${plan.skipped.length}):`, ...plan.skipped.map((s) => `  ${s.path}: ${s.reason}`));
-  if (plan.unreviewed.length > 0) {
-    out.push(`Not reviewed (${plan.unreviewed.length}), raise --max-requests to include:`, ...plan.unreviewed.map((u) => `  ${u.path}: ${u.reason}`));
+  if (result.unreviewed.length > 0) {
+    const overCap = plan.unreviewed.length > 0 ? ", raise --max-requests to include those over the limit" : "";
+    out.push(`Not reviewed (${result.unreviewed.length})${overCap}:`, ...result.unreviewed.map((u) => `  ${u.path}: ${u.reason}`));
   }
   const { tokens, model } = result;
   out.push(
@@ -304,9 +317,9 @@ function toJson(result: ReviewResult) {
       inDiff: f.inDiff,
     })),
     summary: result.summary,
-    coverage: { ...result.plan.coverage },
+    coverage: { ...result.coverage, complete: result.complete },
     skipped: result.plan.skipped.map((s) => ({ path: s.path, reason: s.reason })),
-    unreviewed: result.plan.unreviewed.map((u) => ({ path: u.path, reason: u.reason })),
+    unreviewed: result.unreviewed.map((u) => ({ path: u.path, reason: u.reason })),
     notes: result.notes,
     tokens: result.tokens,
     model: result.model,

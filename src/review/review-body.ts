@@ -41,8 +41,10 @@ export interface SummaryInput {
   overLimit: { limit: number; findings: readonly ListedFinding[] };
   /** Findings the model repeated from earlier reviews, not posted again. */
   repeated: number;
-  coverage: { reviewedFiles: number; reviewableFiles: number; sentChangedLines: number; reviewableChangedLines: number };
+  /** What the answers covered: a file counts only once every part of it was answered. */
+  coverage: { reviewedFiles: number; reviewableFiles: number; reviewedChangedLines: number; reviewableChangedLines: number };
   skipped: ReadonlyArray<{ path: string; reason: string }>;
+  /** Reviewable files (or line ranges) without a review: over the request cap, or their answer was lost. */
   unreviewed: ReadonlyArray<{ path: string; reason: string }>;
   notes: readonly string[];
   model: string;
@@ -59,10 +61,13 @@ export function reviewSummaryBody(input: SummaryInput): string {
   lines.push(input.modelSummary ? neutralizeMarkdown(input.modelSummary) : "_The model gave no summary._", "");
   const counts = SEVERITIES.map((s) => [s, input.newFindings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
   const repeated = input.repeated > 0 ? ` · ${input.repeated} already reported earlier, not repeated` : "";
+  // A review that did not cover everything never reads as a clean bill of health.
+  const missing = new Set(input.unreviewed.map((u) => u.path)).size;
+  const incomplete = missing > 0 ? `**Incomplete review:** ${missing} file${missing === 1 ? " was" : "s were"} not reviewed (listed below).` : "";
   lines.push(
     input.newFindings.length === 0
-      ? `**No new findings.**${repeated}`
-      : `**Findings:** ${counts.map(([s, n]) => `${n} ${s}`).join(" · ")} (${input.inlineCount} inline)${repeated}`,
+      ? incomplete ? `${incomplete} Nothing new was found in the rest.${repeated}` : `**No new findings.**${repeated}`
+      : `**Findings:** ${counts.map(([s, n]) => `${n} ${s}`).join(" · ")} (${input.inlineCount} inline)${repeated}${incomplete ? `\n\n${incomplete}` : ""}`,
     "",
     input.scope.kind === "incremental"
       ? `<sub>Incremental review: the changes since ${input.scope.since.slice(0, 7)}.</sub>`
@@ -74,7 +79,7 @@ export function reviewSummaryBody(input: SummaryInput): string {
   listSection(lines, `More findings (over the limit of ${input.overLimit.limit} inline comments)`, input.overLimit.findings);
 
   const c = input.coverage;
-  lines.push("", `**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`);
+  lines.push("", `**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.reviewedChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`);
   if (input.unreviewed.length > 0) lines.push("", "**Not reviewed:**", ...fileList(input.unreviewed, UNREVIEWED_LIST_CHARS));
   if (input.skipped.length > 0) {
     lines.push("", "<details><summary>Skipped files</summary>", "", ...fileList(input.skipped, SKIPPED_LIST_CHARS), "", "</details>");

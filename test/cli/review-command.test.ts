@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
+import { answerTokensFor, maxFindingsFor } from "../../src/review/answer-budget.js";
 import { REVIEW_SYSTEM_PROMPT } from "../../src/review/prompt.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
 import { createGitRepo, type GitRepo } from "../diff/git-fixture.js";
@@ -130,8 +131,10 @@ describe("skywork review", () => {
     expect(messages[1]!.content).toContain("<<<\nKeeps totals under the limit.\n>>>");
     // File contents at the head give the change its enclosing function.
     expect(messages[1]!.content).toContain("function total(items) {");
-    expect(request.maxTokens).toBe(6144);
-    expect(request.responseFormat).toMatchObject({ type: "json_schema" });
+    // One small file: the answer budget its code calls for (10 findings), not the whole 6,144 reserve.
+    expect(messages[1]!.content).toMatch(/\n\nReport at most 10 findings, the most important first\.$/);
+    expect(request.maxTokens).toBe(answerTokensFor(10));
+    expect(request.responseFormat).toMatchObject({ type: "json_schema", json_schema: { schema: { properties: { findings: { maxItems: 10 } } } } });
   });
 
   it("defaults to the current directory, base main and head HEAD, named by its branch", async () => {
@@ -186,7 +189,7 @@ describe("skywork review", () => {
     ]);
     expect(json).toMatchObject({
       summary: ANSWER.summary,
-      coverage: { reviewableFiles: 1, reviewedFiles: 1, reviewableChangedLines: 4, sentChangedLines: 4 },
+      coverage: { reviewableFiles: 1, reviewedFiles: 1, reviewableChangedLines: 4, reviewedChangedLines: 4, complete: true },
       skipped: [{ path: "package-lock.json", reason: "lockfile" }],
       unreviewed: [],
       notes: [],
@@ -204,7 +207,7 @@ describe("skywork review", () => {
     });
     expect(ran.stderr).toBe("");
     expect(JSON.parse(ran.stdout)).toMatchObject({ model: { contextTokens: 16384, answerTokens: 2048 } });
-    expect(fake.requests[0]!.maxTokens).toBe(2048);
+    expect(fake.requests[0]!.maxTokens).toBe(Math.min(2048, answerTokensFor(10)));
   });
 
   it("prints a model summary without findings", async () => {
@@ -284,14 +287,15 @@ describe("skywork review errors", () => {
 
   it("a server that refuses requests as too long without naming its window: re-packed smaller until they fit", async () => {
     // Old vLLM's flat error body: the refusal does not say how large the window is.
-    const small = await extraFake({ contextTokens: 4096, reportMaxModelLen: false, overflow: "vllm-flat", reply: () => ({ content: JSON.stringify(ANSWER) }) });
+    // The one request (about 700 prompt tokens and a 1,516-token answer budget) does not fit 2,048.
+    const small = await extraFake({ contextTokens: 2048, reportMaxModelLen: false, overflow: "vllm-flat", reply: () => ({ content: JSON.stringify(ANSWER) }) });
     const ran = await review(argvFeature(), { LLM_BASE_URL: small.baseUrl, LLM_CONTEXT_TOKENS: "32768" });
     expect(ran.code).toBe(0);
     const warnings = ran.stderr.trimEnd().split("\n");
     expect(warnings.length).toBeGreaterThan(1);
     expect(warnings.every((line) => line.startsWith("skywork review: warning: model server reported a context overflow"))).toBe(true);
     const last = small.requests.at(-1)!;
-    expect(last.promptTokens + (last.maxTokens ?? Infinity)).toBeLessThanOrEqual(4096);
+    expect(last.promptTokens + (last.maxTokens ?? Infinity)).toBeLessThanOrEqual(2048);
   });
 
   it("a server that refuses even small requests: one error naming the setting to fix", async () => {
@@ -307,12 +311,14 @@ describe("skywork review errors", () => {
   });
 
   it("a server whose refusal names its smaller window: re-packed to fit it, with a warning", async () => {
-    const small = await extraFake({ contextTokens: 6144, reportMaxModelLen: false, reply: () => ({ content: JSON.stringify(ANSWER) }) });
+    // About 700 prompt tokens and a 1,516-token answer budget do not fit 2,200; half of 2,200 does.
+    const small = await extraFake({ contextTokens: 2200, reportMaxModelLen: false, reply: () => ({ content: JSON.stringify(ANSWER) }) });
     const ran = await review(argvFeature(), { LLM_BASE_URL: small.baseUrl, LLM_CONTEXT_TOKENS: "32768" });
     expect(ran.code).toBe(0);
-    expect(ran.stderr).toContain("skywork review: warning: the model server's window is 6144 tokens, smaller than 32768; using 6144 (set LLM_CONTEXT_TOKENS=6144 to match it)\n");
-    expect(ran.stdout).toContain("(6,144-token window).");
-    expect(small.requests.at(-1)!.maxTokens).toBe(3072);
+    expect(ran.stderr).toContain("skywork review: warning: the model server's window is 2200 tokens, smaller than 32768; using 2200 (set LLM_CONTEXT_TOKENS=2200 to match it)\n");
+    expect(ran.stdout).toContain("(2,200-token window).");
+    // A 1,100-token reserve holds 6 findings: the answer budget is what those take.
+    expect(small.requests.at(-1)!.maxTokens).toBe(answerTokensFor(maxFindingsFor(1100)));
   });
 
   it("an API key the endpoint refuses, and one it accepts", async () => {

@@ -20,7 +20,8 @@ describe("parseReviewAnswer", () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.answer.summary).toBe("Adds a cache.");
-    expect(result.answer.discarded).toBe(4);
+    expect(result.answer.discarded).toBe(3);
+    expect(result.answer.impossibleLines).toEqual(["0"]);
     expect(result.answer.findings).toEqual([
       { path: "src/a.ts", line: 12, startLine: null, severity: "major", title: "Leak", body: "Never evicted.", suggestion: null },
       { path: "src/a.ts", line: 20, startLine: 15, severity: "minor", title: "Reversed range", body: "Reversed range.", suggestion: null },
@@ -35,6 +36,6 @@ describe("parseReviewAnswer", () => {
   });
 
   it("accepts an empty review", () => {
-    expect(parseReviewAnswer('{"summary": "Fine.", "findings": []}')).toEqual({ ok: true, answer: { summary: "Fine.", findings: [], discarded: 0 } });
+    expect(parseReviewAnswer('{"summary": "Fine.", "findings": []}')).toEqual({ ok: true, answer: { summary: "Fine.", findings: [], discarded: 0, impossibleLines: [] } });
   });
 });
