@@ -210,6 +210,26 @@ describe("skywork review", () => {
     expect(fake.requests[0]!.maxTokens).toBe(Math.min(2048, answerTokensFor(10)));
   });
 
+  it("names the files whose answer was lost, in text and --json, and never says the review found nothing", async () => {
+    const endless = { summary: Array.from({ length: 4_000 }, (_, i) => `word${i}`).join(" "), findings: [] };
+    const cutting = await extraFake({ reply: () => ({ content: JSON.stringify(endless) }) });
+    const text = await review(argvFeature(), { LLM_BASE_URL: cutting.baseUrl });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Incomplete review: 1 file not reviewed \(listed below\); no findings in the rest\.\n/);
+    expect(text.stdout).not.toContain("No findings.");
+    expect(text.stdout).toContain("Coverage: 0 of 1 files, 0 of 4 changed lines reviewed.");
+    expect(text.stdout).toContain("Not reviewed (1):\n  src/app.js: the model's answer was cut off at the token limit before reaching it\n");
+    expect(text.stderr).toMatch(/\nskywork review: warning: incomplete review, 1 file not reviewed \(see "unreviewed"\)\.\n$/);
+    const json = JSON.parse((await review([...argvFeature(), "--json"], { LLM_BASE_URL: cutting.baseUrl })).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      findings: [],
+      coverage: { reviewableFiles: 1, reviewedFiles: 0, reviewableChangedLines: 4, reviewedChangedLines: 0, complete: false },
+      unreviewed: [{ path: "src/app.js", reason: "the model's answer was cut off at the token limit before reaching it" }],
+    });
+    // Cut bare, then asked once more for fewer findings: two different prompts, no third try.
+    expect(cutting.requests.map((r) => r.maxTokens)).toEqual([answerTokensFor(10), answerTokensFor(5), answerTokensFor(10), answerTokensFor(5)]);
+  });
+
   it("prints a model summary without findings", async () => {
     fake.enqueue({ content: '{"summary":"Looks fine.","findings":[]}' });
     const ran = await review(argvFeature(), { LLM_BASE_URL: fake.baseUrl });
