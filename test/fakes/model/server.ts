@@ -31,6 +31,21 @@ interface State {
   maxConcurrent: number;
   /** Rendered prompt → token ids: a test that resends the same prompt does not pay twice. */
   readonly tokenCache: Map<string, number[]>;
+  /** With `timing`: sequences free now, and the requests waiting for one in arrival order. */
+  readonly gpu: { free: number; waiting: Array<() => void> };
+}
+
+/** Runs `fn` holding one of the GPU's sequences (timing.sequences at once, first come first served). */
+async function onGpu<T>(state: State, fn: () => Promise<T>): Promise<T> {
+  if (state.gpu.free > 0) state.gpu.free--;
+  else await new Promise<void>((resolve) => state.gpu.waiting.push(resolve));
+  try {
+    return await fn();
+  } finally {
+    const next = state.gpu.waiting.shift();
+    if (next) next();
+    else state.gpu.free++;
+  }
 }
 
 function tokenize(state: State, text: string): number[] {
@@ -257,6 +272,13 @@ async function handleChat(state: State, req: IncomingMessage, res: ServerRespons
     return answer(status, reply.body ?? defaultFailureBody(style, status), reply.headers);
   }
   const generated = generate(reply, stopWordsOf(body), maxNewTokens);
+  record.completion = { content: generated.content, finishReason: generated.finishReason, completionTokens: generated.completionTokens, promptTokensSeen: promptSeen };
+  const timing = state.options.timing;
+  if (timing) {
+    const ms = (1000 * promptSeen) / timing.prefillTokensPerSecond + (1000 * generated.completionTokens) / timing.decodeTokensPerSecond;
+    record.chargedMs = ms;
+    if (!(await onGpu(state, () => wait(ms)))) return;
+  }
   const context = newCompletionContext(model || state.modelId, promptSeen);
   if (body.stream !== true) return answer(200, completionBody(context, generated), reply.headers);
 
@@ -285,6 +307,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     inFlight: 0,
     maxConcurrent: 0,
     tokenCache: new Map(),
+    gpu: { free: options.timing?.sequences ?? 1, waiting: [] },
   };
 
   const server = createServer((req, res) => {

@@ -45,6 +45,20 @@ export interface RecordedRequest {
   aborted: boolean;
   /** HTTP status of the answer (0 until it is decided). */
   status: number;
+  /** What a 200 answer carried (before any streaming), once it was generated. */
+  completion?: { content: string | null; finishReason: string; completionTokens: number; promptTokensSeen: number };
+  /** With `timing`: the GPU time this request was charged (prefill plus decode), in ms. */
+  chargedMs?: number;
+}
+
+/** A GPU's speed, charged to every completion before it is answered (benchmarks). */
+export interface ModelTiming {
+  /** Prompt tokens processed per second (prefill). */
+  prefillTokensPerSecond: number;
+  /** Answer tokens generated per second, per sequence (decode). */
+  decodeTokensPerSecond: number;
+  /** Sequences the server runs at once; more requests wait their turn, first come first served. */
+  sequences: number;
 }
 
 export type ReplyFn = (request: RecordedRequest) => Reply | Promise<Reply>;
@@ -64,6 +78,8 @@ export interface FakeModelOptions {
   reply?: ReplyFn;
   /** Wait before every chat answer. @defaultValue 0 */
   latencyMs?: number;
+  /** Charge each completion the time a GPU of this speed would take. @defaultValue none */
+  timing?: ModelTiming;
 }
 
 export interface FakeModel {
