@@ -8,6 +8,7 @@ import { ConfigError, loadModelSettings, redactUrl, type AppConfig } from "../co
 import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, planToJson, type PackInput, type PackPlan, type PathReason } from "../context/index.js";
 import type { FileDiff } from "../diff/index.js";
 import { DEFAULT_CONTEXT_TOKENS, ModelClient } from "../model/client.js";
+import { LocalModelGate } from "../model/local-gate.js";
 import { ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
 import { answerNotes, askAll, dedupeFindings, type ReviewCoverage } from "../review/ask-model.js";
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from "../review/findings.js";
@@ -35,7 +36,7 @@ Options:
   --json                 print one JSON object instead of text
   --dry-run              show how the diff would be packed into requests; no model, no network
   --context <n>          model window, prompt plus answer (default: LLM_CONTEXT_TOKENS, else the
-                         server's max_model_len, else 32768)
+                         window the server reports, else 32768)
   --answer-tokens <n>    tokens reserved for each answer (default: LLM_ANSWER_TOKENS, else 6144)
   --max-requests <n>     cap on model requests (default 8)
   -h, --help             show this help
@@ -44,7 +45,8 @@ Environment (as for the App):
   LLM_BASE_URL           the OpenAI-compatible endpoint (default http://127.0.0.1:8000/v1)
   LLM_API_KEY            its API key, if it needs one
   LLM_MODEL              the model (default: the first one the endpoint serves)
-  LLM_CONTEXT_TOKENS, LLM_ANSWER_TOKENS, LLM_TIMEOUT_MS, REVIEW_REQUEST_CONCURRENCY
+  LLM_CONTEXT_TOKENS, LLM_ANSWER_TOKENS, LLM_TIMEOUT_MS, REVIEW_REQUEST_CONCURRENCY,
+  LLM_MAX_CONCURRENCY    requests in flight at once (default 1)
   NO_COLOR, FORCE_COLOR  colours off / on (default: on when stdout is a terminal)
 
 Exit codes:
@@ -79,7 +81,7 @@ interface ReviewResult {
   complete: boolean;
   notes: string[];
   tokens: { prompt: number; answer: number; requests: number };
-  model: { id: string; contextTokens: number; answerTokens: number };
+  model: { id: string; contextTokens: number; answerTokens: number; server: string; windowSource: string };
 }
 
 export async function reviewCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -175,11 +177,12 @@ function answerReserve(answerTokens: number, window: number): number {
 }
 
 async function reviewLocally(input: PackInput, files: readonly FileDiff[], settings: AppConfig["llm"], limits: Limits, log: Logger): Promise<ReviewResult> {
-  const model = new ModelClient(settings, log);
+  // LLM_MAX_CONCURRENCY caps this process's requests as it caps the App's across its workers.
+  const model = new ModelClient(settings, log, { gate: new LocalModelGate(settings.maxConcurrency) });
   const resolved = await model.resolve();
   const answerTokens = answerReserve(limits.answerTokens, resolved.contextTokens);
   const { plan, answers, coverage, unreviewed, complete } = await askAll(
-    { model, tokenizer: loadQwenTokenizer(), requestConcurrency: settings.requestConcurrency, log },
+    { model, tokenizer: loadQwenTokenizer({ largerOfRawAndNfc: !resolved.server.normalizesUnicode }), requestConcurrency: settings.requestConcurrency, log },
     input,
     { contextTokens: resolved.contextTokens, answerTokens, maxRequests: limits.maxRequests },
     undefined,
@@ -208,7 +211,7 @@ async function reviewLocally(input: PackInput, files: readonly FileDiff[], setti
       answer: answers.reduce((n, a) => n + a.completionTokens, 0),
       requests: answers.length,
     },
-    model: { id: resolved.id, contextTokens: window, answerTokens: answerReserve(answerTokens, window) },
+    model: { id: resolved.id, contextTokens: window, answerTokens: answerReserve(answerTokens, window), server: resolved.server.name, windowSource: resolved.windowSource },
   };
 }
 

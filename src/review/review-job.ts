@@ -19,7 +19,7 @@ import type { ModelClient } from "../model/client.js";
 import { HAND_BACK_REASON, type ReviewJobData } from "../queue/jobs.js";
 import { judgeFailure, publicReason, type AttemptInfo, type FailureVerdict } from "../queue/retry-policy.js";
 import { latestHead } from "../queue/supersede.js";
-import type { QwenTokenizer } from "../tokenizer/index.js";
+import { loadQwenTokenizer, type QwenTokenizer } from "../tokenizer/index.js";
 import { answerNotes, askAll, dedupeFindings, Superseded, throwIfSuperseded, type AskResult } from "./ask-model.js";
 import { SEVERITIES, SEVERITY_RANK, type Finding } from "./findings.js";
 import { fingerprintsOf, isKnownFinding } from "./fingerprints.js";
@@ -138,7 +138,9 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       // Read once even when a server overflow makes the review re-pack.
       source: memoizeSource(commitFileSource(octokit, repo, job.headSha)),
     };
-    const { plan, answers, coverage, unreviewed, complete } = await askAll({ model: deps.model, tokenizer: deps.tokenizer, requestConcurrency: deps.settings.requestConcurrency, log }, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
+    // A server that tokenizes without NFC (llama.cpp, Ollama) is budgeted at the larger of both counts.
+    const tokenizer = model.server.normalizesUnicode ? deps.tokenizer : loadQwenTokenizer({ largerOfRawAndNfc: true });
+    const { plan, answers, coverage, unreviewed, complete } = await askAll({ model: deps.model, tokenizer, requestConcurrency: deps.settings.requestConcurrency, log }, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
 
     if (plan.requests.length === 0) {
       const why =

@@ -268,6 +268,72 @@ describe("skywork review --dry-run", () => {
   });
 });
 
+describe("skywork review against each model server", () => {
+  /** A branch of `files` modules of 150 lines: several requests in a 16k window. */
+  function biggerRepo(files: number): GitRepo {
+    const big = createGitRepo();
+    big.write("README.md", "# big\n");
+    big.commit("base");
+    big.git("checkout", "-q", "-b", "feature");
+    for (let f = 0; f < files; f++) big.write(`src/m${f}.js`, `${Array.from({ length: 150 }, (_, i) => `export const v${f}_${i} = compute(${i}, "${f}");`).join("\n")}\n`);
+    big.commit("Add modules");
+    big.git("checkout", "-q", "main");
+    return big;
+  }
+
+  it("llama.cpp: honours LLM_MAX_CONCURRENCY, and when the slots' shared KV cache overfills, sends fewer at once and completes", async () => {
+    const big = biggerRepo(10);
+    try {
+      const argv = ["--repo", big.dir, "--base", "main", "--head", "feature", "--json"];
+      // Two prompts of a 16k window's budget (10k each) do not fit one 16k KV cache.
+      const serial = await extraFake({ profile: "llamacpp", contextTokens: 16384, latencyMs: 200 });
+      const one = await review(argv, { LLM_BASE_URL: serial.baseUrl });
+      expect(one.code).toBe(0);
+      expect(serial.requests.length).toBeGreaterThan(1);
+      // LLM_MAX_CONCURRENCY defaults to 1 for the CLI as for the App, whatever REVIEW_REQUEST_CONCURRENCY says.
+      expect(serial.maxConcurrent).toBe(1);
+
+      const shared = await extraFake({ profile: "llamacpp", contextTokens: 16384, latencyMs: 200 });
+      const two = await review(argv, { LLM_BASE_URL: shared.baseUrl, LLM_MAX_CONCURRENCY: "2" });
+      expect(two.code).toBe(0);
+      expect(shared.requests.some((r) => r.status === 500)).toBe(true);
+      expect(two.stderr).toMatch(/warning: the model server ran out of room with 2 requests in flight \(llama\.cpp server: 500 Context size has been exceeded\.\); sending at most 1 at once from now on/);
+      const json = JSON.parse(two.stdout) as { coverage: { complete: boolean; reviewedFiles: number }; model: { server: string; windowSource: string } };
+      expect(json.coverage).toMatchObject({ complete: true, reviewedFiles: 10 });
+      expect(json.model).toMatchObject({ server: "llama.cpp server", windowSource: "meta.n_ctx" });
+    } finally {
+      big.remove();
+    }
+  });
+
+  it("llama.cpp without a reported window: an early length stop re-plans into the real window, never 'No findings'", async () => {
+    // A server started with -c 2200 that does not say so; the answer is long (findings first).
+    const long = { findings: ANSWER.findings, summary: Array.from({ length: 3_000 }, (_, i) => `w${i}`).join(" ") };
+    const small = await extraFake({ profile: "llamacpp", contextTokens: 2200, reportMaxModelLen: false, reply: () => ({ content: JSON.stringify(long) }) });
+    const ran = await review(argvFeature(), { LLM_BASE_URL: small.baseUrl });
+    expect(ran.code).toBe(0);
+    // The first answer stopped short of max_tokens: the window it revealed (prompt + answer) is used.
+    const first = small.requests[0]!;
+    expect(first.completion!.finishReason).toBe("length");
+    expect(first.completion!.completionTokens).toBeLessThan(first.maxTokens!);
+    expect(ran.stderr).toContain("warning: the model server's window is 2200 tokens, smaller than 32768; using 2200");
+    expect(ran.stdout.split("\n").slice(0, 4)).toEqual(FINDING_LINES);
+    expect(ran.stdout).not.toContain("No findings");
+    expect(ran.stdout).toContain("(2,200-token window).");
+  });
+
+  it("Ollama: the window its Modelfile sets (num_ctx in /api/show), not the model's 32k", async () => {
+    const ollama = await extraFake({ profile: "ollama", modelId: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", contextTokens: 8192, numCtxInModelfile: true, reply: () => ({ content: JSON.stringify(ANSWER) }) });
+    const ran = await review([...argvFeature(), "--json"], { LLM_BASE_URL: ollama.baseUrl });
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toMatchObject({
+      model: { id: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", contextTokens: 8192, answerTokens: 4096, server: "Ollama", windowSource: "/api/show num_ctx" },
+      coverage: { complete: true },
+    });
+    for (const request of ollama.requests) expect(request.promptTokens + request.maxTokens!).toBeLessThanOrEqual(8192);
+  });
+});
+
 describe("skywork review errors", () => {
   /** One line on stderr, nothing on stdout, and the exit code. */
   function expectOneLineError(ran: Ran, code: number, message: RegExp): void {
