@@ -430,12 +430,23 @@ async function postReview(
   }
 }
 
-/** Keeps the marker (the last line) when a body must be shortened to GitHub's limit. */
-function capBody(body: string): string {
+/**
+ * Shortens a body to GitHub's limit in its middle (the lists of findings), keeping the coverage,
+ * the files not reviewed, the notes and the marker that follow: what a review covered is never
+ * what gets cut.
+ */
+export function capBody(body: string): string {
   if (body.length <= MAX_BODY_CHARS) return body;
+  const notice = "\n\n_… the list of findings was shortened to fit GitHub's size limit; the counts above include every finding._";
+  const coverageStart = body.lastIndexOf("\n\n**Coverage:**");
   const markerStart = body.lastIndexOf("\n<!-- skywork:");
-  const marker = markerStart === -1 ? "" : body.slice(markerStart);
-  return `${body.slice(0, MAX_BODY_CHARS - marker.length - 80)}\n\n_… summary shortened to fit GitHub's size limit._${marker}`;
+  const tailStart = coverageStart !== -1 && body.length - coverageStart < MAX_BODY_CHARS / 2 ? coverageStart : markerStart === -1 ? body.length : markerStart;
+  const tail = body.slice(tailStart);
+  const head = body.slice(0, MAX_BODY_CHARS - tail.length - notice.length);
+  // Cut before a list item (else at a line), so no finding, link or code span is left half-written.
+  const item = head.lastIndexOf("\n- ");
+  const cut = item > head.length / 2 ? item : Math.max(0, head.lastIndexOf("\n"));
+  return `${head.slice(0, cut)}${notice}${tail}`;
 }
 
 /**
