@@ -66,6 +66,15 @@ describe("server profiles", () => {
     expect(fake!.requests[0]!.status).toBe(200);
   });
 
+  it("llama.cpp's 500 'Context size has been exceeded.' is not retried blindly by the SDK; alone on the server it is a window problem", async () => {
+    const { client } = await resolved({ profile: "llamacpp" });
+    fake!.failNext(500, 3, { error: { code: 500, message: "Context size has been exceeded.", type: "server_error" } });
+    const messages = [{ role: "user" as const, content: "Review this." }];
+    await expect(client.complete({ messages, maxTokens: 100, promptTokens: loadQwenTokenizer().countChat(messages) })).rejects.toBeInstanceOf(ContextOverflowError);
+    // One request: neither the SDK's immediate retries nor a wait for requests that are not there.
+    expect(fake!.requests).toHaveLength(1);
+  });
+
   it("servers that tokenize without NFC are budgeted at the larger count", () => {
     // Decomposed accents: e + U+0301. NFC composes them; llama.cpp tokenizes them as they are.
     const text = "Re\u0301sume\u0301 des donne\u0301es: e\u0301te\u0301, cafe\u0301, na\u0131\u0308ve.\n".repeat(20);
