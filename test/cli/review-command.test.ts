@@ -364,7 +364,7 @@ describe("skywork review errors", () => {
     expectOneLineError(
       fromEnv,
       3,
-      /^skywork review: LLM_CONTEXT_TOKENS=16384 is larger than the 8192-token window the endpoint reports; lower it or start the server with a larger --max-model-len\.\n$/,
+      /^skywork review: LLM_CONTEXT_TOKENS=16384 is larger than the 8192-token window the endpoint reports \(vLLM, max_model_len\); lower it or start the server with a larger window \(vLLM --max-model-len\)\.\n$/,
     );
     const fromFlag = await review([...argvFeature(), "--context", "16384"], { LLM_BASE_URL: small.baseUrl });
     expectOneLineError(fromFlag, 3, /^skywork review: --context 16384 is larger than the 8192-token window/);

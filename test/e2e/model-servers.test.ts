@@ -71,7 +71,10 @@ const MATH = "/workspace/widgets/src/math.ts";
 const OLD_RETURN = "  return total / values.length;";
 const NEW_RETURN = "  return values.length === 0 ? 0 : total / values.length;";
 
-async function fixAgainst(h: Harness) {
+async function fixAgainst(h: Harness, shift: number) {
+  // The fix's workspace is named by installation and comment ids, which every fake GitHub numbers
+  // alike: other test files running at once (e2e/fix.test.ts) must not share a directory.
+  for (let i = 0; i < shift; i++) h.github.addInstallation({ account: `unused-${i}` });
   const { id: installationId } = h.github.addInstallation({ account: "acme" });
   const repo = await h.github.createRepo({ owner: "acme", name: "widgets", installationId, files: BASE_FILES });
   repo.setPermission("maintainer", "write");
@@ -90,13 +93,13 @@ async function fixAgainst(h: Harness) {
 }
 
 describe.each([
-  ["llama.cpp's server", { profile: "llamacpp" as const, modelId: "skywork-swe-32b-q4_k_m.gguf" }],
-  ["Ollama", { profile: "ollama" as const, modelId: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", numCtxInModelfile: true }],
-])("/skywork fix against %s", (_name, profile) => {
+  ["llama.cpp's server", 7, { profile: "llamacpp" as const, modelId: "skywork-swe-32b-q4_k_m.gguf" }],
+  ["Ollama", 8, { profile: "ollama" as const, modelId: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", numCtxInModelfile: true }],
+])("/skywork fix against %s", (_name, shift, profile) => {
   it("edits with str_replace_editor, finishes, and opens the pull request", async () => {
     const script = agentScripts([view(MATH, "Candidate A: let me look at mean()."), replace(MATH, OLD_RETURN, NEW_RETURN), finish("mean() returns 0 for an empty array.")]);
     const h = (harness = await startHarness({ model: { ...profile, reply: script.reply } }));
-    await fixAgainst(h);
+    await fixAgainst(h, shift);
     // The agent's requests fit the window the server reported, with its model name.
     for (const request of h.model.requests) {
       expect(request.status).toBe(200);
