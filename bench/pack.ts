@@ -15,7 +15,7 @@ import { loadBpeTables } from "../src/tokenizer/tokenizer-data.js";
 import { printFigures, type BenchFigure } from "./figures.js";
 
 /** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -32,10 +32,10 @@ const WORDS = (
   "start end node tree parent child next queue job worker event model prompt window context budget chunk piece"
 ).split(" ");
 
-type Language = "ts" | "py" | "go";
+export type Language = "ts" | "py" | "go";
 
 /** A source file of functions with bodies, as people write them in each language. */
-function buildSource(language: Language, functions: number, rand: () => number): string[] {
+export function buildSource(language: Language, functions: number, rand: () => number): string[] {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
   const ident = (): string => {
     const a = pick(WORDS);

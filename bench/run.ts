@@ -12,6 +12,7 @@ const MODULES: ReadonlyArray<{ file: string; exportName: string }> = [
   { file: "./pipeline.ts", exportName: "benchPipeline" },
   { file: "./sandbox.ts", exportName: "benchSandbox" },
   { file: "./capacity.ts", exportName: "benchCapacity" },
+  { file: "./timed-review.ts", exportName: "benchTimedReview" },
 ];
 
 async function load(file: string, exportName: string): Promise<Bench | string> {
@@ -46,4 +47,6 @@ export async function runBenches(log: (line: string) => void = console.log): Pro
   return failures;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) process.exitCode = (await runBenches()) > 0 ? 1 : 0;
+// Explicit exit: an app run in-process (timed-review.ts) leaves Probot's own Redis connection
+// (redisConfig), which it never closes, keeping the process alive.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) process.exit((await runBenches()) > 0 ? 1 : 0);

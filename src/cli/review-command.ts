@@ -5,11 +5,12 @@ import { connect } from "node:net";
 import { resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { ConfigError, loadModelSettings, redactUrl, type AppConfig } from "../config/env.js";
-import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, planToJson, type PackInput, type PackPlan } from "../context/index.js";
+import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, planToJson, type PackInput, type PackPlan, type PathReason } from "../context/index.js";
 import type { FileDiff } from "../diff/index.js";
 import { DEFAULT_CONTEXT_TOKENS, ModelClient } from "../model/client.js";
+import { LocalModelGate } from "../model/local-gate.js";
 import { ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
-import { answerNotes, askAll, dedupeFindings } from "../review/ask-model.js";
+import { answerNotes, askAll, dedupeFindings, type ReviewCoverage } from "../review/ask-model.js";
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from "../review/findings.js";
 import { placeFindings } from "../review/placement.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "../review/prompt.js";
@@ -35,7 +36,7 @@ Options:
   --json                 print one JSON object instead of text
   --dry-run              show how the diff would be packed into requests; no model, no network
   --context <n>          model window, prompt plus answer (default: LLM_CONTEXT_TOKENS, else the
-                         server's max_model_len, else 32768)
+                         window the server reports, else 32768)
   --answer-tokens <n>    tokens reserved for each answer (default: LLM_ANSWER_TOKENS, else 6144)
   --max-requests <n>     cap on model requests (default 8)
   -h, --help             show this help
@@ -44,7 +45,8 @@ Environment (as for the App):
   LLM_BASE_URL           the OpenAI-compatible endpoint (default http://127.0.0.1:8000/v1)
   LLM_API_KEY            its API key, if it needs one
   LLM_MODEL              the model (default: the first one the endpoint serves)
-  LLM_CONTEXT_TOKENS, LLM_ANSWER_TOKENS, LLM_TIMEOUT_MS, REVIEW_REQUEST_CONCURRENCY
+  LLM_CONTEXT_TOKENS, LLM_ANSWER_TOKENS, LLM_TIMEOUT_MS, REVIEW_REQUEST_CONCURRENCY,
+  LLM_MAX_CONCURRENCY    requests in flight at once (default 1)
   NO_COLOR, FORCE_COLOR  colours off / on (default: on when stdout is a terminal)
 
 Exit codes:
@@ -73,9 +75,13 @@ interface ReviewResult {
   findings: ReviewedFinding[];
   summary: string;
   plan: PackPlan;
+  coverage: ReviewCoverage;
+  /** Files (or line ranges) not reviewed, and why: over the request cap, or their answer was lost. */
+  unreviewed: PathReason[];
+  complete: boolean;
   notes: string[];
   tokens: { prompt: number; answer: number; requests: number };
-  model: { id: string; contextTokens: number; answerTokens: number };
+  model: { id: string; contextTokens: number; answerTokens: number; server: string; windowSource: string };
 }
 
 export async function reviewCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -140,6 +146,10 @@ export async function reviewCommand(argv: readonly string[], io: CliIo): Promise
       explainFailure(error, settings.baseUrl, context),
     );
     io.stdout(values.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : formatReview(result, colorEnabled(io)));
+    if (!result.complete) {
+      const missing = new Set(result.unreviewed.map((u) => u.path)).size;
+      io.stderr(`skywork review: warning: incomplete review, ${missing} file${missing === 1 ? "" : "s"} not reviewed (see "unreviewed").\n`);
+    }
     if (failOn === undefined) return EXIT_OK;
     const failing = result.findings.filter((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[failOn as Severity]).length;
     if (failing === 0) return EXIT_OK;
@@ -167,11 +177,12 @@ function answerReserve(answerTokens: number, window: number): number {
 }
 
 async function reviewLocally(input: PackInput, files: readonly FileDiff[], settings: AppConfig["llm"], limits: Limits, log: Logger): Promise<ReviewResult> {
-  const model = new ModelClient(settings, log);
+  // LLM_MAX_CONCURRENCY caps this process's requests as it caps the App's across its workers.
+  const model = new ModelClient(settings, log, { gate: new LocalModelGate(settings.maxConcurrency) });
   const resolved = await model.resolve();
   const answerTokens = answerReserve(limits.answerTokens, resolved.contextTokens);
-  const { plan, answers } = await askAll(
-    { model, tokenizer: loadQwenTokenizer(), requestConcurrency: settings.requestConcurrency, log },
+  const { plan, answers, coverage, unreviewed, complete } = await askAll(
+    { model, tokenizer: loadQwenTokenizer({ largerOfRawAndNfc: !resolved.server.normalizesUnicode }), requestConcurrency: settings.requestConcurrency, log },
     input,
     { contextTokens: resolved.contextTokens, answerTokens, maxRequests: limits.maxRequests },
     undefined,
@@ -191,13 +202,16 @@ async function reviewLocally(input: PackInput, files: readonly FileDiff[], setti
       .filter(Boolean)
       .join("\n\n"),
     plan,
+    coverage,
+    unreviewed,
+    complete,
     notes: [...plan.notes, ...answerNotes(answers)],
     tokens: {
       prompt: answers.reduce((n, a) => n + a.promptTokens, 0),
       answer: answers.reduce((n, a) => n + a.completionTokens, 0),
       requests: answers.length,
     },
-    model: { id: resolved.id, contextTokens: window, answerTokens: answerReserve(answerTokens, window) },
+    model: { id: resolved.id, contextTokens: window, answerTokens: answerReserve(answerTokens, window), server: resolved.server.name, windowSource: resolved.windowSource },
   };
 }
 
@@ -270,15 +284,17 @@ function formatReview(result: ReviewResult, color: boolean): string {
     out.push(`${f.path}:${lines} ${severity} ${f.inDiff ? "" : "(outside the diff) "}${text}`);
   }
   const { plan } = result;
+  const missing = new Set(result.unreviewed.map((u) => u.path)).size;
   if (plan.requests.length === 0) out.push(`Nothing reviewable: ${plural(plan.skipped.length, "changed file")}, all skipped.`);
-  else if (result.findings.length === 0) out.push("No findings.");
+  else if (result.findings.length === 0) out.push(result.complete ? "No findings." : `Incomplete review: ${plural(missing, "file")} not reviewed (listed below); no findings in the rest.`);
   if (result.summary) out.push("", result.summary);
-  const c = plan.coverage;
-  out.push("", `Coverage: ${number(c.reviewedFiles)} of ${number(c.reviewableFiles)} files, ${number(c.sentChangedLines)} of ${number(c.reviewableChangedLines)} changed lines reviewed.`);
+  const c = result.coverage;
+  out.push("", `Coverage: ${number(c.reviewedFiles)} of ${number(c.reviewableFiles)} files, ${number(c.reviewedChangedLines)} of ${number(c.reviewableChangedLines)} changed lines reviewed.`);
   for (const note of result.notes) out.push(`Note: ${note}`);
   if (plan.skipped.length > 0) out.push(`Skipped (${plan.skipped.length}):`, ...plan.skipped.map((s) => `  ${s.path}: ${s.reason}`));
-  if (plan.unreviewed.length > 0) {
-    out.push(`Not reviewed (${plan.unreviewed.length}), raise --max-requests to include:`, ...plan.unreviewed.map((u) => `  ${u.path}: ${u.reason}`));
+  if (result.unreviewed.length > 0) {
+    const overCap = plan.unreviewed.length > 0 ? ", raise --max-requests to include those over the limit" : "";
+    out.push(`Not reviewed (${result.unreviewed.length})${overCap}:`, ...result.unreviewed.map((u) => `  ${u.path}: ${u.reason}`));
   }
   const { tokens, model } = result;
   out.push(
@@ -304,9 +320,9 @@ function toJson(result: ReviewResult) {
       inDiff: f.inDiff,
     })),
     summary: result.summary,
-    coverage: { ...result.plan.coverage },
+    coverage: { ...result.coverage, complete: result.complete },
     skipped: result.plan.skipped.map((s) => ({ path: s.path, reason: s.reason })),
-    unreviewed: result.plan.unreviewed.map((u) => ({ path: u.path, reason: u.reason })),
+    unreviewed: result.unreviewed.map((u) => ({ path: u.path, reason: u.reason })),
     notes: result.notes,
     tokens: result.tokens,
     model: result.model,

@@ -34,7 +34,7 @@ export interface AppConfig {
     apiKey: string | null;
     /** null: the first model the endpoint lists. */
     model: string | null;
-    /** null: the endpoint's max_model_len when it reports one, else 32768. */
+    /** null: the window the server reports (server-profiles.ts), else 32768. */
     contextTokens: number | null;
     answerTokens: number;
     timeoutMs: number;
@@ -122,7 +122,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "WORKER_LOCK_MS", description: "Job lock duration: a job whose worker died (SIGKILL, crash) is picked up by another worker after this long.", default: "30000" },
   { name: "SHUTDOWN_TIMEOUT_MS", description: "On SIGTERM, how long running jobs may continue before they are handed back to the queue for another worker. The process exits at most 5 s later whatever is unreachable (non-zero if a job could not be handed back or a connection not closed); a second signal exits at once.", default: "20000" },
   { name: "WORKER_PORT", description: "With SKYWORK_ROLE=worker: port of the worker's own /healthz, /readyz and /metrics server (0 = none).", default: "3001" },
-  { name: "LLM_MAX_CONCURRENCY", description: "Model requests in flight at once across ALL workers and processes (one 80 GB GPU holds about one full 32k sequence).", default: "1" },
+  { name: "LLM_MAX_CONCURRENCY", description: "Model requests in flight at once across ALL workers and processes, and in `skywork review` (one 80 GB GPU holds about one full 32k sequence). Lowered automatically toward a server that shows it holds fewer.", default: "1" },
   {
     name: "RETRY_BASE_DELAY_MS",
     description:
@@ -135,7 +135,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "LLM_BASE_URL", description: "OpenAI-compatible endpoint serving Skywork-SWE-32B (vLLM, llama.cpp server, LM Studio, Ollama).", default: "http://127.0.0.1:8000/v1" },
   { name: "LLM_API_KEY", description: "API key for the endpoint, if it requires one (sent as a Bearer token, never logged).", secret: true },
   { name: "LLM_MODEL", description: "Model name to request.", default: "the first model the endpoint lists" },
-  { name: "LLM_CONTEXT_TOKENS", description: "Context window (prompt + answer) in tokens.", default: "the endpoint's max_model_len, else 32768" },
+  { name: "LLM_CONTEXT_TOKENS", description: "Context window (prompt + answer) in tokens; set it only to use less than the server has.", default: "the window the server reports (vLLM max_model_len, llama.cpp n_ctx, Ollama num_ctx, LM Studio loaded_context_length), else 32768" },
   { name: "LLM_ANSWER_TOKENS", description: "Tokens reserved for the model's answer in every request (sent as max_tokens).", default: "6144" },
   { name: "LLM_TIMEOUT_MS", description: "Time limit for one model request.", default: "600000" },
   { name: "REVIEW_REQUEST_CONCURRENCY", description: "Model requests of one review (a PR split into several requests) sent at once.", default: "2" },

@@ -44,7 +44,7 @@ export const RepoConfigSchema = z
           .max(16384)
           .optional()
           .describe("Tokens reserved for the model's answer in each request. Default: the server's LLM_ANSWER_TOKENS (6144)."),
-        max_requests: z.number().int().min(1).max(64).default(8).describe("At most this many model requests per review (bounds GPU time); files past it are named in the summary."),
+        max_requests: z.number().int().min(1).max(64).default(8).describe("At most this many model requests per review (bounds GPU time); files past it are named in the summary. Asking again for files an answer cut at the token limit did not reach may use as many again."),
         fail_on: z
           .enum(["never", ...SEVERITIES])
           .default("never")

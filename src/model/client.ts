@@ -3,9 +3,11 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import type { Logger } from "probot";
 import { modelOutcome } from "../ops/failure-labels.js";
 import type { ModelRequestSample } from "../ops/metrics.js";
-import type { ModelGate } from "./model-slots.js";
 import type { ChatMessage } from "../tokenizer/index.js";
-import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError, windowFromOverflowText } from "./errors.js";
+import { ContextOverflowError, ModelCapacityError, ModelConfigurationError, ModelUnavailableError, windowFromOverflowText } from "./errors.js";
+import { LocalModelGate } from "./local-gate.js";
+import type { ModelGate } from "./model-slots.js";
+import { discoverServer, httpProbe, SERVER_PROFILES, type ListedModel, type ServerProfile } from "./server-profiles.js";
 
 export interface ModelSettings {
   baseUrl: string;
@@ -18,6 +20,10 @@ export interface ModelSettings {
 export interface ResolvedModel {
   id: string;
   contextTokens: number;
+  /** Where `contextTokens` came from: the server's own report (which field), LLM_CONTEXT_TOKENS, or the default. */
+  windowSource: string;
+  /** Which server this is and how it behaves (server-profiles.ts). */
+  server: ServerProfile;
 }
 
 export interface CompletionRequest {
@@ -50,9 +56,16 @@ export const DEFAULT_CONTEXT_TOKENS = 32_768;
 
 /** How long the model listing may take (bounded by LLM_TIMEOUT_MS too): it is small, but a loading server can be slow. */
 const LIST_TIMEOUT_MS = 60_000;
+/** How often one request is put back in line after the server said it had no room for it. */
+const CAPACITY_RETRIES = 6;
+/** The server saw this many fewer prompt tokens than were sent (and a share of them): it cut the prompt. */
+const TRUNCATION_TOKENS = 32;
 
 export interface ModelClientOptions {
-  /** The global cap on model requests across processes (model-slots.ts); each HTTP call holds a slot. */
+  /**
+   * The cap on model requests in flight (model-slots.ts across processes, local-gate.ts within one);
+   * each HTTP call holds a slot. Default: no cap but what the server shows it can hold.
+   */
   gate?: ModelGate | null;
   /** Told about every completion request, for metrics. */
   onRequest?: (sample: ModelRequestSample) => void;
@@ -63,7 +76,10 @@ export class ModelClient {
   readonly #settings: ModelSettings;
   readonly #log: Logger;
   readonly #options: ModelClientOptions;
+  readonly #gate: ModelGate;
   #resolved: Promise<ResolvedModel> | null = null;
+  /** The server's profile once discovered; until then every server's capacity wording is recognised. */
+  #server: ServerProfile = SERVER_PROFILES.unknown;
   /** Set once the server has rejected `response_format: json_schema`. */
   #noJsonSchema = false;
 
@@ -71,13 +87,30 @@ export class ModelClient {
     this.#settings = settings;
     this.#log = log;
     this.#options = options;
+    this.#gate = options.gate ?? new LocalModelGate(Number.POSITIVE_INFINITY);
     this.#client = new OpenAI({
       baseURL: settings.baseUrl,
       // The SDK insists on a key; local servers ignore it. It is never logged.
       apiKey: settings.apiKey ?? "not-needed",
       timeout: settings.timeoutMs,
       maxRetries: 2,
+      fetch: (url, init) => this.#fetchMarkingCapacity(url, init),
     });
+  }
+
+  /**
+   * The SDK retries every 5xx at once, but a full KV cache (llama.cpp's 500 "Context size has been
+   * exceeded.") only frees up when requests in flight finish: the SDK is told not to retry it
+   * (its `x-should-retry` header), and #send waits for room instead.
+   */
+  async #fetchMarkingCapacity(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const response = await fetch(url, init);
+    if (response.status < 500) return response;
+    const text = await response.clone().text();
+    if (!this.#server.isCapacityError(response.status, text)) return response;
+    const headers = new Headers(response.headers);
+    headers.set("x-should-retry", "false");
+    return new Response(text, { status: response.status, statusText: response.statusText, headers });
   }
 
   /**
@@ -102,20 +135,20 @@ export class ModelClient {
 
   async #discover(): Promise<{ model: ResolvedModel; settled: boolean }> {
     const { model, contextTokens } = this.#settings;
-    let listed: Array<{ id: string; max_model_len?: unknown }>;
+    let listed: ListedModel[];
     try {
       listed = [];
       const page = this.#client.models.list({ timeout: Math.min(LIST_TIMEOUT_MS, this.#settings.timeoutMs), maxRetries: 1 });
-      for await (const entry of page) listed.push(entry as { id: string; max_model_len?: unknown });
+      for await (const entry of page) listed.push(entry as unknown as ListedModel);
     } catch (error) {
       const classified =
         error instanceof APIConnectionTimeoutError
           ? new ModelUnavailableError(`The model endpoint ${this.#settings.baseUrl} did not list its models within ${Math.min(LIST_TIMEOUT_MS, this.#settings.timeoutMs) / 1000} s.`)
           : this.#classify(error, 0, "listing models");
-      if (model && contextTokens) return { model: { id: model, contextTokens }, settled: true };
+      if (model && contextTokens) return { model: { id: model, contextTokens, windowSource: "LLM_CONTEXT_TOKENS", server: this.#server }, settled: true };
       if (model && classified instanceof ModelUnavailableError) {
         this.#log.warn({ err: classified.message }, `the model list did not come; asking for LLM_MODEL=${model} by name with a ${DEFAULT_CONTEXT_TOKENS}-token window until it does`);
-        return { model: { id: model, contextTokens: DEFAULT_CONTEXT_TOKENS }, settled: false };
+        return { model: { id: model, contextTokens: DEFAULT_CONTEXT_TOKENS, windowSource: "the default (the server did not list its models in time)", server: this.#server }, settled: false };
       }
       throw classified;
     }
@@ -128,13 +161,19 @@ export class ModelClient {
       }
       if (!model) throw new ModelConfigurationError(`${this.#settings.baseUrl} lists no models; load one or set LLM_MODEL.`);
     }
-    const reported = typeof chosen?.max_model_len === "number" ? chosen.max_model_len : null;
-    if (contextTokens && reported && contextTokens > reported) {
+    const facts = await discoverServer(chosen ?? { id: model as string }, httpProbe({ baseUrl: this.#settings.baseUrl, apiKey: this.#settings.apiKey, timeoutMs: 3_000 }));
+    this.#server = facts.profile;
+    const reported = facts.window && !facts.window.assumed ? facts.window : null;
+    if (contextTokens && reported && contextTokens > reported.tokens) {
       throw new ModelConfigurationError(
-        `LLM_CONTEXT_TOKENS=${contextTokens} is larger than the ${reported}-token window the endpoint reports; lower it or start the server with a larger --max-model-len.`,
+        `LLM_CONTEXT_TOKENS=${contextTokens} is larger than the ${reported.tokens}-token window the endpoint reports (${facts.profile.name}, ${reported.source}); lower it or start the server with a larger window (${windowFlag(facts.profile)}).`,
       );
     }
-    return { model: { id: chosen?.id ?? (model as string), contextTokens: contextTokens ?? reported ?? DEFAULT_CONTEXT_TOKENS }, settled: true };
+    const window = contextTokens ? { tokens: contextTokens, source: "LLM_CONTEXT_TOKENS" } : (facts.window ?? { tokens: DEFAULT_CONTEXT_TOKENS, source: "the default (the server does not report its window)" });
+    if (facts.window?.assumed && !contextTokens) {
+      this.#log.warn({ server: facts.profile.name, window: window.tokens }, `the model server does not report its window; assuming ${facts.window.source}, ${window.tokens} tokens (set LLM_CONTEXT_TOKENS to its real window)`);
+    }
+    return { model: { id: chosen?.id ?? (model as string), contextTokens: window.tokens, windowSource: window.source, server: facts.profile }, settled: true };
   }
 
   /**
@@ -171,7 +210,7 @@ export class ModelClient {
     let response: OpenAI.Chat.ChatCompletion;
     const started = Date.now();
     try {
-      response = await this.#send(body, request.signal);
+      response = await this.#send(body, request.signal, log);
       this.#report({ latencyMs: Date.now() - started, promptTokens: response.usage?.prompt_tokens ?? request.promptTokens, completionTokens: response.usage?.completion_tokens ?? 0, outcome: "ok" });
     } catch (error) {
       const classified = this.#classify(error, request.promptTokens, "completing");
@@ -186,12 +225,28 @@ export class ModelClient {
     }
     const choice = response.choices[0];
     const promptTokens = response.usage?.prompt_tokens ?? request.promptTokens;
-    if (response.usage && response.usage.prompt_tokens < request.promptTokens) {
-      // Ollama truncates an over-long prompt silently and still answers 200.
-      log.warn(
-        { sent: request.promptTokens, seen: response.usage.prompt_tokens },
-        "the model server saw fewer prompt tokens than were sent: it may have truncated the prompt (raise its context size, e.g. Ollama's num_ctx)",
+    const usage = response.usage;
+    if (choice?.finish_reason === "length" && usage && usage.completion_tokens < request.maxTokens) {
+      // Stopped short of max_tokens: the window ran out. llama.cpp accepts a prompt plus max_tokens
+      // beyond its window and stops early; this is a window problem, never an answer.
+      const window = usage.prompt_tokens + usage.completion_tokens;
+      throw new ContextOverflowError(
+        `The model server stopped the answer after ${usage.completion_tokens} of ${request.maxTokens} tokens: its window is about ${window} tokens, smaller than assumed.`,
+        request.promptTokens,
+        window,
       );
+    }
+    if (usage && usage.prompt_tokens < request.promptTokens - Math.max(TRUNCATION_TOKENS, request.promptTokens * 0.02)) {
+      // Ollama drops what does not fit its num_ctx and answers 200: the answer is about a prompt
+      // we did not send. The tokens it kept are its window.
+      throw new ContextOverflowError(
+        `The model server saw ${usage.prompt_tokens} of the ${request.promptTokens} prompt tokens sent: it cut the prompt to its window (raise its context size, e.g. Ollama's num_ctx).`,
+        request.promptTokens,
+        usage.prompt_tokens,
+      );
+    }
+    if (usage && usage.prompt_tokens < request.promptTokens) {
+      log.warn({ sent: request.promptTokens, seen: usage.prompt_tokens }, "the model server counted a few fewer prompt tokens than were sent");
     }
     return {
       content: choice?.message?.content ?? "",
@@ -204,22 +259,49 @@ export class ModelClient {
     };
   }
 
-  /** One HTTP call, holding a global model slot for exactly its duration. */
-  async #send(body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<OpenAI.Chat.ChatCompletion> {
-    const gate = this.#options.gate;
-    if (!gate) return this.#client.chat.completions.create(body, signal ? { signal } : {});
-    return gate.withSlot(
-      async (slotSignal, slot) => {
-        try {
-          return await this.#client.chat.completions.create(body, { signal: slotSignal });
-        } catch (error) {
-          // The lease expired under us (a stalled event loop): the request was cut, not refused.
-          if (slot.signal.aborted && !signal?.aborted) throw new ModelUnavailableError(`lost the model slot: ${String(slot.signal.reason)}`);
-          throw error;
+  /**
+   * One HTTP call, holding a model slot for exactly its duration. When the server has no room for
+   * it (a capacity error), the cap is lowered to what the server held, for everyone sharing it and
+   * for later requests, and the request waits in line for the ones in flight, then goes again.
+   */
+  async #send(body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined, log: Logger): Promise<OpenAI.Chat.ChatCompletion> {
+    const gate = this.#gate;
+    for (let attempt = 0; ; attempt++) {
+      let held = 0;
+      try {
+        return await gate.withSlot(
+          async (slotSignal, slot) => {
+            // What the server is holding of ours: counted as this request starts and as it fails
+            // (the others may finish while the refusal travels back).
+            const atStart = await gate.inFlight().catch(() => 0);
+            try {
+              return await this.#client.chat.completions.create(body, { signal: slotSignal });
+            } catch (error) {
+              // The lease expired under us (a stalled event loop): the request was cut, not refused.
+              if (slot.signal.aborted && !signal?.aborted) throw new ModelUnavailableError(`lost the model slot: ${String(slot.signal.reason)}`);
+              if (error instanceof APIError && this.#server.isCapacityError(error.status ?? 0, `${error.message} ${JSON.stringify(error.error ?? "")}`)) {
+                // Counted while this request still holds its slot: what the server was holding.
+                held = Math.max(atStart, await gate.inFlight().catch(() => 0));
+                throw new ModelCapacityError(error.message);
+              }
+              throw error;
+            }
+          },
+          signal ? { signal } : {},
+        );
+      } catch (error) {
+        if (!(error instanceof ModelCapacityError)) throw error;
+        if (held <= 1 || attempt >= CAPACITY_RETRIES) {
+          // Alone on the server and still no room: the request is larger than the server's window.
+          throw new ContextOverflowError(`The model server had no room for this request even alone (${error.message}): its window is smaller than assumed.`, 0);
         }
-      },
-      signal ? { signal } : {},
-    );
+        await gate.lowerLimit(held - 1);
+        log.warn(
+          { inFlight: held, limit: held - 1 },
+          `the model server ran out of room with ${held} requests in flight (${this.#server.name}: ${error.message}); sending at most ${held - 1} at once from now on, and this request again when there is room`,
+        );
+      }
+    }
   }
 
   #report(sample: ModelRequestSample): void {
@@ -235,7 +317,7 @@ export class ModelClient {
     if (error instanceof Error && error.name === "AbortError") return error;
     // A request we cancelled (a newer head, a shutdown) is neither the server's fault nor ours.
     if (error instanceof APIUserAbortError) return error;
-    if (error instanceof ModelUnavailableError) return error;
+    if (error instanceof ModelUnavailableError || error instanceof ContextOverflowError) return error;
     if (error instanceof APIConnectionError) {
       // The SDK says only "Connection error."; the reason (ECONNREFUSED, a DNS failure…) is its cause.
       return new ModelUnavailableError(`The model endpoint ${where} is unreachable while ${doing}: ${rootCause(error)}`);
@@ -286,6 +368,22 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** The server option that sets its window, for messages that say how to fix it. */
+function windowFlag(server: ServerProfile): string {
+  switch (server.kind) {
+    case "vllm":
+      return "vLLM --max-model-len";
+    case "llamacpp":
+      return "llama-server --ctx-size";
+    case "ollama":
+      return "Ollama num_ctx or OLLAMA_CONTEXT_LENGTH";
+    case "lmstudio":
+      return "LM Studio's context length when loading the model";
+    case "unknown":
+      return "its context length setting";
+  }
 }
 
 /** The innermost cause's message: fetch wraps socket errors in "fetch failed". */

@@ -29,6 +29,18 @@ export function windowFromOverflowText(text: string): number | null {
   return null;
 }
 
+/**
+ * The server has no room for this request right now (llama.cpp's slots share one KV cache): not an
+ * outage and not the request's fault. The model client lowers its concurrency and waits; this only
+ * travels between its own layers.
+ */
+export class ModelCapacityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ModelCapacityError";
+  }
+}
+
 /** Worth retrying later: the endpoint is down, overloaded, timing out or rate limiting. */
 export class ModelUnavailableError extends Error {
   constructor(message: string, readonly retryAfterMs: number | null = null) {

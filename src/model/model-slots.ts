@@ -55,9 +55,16 @@ export interface AcquireOptions {
   signal?: AbortSignal;
 }
 
-/** What the model client needs: run one request while holding a slot. */
+/** What the model client needs: run one request while holding a slot, and learn the server's real capacity. */
 export interface ModelGate {
   withSlot<T>(fn: (signal: AbortSignal, slot: Slot) => Promise<T>, options?: AcquireOptions): Promise<T>;
+  /** Requests holding a slot right now, across everything that shares the gate. */
+  inFlight(): Promise<number>;
+  /**
+   * Lowers the cap to `limit` (never raises it) for everything that shares the gate: the server
+   * showed it holds no more at once (llama.cpp's slots sharing one KV cache).
+   */
+  lowerLimit(limit: number): Promise<void>;
 }
 
 /** The slot was taken away while held (see `Slot.signal`). */
@@ -71,6 +78,12 @@ export class SlotLostError extends Error {
 const DEFAULT_LEASE_MS = 5_000;
 /** Idle keys vanish after a day, so a removed deployment leaves nothing behind. */
 const KEY_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * A cap learned from the server lasts a day from its last lowering: long enough that the server is
+ * not overfilled again review after review, short enough that a reconfigured server gets its
+ * concurrency back without anyone touching Redis.
+ */
+const LEARNED_LIMIT_TTL_MS = 24 * 60 * 60 * 1000;
 
 // KEYS: 1 holders (token → lease end), 2 tickets (token → sequence), 3 ticket leases (token → lease
 // end), 4 ticket sequence. Times in ms from Redis's clock.
@@ -92,9 +105,19 @@ local function touch(ttl)
 end
 `;
 
+// KEYS[5] (the scripts that grant): a lower cap learned from the server, if any.
+const EFFECTIVE_LIMIT = `
+local function effective(limit)
+  local learned = tonumber(redis.call('GET', KEYS[5]) or '')
+  if learned and learned >= 1 and learned < limit then return learned end
+  return limit
+end
+`;
+
 // ARGV: token, limit, lease ms, channel, key ttl ms. Returns { granted (0|1), tickets ahead }.
-const TRY_ACQUIRE = `${COMMON}
-local token, limit, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+const TRY_ACQUIRE = `${COMMON}${EFFECTIVE_LIMIT}
+local token, lease = ARGV[1], tonumber(ARGV[3])
+local limit = effective(tonumber(ARGV[2]))
 local now = now_ms()
 local changed = prune(now)
 local granted, ahead = 0, 0
@@ -122,8 +145,9 @@ return { granted, ahead }
 `;
 
 // ARGV: token, limit, lease ms, channel, key ttl ms. Returns 1 renewed, 2 regained, 0 lost.
-const RENEW = `${COMMON}
-local token, limit, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+const RENEW = `${COMMON}${EFFECTIVE_LIMIT}
+local token, lease = ARGV[1], tonumber(ARGV[3])
+local limit = effective(tonumber(ARGV[2]))
 local now = now_ms()
 if redis.call('ZSCORE', KEYS[1], token) then
   redis.call('ZADD', KEYS[1], now + lease, token)
@@ -149,6 +173,15 @@ if gone > 0 then redis.call('PUBLISH', ARGV[2], 'released') end
 return gone
 `;
 
+// KEYS: 1 learned limit. ARGV: limit, ttl ms. Keeps the lower of the stored and the new limit.
+const LOWER_LIMIT = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '')
+local limit = tonumber(ARGV[1])
+if current and current < limit then limit = current end
+redis.call('SET', KEYS[1], limit, 'PX', ARGV[2])
+return limit
+`;
+
 export interface ModelSlotsSnapshot {
   /** Leases currently held (including ones expired but not yet pruned). */
   holders: number;
@@ -164,6 +197,7 @@ export function modelSlotKeys(prefix: string, name = "model-slots") {
     tickets: `${base}:tickets`,
     ticketLeases: `${base}:ticket-leases`,
     sequence: `${base}:sequence`,
+    learnedLimit: `${base}:learned-limit`,
     channel: `${base}:released`,
   };
 }
@@ -285,6 +319,15 @@ export class ModelSlots implements ModelGate {
     }
   }
 
+  async inFlight(): Promise<number> {
+    return this.#redis.zcard(this.#keys.holders);
+  }
+
+  async lowerLimit(limit: number): Promise<void> {
+    await this.#redis.eval(LOWER_LIMIT, 1, this.#keys.learnedLimit, Math.max(1, Math.floor(limit)), LEARNED_LIMIT_TTL_MS);
+    // Waiters re-check against the new cap at their next beat; nobody needs waking for a lower one.
+  }
+
   /** Holders and waiters right now, for metrics and tests. */
   async snapshot(): Promise<ModelSlotsSnapshot> {
     const [holders, waiting] = await Promise.all([this.#redis.zcard(this.#keys.holders), this.#redis.zcard(this.#keys.tickets)]);
@@ -328,13 +371,13 @@ export class ModelSlots implements ModelGate {
 
   #keyList(): string[] {
     const k = this.#keys;
-    return [k.holders, k.tickets, k.ticketLeases, k.sequence];
+    return [k.holders, k.tickets, k.ticketLeases, k.sequence, k.learnedLimit];
   }
 
   async #tryAcquire(token: string): Promise<boolean> {
     const reply = (await this.#redis.eval(
       TRY_ACQUIRE,
-      4,
+      5,
       ...this.#keyList(),
       token,
       this.#limit,
@@ -374,7 +417,7 @@ export class ModelSlots implements ModelGate {
       try {
         const state = (await this.#redis.eval(
           RENEW,
-          4,
+          5,
           ...this.#keyList(),
           token,
           this.#limit,

@@ -3,6 +3,7 @@
 // free of credentials (URLs are shown with their password masked; API keys never appear).
 import { Redis } from "ioredis";
 import { redactUrl } from "../config/env.js";
+import { discoverServer, httpProbe, type ListedModel } from "../model/server-profiles.js";
 import { withTimeout } from "./with-timeout.js";
 
 export type CheckResult = { ok: true; [detail: string]: unknown } | { ok: false; error: string; [detail: string]: unknown };
@@ -152,20 +153,22 @@ export function modelCheck(options: ModelCheckOptions): ReadinessCheck {
       await response.body?.cancel();
       return { ok: false, error: `The model endpoint ${where} answered ${response.status} to GET /models; check LLM_BASE_URL (it usually ends in /v1).` };
     }
-    let ids: string[];
+    let entries: ListedModel[];
     try {
-      const body = (await response.json()) as { data?: Array<{ id?: unknown }> };
-      ids = (body.data ?? []).flatMap((entry) => (typeof entry.id === "string" ? [entry.id] : []));
+      const body = (await response.json()) as { data?: Array<Record<string, unknown>> };
+      entries = (body.data ?? []).flatMap((entry) => (typeof entry.id === "string" ? [entry as ListedModel] : []));
     } catch {
       return { ok: false, error: `The model endpoint ${where} answered GET /models with something other than an OpenAI model list.` };
     }
-    if (options.model) {
-      if (ids.includes(options.model)) return { ok: true, model: options.model };
+    const ids = entries.map((entry) => entry.id);
+    if (options.model && !ids.includes(options.model)) {
       return { ok: false, error: `LLM_MODEL=${options.model} is not served by ${where}; it serves: ${ids.join(", ") || "nothing"}.` };
     }
-    const first = ids[0];
-    if (first === undefined) return { ok: false, error: `${where} lists no models; load one or set LLM_MODEL.` };
-    return { ok: true, model: first };
+    const chosen = options.model ? entries.find((entry) => entry.id === options.model) : entries[0];
+    if (chosen === undefined) return { ok: false, error: `${where} lists no models; load one or set LLM_MODEL.` };
+    // The same detection the model client makes: which server, and the window it reports.
+    const facts = await discoverServer(chosen, httpProbe({ baseUrl, apiKey: options.apiKey, timeoutMs, fetch: doFetch }), { loadModel: false });
+    return { ok: true, model: chosen.id, server: facts.profile.name, ...(facts.window && !facts.window.assumed ? { contextTokens: facts.window.tokens } : {}) };
   };
 
   return {

@@ -26,34 +26,40 @@ export interface ReviewAnswer {
   findings: Finding[];
   /** Findings present in the answer but unusable (missing path/line/text). */
   discarded: number;
+  /** Line numbers, as the model wrote them, of findings discarded because no file has such a line (0, -3, 2.5). */
+  impossibleLines: string[];
 }
 
-/** Sent as response_format json_schema; vLLM enforces it with guided decoding. */
-export const REVIEW_ANSWER_SCHEMA: Record<string, unknown> = {
+const FINDING_SCHEMA: Record<string, unknown> = {
   type: "object",
   additionalProperties: false,
-  required: ["summary", "findings"],
+  required: ["path", "line", "severity", "title", "comment"],
   properties: {
-    summary: { type: "string", description: "Two to five sentences: what the change does and its main risks." },
-    findings: {
-      type: "array",
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["path", "line", "severity", "title", "comment"],
-        properties: {
-          path: { type: "string" },
-          start_line: { type: "integer", description: "First new-file line, for a multi-line finding." },
-          line: { type: "integer", description: "New-file line number shown in the diff." },
-          severity: { type: "string", enum: [...SEVERITIES] },
-          title: { type: "string" },
-          comment: { type: "string" },
-          suggestion: { type: "string", description: "Replacement code for exactly lines start_line..line." },
-        },
-      },
-    },
+    path: { type: "string" },
+    start_line: { type: "integer", description: "First new-file line, for a multi-line finding." },
+    line: { type: "integer", description: "New-file line number shown in the diff." },
+    severity: { type: "string", enum: [...SEVERITIES] },
+    title: { type: "string" },
+    comment: { type: "string" },
+    suggestion: { type: "string", description: "Replacement code for exactly lines start_line..line." },
   },
 };
+
+/**
+ * Sent as response_format json_schema; vLLM and llama.cpp enforce it with guided decoding, so
+ * `maxItems` ends the findings array in time instead of letting the answer run into max_tokens.
+ */
+export function reviewAnswerSchema(maxFindings: number): Record<string, unknown> {
+  return {
+    type: "object",
+    additionalProperties: false,
+    required: ["summary", "findings"],
+    properties: {
+      summary: { type: "string", description: "Two to five sentences: what the change does and its main risks." },
+      findings: { type: "array", maxItems: maxFindings, description: "The most important findings first.", items: FINDING_SCHEMA },
+    },
+  };
+}
 
 export type ParseResult = { ok: true; answer: ReviewAnswer } | { ok: false; error: string };
 
@@ -66,27 +72,38 @@ export function parseReviewAnswer(text: string): ParseResult {
   if (rawFindings !== undefined && !Array.isArray(rawFindings)) {
     return { ok: false, error: "`findings` is not an array" };
   }
-  const findings: Finding[] = [];
-  let discarded = 0;
-  for (const raw of (rawFindings as unknown[] | undefined) ?? []) {
-    const finding = toFinding(raw);
-    if (finding) findings.push(finding);
-    else discarded++;
-  }
-  const summary = typeof record.summary === "string" ? record.summary.trim() : "";
-  if (!summary && findings.length === 0 && discarded === 0 && rawFindings === undefined) {
+  const answer = readFindings(rawFindings as unknown[] | undefined, record.summary);
+  if (!answer.summary && answer.findings.length === 0 && answer.discarded === 0 && answer.impossibleLines.length === 0 && rawFindings === undefined) {
     return { ok: false, error: "the JSON object has neither `summary` nor `findings`" };
   }
-  return { ok: true, answer: { summary, findings, discarded } };
+  return { ok: true, answer };
 }
 
-function toFinding(raw: unknown): Finding | null {
+/** The usable findings of `rawFindings`, the unusable ones counted by why. */
+export function readFindings(rawFindings: readonly unknown[] | undefined, rawSummary: unknown): ReviewAnswer {
+  const findings: Finding[] = [];
+  const impossibleLines: string[] = [];
+  let discarded = 0;
+  for (const raw of rawFindings ?? []) {
+    const finding = toFinding(raw);
+    if (finding === null) discarded++;
+    else if ("impossibleLine" in finding) impossibleLines.push(finding.impossibleLine);
+    else findings.push(finding);
+  }
+  const summary = typeof rawSummary === "string" ? rawSummary.trim() : "";
+  return { summary, findings, discarded, impossibleLines };
+}
+
+function toFinding(raw: unknown): Finding | { impossibleLine: string } | null {
   if (typeof raw !== "object" || raw === null) return null;
   const r = raw as Record<string, unknown>;
   const path = typeof r.path === "string" ? r.path.trim().replace(/^(?:a|b)\//, "") : "";
-  const end = toLine(r.line ?? r.end_line);
+  const rawLine = r.line ?? r.end_line;
+  const end = toLine(rawLine);
   const body = firstString(r.comment, r.body, r.message, r.description);
-  if (!path || end === null || !body) return null;
+  if (!path || !body || rawLine === undefined || rawLine === null || rawLine === "") return null;
+  // A number no file has (0, -3, 2.5) is the model's mistake, worth naming as such.
+  if (end === null) return isNumeric(rawLine) ? { impossibleLine: String(rawLine).trim() } : null;
   const start = toLine(r.start_line);
   // A reversed range is read as the range it names; a one-line range is a single line.
   const line = start !== null && start > end ? start : end;
@@ -97,6 +114,10 @@ function toFinding(raw: unknown): Finding | null {
   const title = firstString(r.title) ?? body.split(/[.\n]/)[0]!.slice(0, 80);
   const suggestion = typeof r.suggestion === "string" && r.suggestion.length > 0 ? r.suggestion.replace(/\r\n/g, "\n") : null;
   return { path, line, startLine, severity, title, body, suggestion };
+}
+
+function isNumeric(value: unknown): boolean {
+  return typeof value === "number" ? Number.isFinite(value) : typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value.trim()));
 }
 
 function toLine(value: unknown): number | null {

@@ -19,6 +19,11 @@ Answer with only one JSON object, no prose around it:
 {"summary": "<two to five sentences on what the change does and its main risks>", "findings": [{"path": "<file path>", "start_line": <optional first line>, "line": <line>, "severity": "<${SEVERITIES.join("|")}>", "title": "<short title>", "comment": "<what is wrong and how to fix it>", "suggestion": "<optional replacement code>"}]}
 Return "findings": [] when nothing needs to change.`;
 
+/** Closes each request's user message: the findings cap of its answer budget (answer-budget.ts). */
+export function findingsLimitLine(maxFindings: number): string {
+  return `\n\nReport at most ${maxFindings} finding${maxFindings === 1 ? "" : "s"}, the most important first.`;
+}
+
 /** Limits untrusted free text so it cannot crowd the diff out of the window. */
 const MAX_DESCRIPTION_CHARS = 4_000;
 

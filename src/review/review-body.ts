@@ -38,8 +38,10 @@ export interface SummaryInput {
   overLimit: { limit: number; findings: readonly ListedFinding[] };
   /** Findings the model repeated from earlier reviews, not posted again. */
   repeated: number;
-  coverage: { reviewedFiles: number; reviewableFiles: number; sentChangedLines: number; reviewableChangedLines: number };
+  /** What the answers covered: a file counts only once every part of it was answered. */
+  coverage: { reviewedFiles: number; reviewableFiles: number; reviewedChangedLines: number; reviewableChangedLines: number };
   skipped: ReadonlyArray<{ path: string; reason: string }>;
+  /** Reviewable files (or line ranges) without a review: over the request cap, or their answer was lost. */
   unreviewed: ReadonlyArray<{ path: string; reason: string }>;
   notes: readonly string[];
   model: string;
@@ -59,10 +61,16 @@ export function reviewSummaryBody(input: SummaryInput): Markup {
   lines.push(input.modelSummary ? text(input.modelSummary) : md`_The model gave no summary._`, md``);
   const counts = SEVERITIES.map((s) => [s, input.newFindings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
   const repeated = input.repeated > 0 ? md` · ${input.repeated} already reported earlier, not repeated` : md``;
+  // A review that did not cover everything never reads as a clean bill of health.
+  const missing = new Set(input.unreviewed.map((u) => u.path)).size;
+  const incomplete =
+    missing === 0 ? null : missing === 1 ? md`**Incomplete review:** 1 file was not reviewed (listed below).` : md`**Incomplete review:** ${missing} files were not reviewed (listed below).`;
   lines.push(
     input.newFindings.length === 0
-      ? md`**No new findings.**${repeated}`
-      : md`**Findings:** ${join(counts.map(([s, n]) => md`${n} ${s}`), " · ")} (${input.inlineCount} inline)${repeated}`,
+      ? incomplete
+        ? md`${incomplete} Nothing new was found in the rest.${repeated}`
+        : md`**No new findings.**${repeated}`
+      : md`**Findings:** ${join(counts.map(([s, n]) => md`${n} ${s}`), " · ")} (${input.inlineCount} inline)${repeated}${incomplete ? md`\n\n${incomplete}` : md``}`,
     md``,
     input.scope.kind === "incremental"
       ? md`<sub>Incremental review: the changes since ${input.scope.since.slice(0, 7)}.</sub>`
@@ -73,14 +81,15 @@ export function reviewSummaryBody(input: SummaryInput): Markup {
   listSection(lines, md`Findings below ${code(input.belowThreshold.severity)} (not posted inline)`, input.belowThreshold.findings);
   listSection(lines, md`More findings (over the limit of ${input.overLimit.limit} inline comments)`, input.overLimit.findings);
 
+  // What the review covered follows the findings, and is never what gets cut to fit.
   const c = input.coverage;
-  lines.push(md``, md`**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`);
-  if (input.unreviewed.length > 0) lines.push(md``, md`**Not reviewed:**`, ...fileList(input.unreviewed, UNREVIEWED_LIST_CHARS));
+  const covered: Markup[] = [md``, md`**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.reviewedChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`];
+  if (input.unreviewed.length > 0) covered.push(md``, md`**Not reviewed:**`, ...fileList(input.unreviewed, UNREVIEWED_LIST_CHARS));
   if (input.skipped.length > 0) {
-    lines.push(md``, md`<details><summary>Skipped files</summary>`, md``, ...fileList(input.skipped, SKIPPED_LIST_CHARS), md``, md`</details>`);
+    covered.push(md``, md`<details><summary>Skipped files</summary>`, md``, ...fileList(input.skipped, SKIPPED_LIST_CHARS), md``, md`</details>`);
   }
-  for (const note of input.notes) lines.push(md``, md`> ${note}`);
-  lines.push(
+  for (const note of input.notes) covered.push(md``, md`> ${note}`);
+  covered.push(
     md``,
     md`<sub>${input.model} · ${input.requests} request${input.requests === 1 ? "" : "s"} · ${input.promptTokens.toLocaleString("en-US")} prompt + ${input.completionTokens.toLocaleString("en-US")} answer tokens · reviewed ${input.headSha.slice(0, 7)}</sub>`,
   );
@@ -92,8 +101,9 @@ export function reviewSummaryBody(input: SummaryInput): Markup {
     ...(input.commandCommentId !== null ? { cmd: input.commandCommentId } : {}),
   };
   // The marker comes last, whatever had to be cut to fit: it is what makes the review known.
-  const end = md`\n${marker(REVIEW_MARKER_KIND, record)}`;
-  return md`${truncate(join(lines), MAX_BODY_CHARS - end.length, md`\n\n_… summary shortened to fit GitHub's size limit._`)}${end}`;
+  const end = md`\n${join(covered)}\n${marker(REVIEW_MARKER_KIND, record)}`;
+  const notice = md`\n\n_… the list of findings was shortened to fit GitHub's size limit; the counts above include every finding._`;
+  return md`${truncate(join(lines), MAX_BODY_CHARS - end.length, notice)}${end}`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
-import { memoizeSource, type PackInput, type PackPlan } from "../context/index.js";
+import { memoizeSource, type PackInput } from "../context/index.js";
 import { fromGitHubFile, type FileDiff } from "../diff/index.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
 import { completeCheckRun, completeLeftoverCheckRun, showCheckRunRetrying, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
@@ -19,13 +19,13 @@ import type { ModelClient } from "../model/client.js";
 import { HAND_BACK_REASON, type ReviewJobData } from "../queue/jobs.js";
 import { judgeFailure, publicReason, type AttemptInfo, type FailureVerdict } from "../queue/retry-policy.js";
 import { latestHead } from "../queue/supersede.js";
-import type { QwenTokenizer } from "../tokenizer/index.js";
-import { answerNotes, askAll, dedupeFindings, Superseded, throwIfSuperseded } from "./ask-model.js";
+import { loadQwenTokenizer, type QwenTokenizer } from "../tokenizer/index.js";
+import { answerNotes, askAll, dedupeFindings, Superseded, throwIfSuperseded, type AskResult } from "./ask-model.js";
 import { SEVERITIES, SEVERITY_RANK, type Finding } from "./findings.js";
 import { fingerprintsOf, isKnownFinding } from "./fingerprints.js";
 import { placeFindings, type PlacedFinding } from "./placement.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "./prompt.js";
-import { inlineCommentBody, reviewSummaryBody, SEVERITY_LABEL, type ListedFinding, type SummaryInput } from "./review-body.js";
+import { fileList, inlineCommentBody, reviewSummaryBody, SEVERITY_LABEL, type ListedFinding, type SummaryInput } from "./review-body.js";
 import { decideScope, type ReviewScope } from "./review-scope.js";
 import { skipReason } from "./skip-rules.js";
 
@@ -54,6 +54,9 @@ export type ReviewOutcome =
   | { status: "no-new-findings"; scope: ReviewScope["kind"] }
   | { status: "skipped"; reason: string }
   | { status: "stale"; reason: string };
+
+/** A check run's summary is capped at 65,535 characters too; the list of files not reviewed gets this much. */
+const CHECK_UNREVIEWED_LIST_CHARS = 20_000;
 
 
 export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
@@ -133,7 +136,9 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       // Read once even when a server overflow makes the review re-pack.
       source: memoizeSource(commitFileSource(octokit, repo, job.headSha)),
     };
-    const { plan, answers } = await askAll({ model: deps.model, tokenizer: deps.tokenizer, requestConcurrency: deps.settings.requestConcurrency, log }, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
+    // A server that tokenizes without NFC (llama.cpp, Ollama) is budgeted at the larger of both counts.
+    const tokenizer = model.server.normalizesUnicode ? deps.tokenizer : loadQwenTokenizer({ largerOfRawAndNfc: true });
+    const { plan, answers, coverage, unreviewed, complete } = await askAll({ model: deps.model, tokenizer, requestConcurrency: deps.settings.requestConcurrency, log }, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
 
     if (plan.requests.length === 0) {
       await finish("skipped", "Nothing to review", nothingToReviewSummary(scope, plan.skipped));
@@ -158,9 +163,13 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       requests: answers.length,
     };
     const conclusion = checkConclusion(reported, config);
-    const checkSummary = checkRunSummary(fresh, reported.length - fresh.length, plan, stats, Date.now() - started, scopeText);
+    const checkSummary = checkRunSummary(fresh, reported.length - fresh.length, { coverage, unreviewed }, stats, Date.now() - started, scopeText);
+    const missing = new Set(unreviewed.map((u) => u.path)).size;
+    // Never "No new findings" for a review that did not cover everything: the title says what is missing.
+    const incompleteTitle = complete ? "" : `incomplete, ${missing} file${missing === 1 ? "" : "s"} not reviewed`;
+    const title = fresh.length === 0 ? (complete ? "No new findings" : `Incomplete: ${missing} file${missing === 1 ? "" : "s"} not reviewed`) : [findingsTitle(fresh), incompleteTitle].filter(Boolean).join(" · ");
 
-    if (fresh.length === 0 && job.command && ownReviews.some((r) => r.marker.head === job.headSha)) {
+    if (fresh.length === 0 && complete && job.command && ownReviews.some((r) => r.marker.head === job.headSha)) {
       // A re-review that only repeats what is already on the PR posts nothing new.
       await upsertComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, md`Reviewed ${job.headSha.slice(0, 7)} again in full: no new findings.`, botLogin);
       await finish(conclusion, "No new findings", checkSummary);
@@ -180,16 +189,16 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       belowThreshold: { severity: config.review.inline_severity, findings: layout.belowThreshold },
       overLimit: { limit: config.review.max_inline_comments, findings: layout.overLimit },
       repeated: reported.length - fresh.length,
-      coverage: plan.coverage,
+      coverage,
       skipped: plan.skipped,
-      unreviewed: plan.unreviewed,
+      unreviewed,
       notes,
       ...stats,
       fingerprints: fresh.flatMap((f) => fingerprintsOf(f, diffs)),
       commandCommentId: job.command?.commentId ?? null,
     };
     const posted = await postReview(octokit, ref, job.headSha, layout.inline, summary, log);
-    await finish(conclusion, fresh.length === 0 ? "No new findings" : findingsTitle(fresh), md`${checkSummary}\n\n${link("The review", posted.url)}`);
+    await finish(conclusion, title, md`${checkSummary}\n\n${link("The review", posted.url)}`);
     log.info({ reviewId: posted.id, findings: fresh.length, inline: posted.inline, scope: scope.kind }, "review posted");
     return { status: "posted", reviewId: posted.id, url: posted.url, findings: fresh.length, inline: posted.inline, scope: scope.kind };
   } catch (error) {
@@ -256,13 +265,14 @@ function findingsTitle(findings: readonly Finding[]): string {
 export function checkRunSummary(
   fresh: readonly Finding[],
   repeated: number,
-  plan: Pick<PackPlan, "coverage">,
+  covered: Pick<AskResult, "coverage" | "unreviewed">,
   stats: { model: string; promptTokens: number; completionTokens: number; requests: number },
   durationMs: number,
   scopeText: Markup,
 ): Markup {
   const bySeverity = SEVERITIES.map((s) => md`| ${SEVERITY_LABEL[s]} | ${fresh.filter((f) => f.severity === s).length} |`);
-  const c = plan.coverage;
+  const c = covered.coverage;
+  const missing = covered.unreviewed.length > 0 ? [md``, md`**Not reviewed:**`, ...fileList(covered.unreviewed, CHECK_UNREVIEWED_LIST_CHARS)] : [];
   return join([
     md`Reviewed ${scopeText}.`,
     md``,
@@ -271,7 +281,8 @@ export function checkRunSummary(
     ...bySeverity,
     md``,
     ...(repeated > 0 ? [md`${repeated} finding(s) already reported earlier were not repeated.`, md``] : []),
-    md`**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines.`,
+    md`**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.reviewedChangedLines}/${c.reviewableChangedLines} changed lines.`,
+    ...missing,
     md`**Model:** ${stats.model} · ${stats.requests} request(s) · ${stats.promptTokens.toLocaleString("en-US")} prompt + ${stats.completionTokens.toLocaleString("en-US")} answer tokens`,
     md`**Duration:** ${(durationMs / 1000).toFixed(1)} s`,
   ]);

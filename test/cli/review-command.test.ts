@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
+import { answerTokensFor, maxFindingsFor } from "../../src/review/answer-budget.js";
 import { REVIEW_SYSTEM_PROMPT } from "../../src/review/prompt.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
 import { createGitRepo, type GitRepo } from "../diff/git-fixture.js";
@@ -130,8 +131,10 @@ describe("skywork review", () => {
     expect(messages[1]!.content).toContain("<<<\nKeeps totals under the limit.\n>>>");
     // File contents at the head give the change its enclosing function.
     expect(messages[1]!.content).toContain("function total(items) {");
-    expect(request.maxTokens).toBe(6144);
-    expect(request.responseFormat).toMatchObject({ type: "json_schema" });
+    // One small file: the answer budget its code calls for (10 findings), not the whole 6,144 reserve.
+    expect(messages[1]!.content).toMatch(/\n\nReport at most 10 findings, the most important first\.$/);
+    expect(request.maxTokens).toBe(answerTokensFor(10));
+    expect(request.responseFormat).toMatchObject({ type: "json_schema", json_schema: { schema: { properties: { findings: { maxItems: 10 } } } } });
   });
 
   it("defaults to the current directory, base main and head HEAD, named by its branch", async () => {
@@ -186,7 +189,7 @@ describe("skywork review", () => {
     ]);
     expect(json).toMatchObject({
       summary: ANSWER.summary,
-      coverage: { reviewableFiles: 1, reviewedFiles: 1, reviewableChangedLines: 4, sentChangedLines: 4 },
+      coverage: { reviewableFiles: 1, reviewedFiles: 1, reviewableChangedLines: 4, reviewedChangedLines: 4, complete: true },
       skipped: [{ path: "package-lock.json", reason: "lockfile" }],
       unreviewed: [],
       notes: [],
@@ -204,7 +207,27 @@ describe("skywork review", () => {
     });
     expect(ran.stderr).toBe("");
     expect(JSON.parse(ran.stdout)).toMatchObject({ model: { contextTokens: 16384, answerTokens: 2048 } });
-    expect(fake.requests[0]!.maxTokens).toBe(2048);
+    expect(fake.requests[0]!.maxTokens).toBe(Math.min(2048, answerTokensFor(10)));
+  });
+
+  it("names the files whose answer was lost, in text and --json, and never says the review found nothing", async () => {
+    const endless = { summary: Array.from({ length: 4_000 }, (_, i) => `word${i}`).join(" "), findings: [] };
+    const cutting = await extraFake({ reply: () => ({ content: JSON.stringify(endless) }) });
+    const text = await review(argvFeature(), { LLM_BASE_URL: cutting.baseUrl });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Incomplete review: 1 file not reviewed \(listed below\); no findings in the rest\.\n/);
+    expect(text.stdout).not.toContain("No findings.");
+    expect(text.stdout).toContain("Coverage: 0 of 1 files, 0 of 4 changed lines reviewed.");
+    expect(text.stdout).toContain("Not reviewed (1):\n  src/app.js: the model's answer was cut off at the token limit before reaching it\n");
+    expect(text.stderr).toMatch(/\nskywork review: warning: incomplete review, 1 file not reviewed \(see "unreviewed"\)\.\n$/);
+    const json = JSON.parse((await review([...argvFeature(), "--json"], { LLM_BASE_URL: cutting.baseUrl })).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      findings: [],
+      coverage: { reviewableFiles: 1, reviewedFiles: 0, reviewableChangedLines: 4, reviewedChangedLines: 0, complete: false },
+      unreviewed: [{ path: "src/app.js", reason: "the model's answer was cut off at the token limit before reaching it" }],
+    });
+    // Cut bare, then asked once more for fewer findings: two different prompts, no third try.
+    expect(cutting.requests.map((r) => r.maxTokens)).toEqual([answerTokensFor(10), answerTokensFor(5), answerTokensFor(10), answerTokensFor(5)]);
   });
 
   it("prints a model summary without findings", async () => {
@@ -245,6 +268,72 @@ describe("skywork review --dry-run", () => {
   });
 });
 
+describe("skywork review against each model server", () => {
+  /** A branch of `files` modules of 150 lines: several requests in a 16k window. */
+  function biggerRepo(files: number): GitRepo {
+    const big = createGitRepo();
+    big.write("README.md", "# big\n");
+    big.commit("base");
+    big.git("checkout", "-q", "-b", "feature");
+    for (let f = 0; f < files; f++) big.write(`src/m${f}.js`, `${Array.from({ length: 150 }, (_, i) => `export const v${f}_${i} = compute(${i}, "${f}");`).join("\n")}\n`);
+    big.commit("Add modules");
+    big.git("checkout", "-q", "main");
+    return big;
+  }
+
+  it("llama.cpp: honours LLM_MAX_CONCURRENCY, and when the slots' shared KV cache overfills, sends fewer at once and completes", async () => {
+    const big = biggerRepo(10);
+    try {
+      const argv = ["--repo", big.dir, "--base", "main", "--head", "feature", "--json"];
+      // Two prompts of a 16k window's budget (10k each) do not fit one 16k KV cache.
+      const serial = await extraFake({ profile: "llamacpp", contextTokens: 16384, latencyMs: 200 });
+      const one = await review(argv, { LLM_BASE_URL: serial.baseUrl });
+      expect(one.code).toBe(0);
+      expect(serial.requests.length).toBeGreaterThan(1);
+      // LLM_MAX_CONCURRENCY defaults to 1 for the CLI as for the App, whatever REVIEW_REQUEST_CONCURRENCY says.
+      expect(serial.maxConcurrent).toBe(1);
+
+      const shared = await extraFake({ profile: "llamacpp", contextTokens: 16384, latencyMs: 200 });
+      const two = await review(argv, { LLM_BASE_URL: shared.baseUrl, LLM_MAX_CONCURRENCY: "2" });
+      expect(two.code).toBe(0);
+      expect(shared.requests.some((r) => r.status === 500)).toBe(true);
+      expect(two.stderr).toMatch(/warning: the model server ran out of room with 2 requests in flight \(llama\.cpp server: 500 Context size has been exceeded\.\); sending at most 1 at once from now on/);
+      const json = JSON.parse(two.stdout) as { coverage: { complete: boolean; reviewedFiles: number }; model: { server: string; windowSource: string } };
+      expect(json.coverage).toMatchObject({ complete: true, reviewedFiles: 10 });
+      expect(json.model).toMatchObject({ server: "llama.cpp server", windowSource: "meta.n_ctx" });
+    } finally {
+      big.remove();
+    }
+  });
+
+  it("llama.cpp without a reported window: an early length stop re-plans into the real window, never 'No findings'", async () => {
+    // A server started with -c 2200 that does not say so; the answer is long (findings first).
+    const long = { findings: ANSWER.findings, summary: Array.from({ length: 3_000 }, (_, i) => `w${i}`).join(" ") };
+    const small = await extraFake({ profile: "llamacpp", contextTokens: 2200, reportMaxModelLen: false, reply: () => ({ content: JSON.stringify(long) }) });
+    const ran = await review(argvFeature(), { LLM_BASE_URL: small.baseUrl });
+    expect(ran.code).toBe(0);
+    // The first answer stopped short of max_tokens: the window it revealed (prompt + answer) is used.
+    const first = small.requests[0]!;
+    expect(first.completion!.finishReason).toBe("length");
+    expect(first.completion!.completionTokens).toBeLessThan(first.maxTokens!);
+    expect(ran.stderr).toContain("warning: the model server's window is 2200 tokens, smaller than 32768; using 2200");
+    expect(ran.stdout.split("\n").slice(0, 4)).toEqual(FINDING_LINES);
+    expect(ran.stdout).not.toContain("No findings");
+    expect(ran.stdout).toContain("(2,200-token window).");
+  });
+
+  it("Ollama: the window its Modelfile sets (num_ctx in /api/show), not the model's 32k", async () => {
+    const ollama = await extraFake({ profile: "ollama", modelId: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", contextTokens: 8192, numCtxInModelfile: true, reply: () => ({ content: JSON.stringify(ANSWER) }) });
+    const ran = await review([...argvFeature(), "--json"], { LLM_BASE_URL: ollama.baseUrl });
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toMatchObject({
+      model: { id: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", contextTokens: 8192, answerTokens: 4096, server: "Ollama", windowSource: "/api/show num_ctx" },
+      coverage: { complete: true },
+    });
+    for (const request of ollama.requests) expect(request.promptTokens + request.maxTokens!).toBeLessThanOrEqual(8192);
+  });
+});
+
 describe("skywork review errors", () => {
   /** One line on stderr, nothing on stdout, and the exit code. */
   function expectOneLineError(ran: Ran, code: number, message: RegExp): void {
@@ -275,7 +364,7 @@ describe("skywork review errors", () => {
     expectOneLineError(
       fromEnv,
       3,
-      /^skywork review: LLM_CONTEXT_TOKENS=16384 is larger than the 8192-token window the endpoint reports; lower it or start the server with a larger --max-model-len\.\n$/,
+      /^skywork review: LLM_CONTEXT_TOKENS=16384 is larger than the 8192-token window the endpoint reports \(vLLM, max_model_len\); lower it or start the server with a larger window \(vLLM --max-model-len\)\.\n$/,
     );
     const fromFlag = await review([...argvFeature(), "--context", "16384"], { LLM_BASE_URL: small.baseUrl });
     expectOneLineError(fromFlag, 3, /^skywork review: --context 16384 is larger than the 8192-token window/);
@@ -284,14 +373,15 @@ describe("skywork review errors", () => {
 
   it("a server that refuses requests as too long without naming its window: re-packed smaller until they fit", async () => {
     // Old vLLM's flat error body: the refusal does not say how large the window is.
-    const small = await extraFake({ contextTokens: 4096, reportMaxModelLen: false, overflow: "vllm-flat", reply: () => ({ content: JSON.stringify(ANSWER) }) });
+    // The one request (about 700 prompt tokens and a 1,516-token answer budget) does not fit 2,048.
+    const small = await extraFake({ contextTokens: 2048, reportMaxModelLen: false, overflow: "vllm-flat", reply: () => ({ content: JSON.stringify(ANSWER) }) });
     const ran = await review(argvFeature(), { LLM_BASE_URL: small.baseUrl, LLM_CONTEXT_TOKENS: "32768" });
     expect(ran.code).toBe(0);
     const warnings = ran.stderr.trimEnd().split("\n");
     expect(warnings.length).toBeGreaterThan(1);
     expect(warnings.every((line) => line.startsWith("skywork review: warning: model server reported a context overflow"))).toBe(true);
     const last = small.requests.at(-1)!;
-    expect(last.promptTokens + (last.maxTokens ?? Infinity)).toBeLessThanOrEqual(4096);
+    expect(last.promptTokens + (last.maxTokens ?? Infinity)).toBeLessThanOrEqual(2048);
   });
 
   it("a server that refuses even small requests: one error naming the setting to fix", async () => {
@@ -307,12 +397,14 @@ describe("skywork review errors", () => {
   });
 
   it("a server whose refusal names its smaller window: re-packed to fit it, with a warning", async () => {
-    const small = await extraFake({ contextTokens: 6144, reportMaxModelLen: false, reply: () => ({ content: JSON.stringify(ANSWER) }) });
+    // About 700 prompt tokens and a 1,516-token answer budget do not fit 2,200; half of 2,200 does.
+    const small = await extraFake({ contextTokens: 2200, reportMaxModelLen: false, reply: () => ({ content: JSON.stringify(ANSWER) }) });
     const ran = await review(argvFeature(), { LLM_BASE_URL: small.baseUrl, LLM_CONTEXT_TOKENS: "32768" });
     expect(ran.code).toBe(0);
-    expect(ran.stderr).toContain("skywork review: warning: the model server's window is 6144 tokens, smaller than 32768; using 6144 (set LLM_CONTEXT_TOKENS=6144 to match it)\n");
-    expect(ran.stdout).toContain("(6,144-token window).");
-    expect(small.requests.at(-1)!.maxTokens).toBe(3072);
+    expect(ran.stderr).toContain("skywork review: warning: the model server's window is 2200 tokens, smaller than 32768; using 2200 (set LLM_CONTEXT_TOKENS=2200 to match it)\n");
+    expect(ran.stdout).toContain("(2,200-token window).");
+    // A 1,100-token reserve holds 6 findings: the answer budget is what those take.
+    expect(small.requests.at(-1)!.maxTokens).toBe(answerTokensFor(maxFindingsFor(1100)));
   });
 
   it("an API key the endpoint refuses, and one it accepts", async () => {

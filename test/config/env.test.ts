@@ -177,7 +177,7 @@ describe("loadConfig", () => {
     expect(defaults).toEqual({
       LOG_FORMAT: "pretty (json when NODE_ENV=production)",
       LLM_MODEL: "the first model the endpoint lists",
-      LLM_CONTEXT_TOKENS: "the endpoint's max_model_len, else 32768",
+      LLM_CONTEXT_TOKENS: "the window the server reports (vLLM max_model_len, llama.cpp n_ctx, Ollama num_ctx, LM Studio loaded_context_length), else 32768",
       SANDBOX_UID: "65534 when the worker runs as root",
     });
     expect(loadConfig({}).log.format).toBe("pretty");

@@ -5,6 +5,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { ModelClient } from "../../src/model/client.js";
 import { startFakeModel, type FakeModelOptions } from "../fakes/model/index.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
@@ -107,14 +108,14 @@ describe("log context", () => {
   });
 
   it("the model client logs through the logger a request brings, so its lines carry the job's context", async () => {
-    // Ollama truncates an over-long prompt silently: the client warns about it.
-    const model = await startFakeModel({ overflow: "ollama", contextTokens: 4096 });
+    // A server that counts a few prompt tokens fewer than were sent: the client warns about it.
+    const model = await startFakeModel({});
     cleanups.push(() => model.close());
     const logs = capturedLogger();
     const client = new ModelClient({ baseUrl: model.baseUrl, apiKey: null, model: null, contextTokens: null, timeoutMs: 10_000 }, logs.log.child({ name: "model" }));
     const context = { deliveryId: "d-1", jobId: "review-1-2-abc", installation: 7, repo: "acme/widgets", pr: 2 };
-    const words = "word ".repeat(6000);
-    await client.complete({ messages: [{ role: "user", content: words }], maxTokens: 64, promptTokens: 6000, log: logs.log.child(context) });
+    const messages = [{ role: "user" as const, content: "word ".repeat(600) }];
+    await client.complete({ messages, maxTokens: 64, promptTokens: loadQwenTokenizer().countChat(messages) + 5, log: logs.log.child(context) });
 
     const warning = logs.lines().find((line) => String(line.record.msg).includes("fewer prompt tokens"));
     expect(warning?.record).toMatchObject(context);

@@ -3,6 +3,7 @@
 // default would produce something else), and the file is read from the default branch, as the app
 // reads it — organisation defaults included, through Probot's `_extends`.
 import { afterEach, describe, expect, it } from "vitest";
+import { answerTokensFor, maxFindingsFor } from "../../src/review/answer-budget.js";
 import { deliverWebhook, issueCommentEvent } from "../fakes/github/index.js";
 import type { Reply } from "../fakes/model/index.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
@@ -90,17 +91,18 @@ describe("review.instructions and review.answer_tokens", () => {
   it("puts the maintainers' instructions into the prompt and asks for that many answer tokens", async () => {
     const h = (harness = await startHarness());
     const instructions = "Treat every division without a zero check as major. Marker: QUOKKA-731.";
-    const pr = await pullWithConfig(h, `review:\n  instructions: "${instructions}"\n  answer_tokens: 2048\n`);
+    const pr = await pullWithConfig(h, `review:\n  instructions: "${instructions}"\n  answer_tokens: 1024\n`);
     await deliverPullRequest(h, pr, "opened");
     await firstReview(h, pr);
 
     expect(h.model.requests).toHaveLength(1);
     const [request] = h.model.requests;
     expect(renderedPrompt(request!)).toContain(`Review instructions from this repository's maintainers:\n${instructions}`);
-    // The server default (LLM_ANSWER_TOKENS) is 6144.
+    // The server default (LLM_ANSWER_TOKENS) is 6144; the repository's 1,024 holds 6 findings, and
+    // the answer budget is what those take (less than the 10 this small change would get otherwise).
     expect(h.config.llm.answerTokens).toBe(6144);
-    expect(request!.maxTokens).toBe(2048);
-    expect(request!.body.max_tokens).toBe(2048);
+    expect(request!.maxTokens).toBe(answerTokensFor(maxFindingsFor(1024)));
+    expect(request!.body.max_tokens).toBe(answerTokensFor(6));
   });
 });
 
@@ -153,7 +155,7 @@ describe("review.max_inline_comments", () => {
 describe("_extends", () => {
   it("inherits the organisation's .github defaults, with the repository's own keys winning", async () => {
     const h = (harness = await startHarness());
-    const pr = await pullWithConfig(h, "_extends: .github\nreview:\n  answer_tokens: 2048\n");
+    const pr = await pullWithConfig(h, "_extends: .github\nreview:\n  answer_tokens: 1024\n");
     // The organisation's defaults live in its `.github` repository, visible to the same installation.
     await h.github.createRepo({
       owner: pr.repo.owner,
@@ -168,8 +170,8 @@ describe("_extends", () => {
     const [request] = h.model.requests;
     // Inherited: the repository's file does not set instructions (and the merge is per key, not per section).
     expect(renderedPrompt(request!)).toContain("Organisation rule ORG-RULE-42: no floating point money.");
-    // Overridden: the repository's 2048, not the organisation's 3072 (nor the server's 6144).
-    expect(request!.maxTokens).toBe(2048);
+    // Overridden: the repository's 1024 (6 findings' answer), not the organisation's 3072 (nor the server's 6144).
+    expect(request!.maxTokens).toBe(answerTokensFor(maxFindingsFor(1024)));
     const run = await completedCheck(h, pr);
     expect(run.output.summary).not.toContain("has problems");
   });

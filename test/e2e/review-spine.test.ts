@@ -4,6 +4,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { reviewJobId, type ReviewJobData } from "../../src/queue/jobs.js";
+import { answerTokensFor } from "../../src/review/answer-budget.js";
 import { parseReviewMarker } from "../../src/github/markers.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
@@ -71,7 +72,7 @@ describe("a pull request opened on an installed repository", () => {
     const request = h.model.requests[0]!;
     const body = request.body as { max_tokens: number; response_format: { type: string }; messages: Array<{ role: "system" | "user"; content: string }> };
     expect(body.response_format.type).toBe("json_schema");
-    expect(body.max_tokens).toBe(6144);
+    expect(body.max_tokens).toBe(answerTokensFor(10));
     expect(request.promptTokens + body.max_tokens).toBeLessThanOrEqual(32768);
     expect(loadQwenTokenizer().countChat(body.messages)).toBe(request.promptTokens);
     // The model sees numbered new-file lines it can cite.

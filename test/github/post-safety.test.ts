@@ -165,7 +165,7 @@ describe("posts built from hostile input", () => {
           belowThreshold: { severity: "minor", findings: i.findings },
           overLimit: { limit: 25, findings: i.findings },
           repeated: 1,
-          coverage: { reviewedFiles: 1, reviewableFiles: 2, sentChangedLines: 3, reviewableChangedLines: 4 },
+          coverage: { reviewedFiles: 1, reviewableFiles: 2, reviewedChangedLines: 3, reviewableChangedLines: 4 },
           skipped: i.skipped,
           unreviewed: i.unreviewed,
           notes: i.notes,
@@ -188,7 +188,7 @@ describe("posts built from hostile input", () => {
     fc.assert(
       fc.property(fc.array(finding, { maxLength: 4 }), hostileLine, entries, hostileLine, fc.array(hostile, { maxLength: 4 }), (fresh, scope, skipped, login, problems) => {
         const stats = { model: scope, promptTokens: 1, completionTokens: 1, requests: 1 };
-        const coverage = { coverage: { reviewedFiles: 1, reviewableFiles: 1, sentChangedLines: 1, reviewableChangedLines: 1 } };
+        const coverage = { coverage: { reviewedFiles: 1, reviewableFiles: 1, reviewedChangedLines: 1, reviewableChangedLines: 1 }, unreviewed: skipped };
         assertSafe(withConfigProblems(checkRunSummary(fresh, 2, coverage, stats, 1234, md`${scope}`), problems), "check run summary");
         assertSafe(withConfigProblems(nothingToReviewSummary({ kind: "full" }, skipped), problems), "nothing to review");
         const pr = { labels: [], draft: false, user: { type: "Bot", login } } as unknown as Parameters<typeof skipReason>[0];

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ModelClient, type ModelSettings } from "../../src/model/client.js";
 import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../../src/model/errors.js";
 import { classifyFailure } from "../../src/queue/retry-policy.js";
+import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
 
 const log = pino({ level: "silent" });
@@ -20,7 +21,7 @@ async function clientFor(options: FakeModelOptions, settings: Partial<ModelSetti
 describe("ModelClient.resolve", () => {
   it("takes the first listed model and its max_model_len", async () => {
     const client = await clientFor({ modelId: "Skywork/Skywork-SWE-32B", contextTokens: 16384 });
-    expect(await client.resolve()).toEqual({ id: "Skywork/Skywork-SWE-32B", contextTokens: 16384 });
+    expect(await client.resolve()).toMatchObject({ id: "Skywork/Skywork-SWE-32B", contextTokens: 16384, windowSource: "max_model_len", server: { kind: "vllm" } });
   });
 
   it("falls back to 32768 when the server does not report a window", async () => {
@@ -30,7 +31,7 @@ describe("ModelClient.resolve", () => {
 
   it("prefers configured values", async () => {
     const client = await clientFor({ modelId: "skywork", contextTokens: 32768 }, { model: "skywork", contextTokens: 20000 });
-    expect(await client.resolve()).toEqual({ id: "skywork", contextTokens: 20000 });
+    expect(await client.resolve()).toMatchObject({ id: "skywork", contextTokens: 20000, windowSource: "LLM_CONTEXT_TOKENS" });
   });
 
   it("says clearly when the configured model is not served, or the window is larger than the server's", async () => {
@@ -50,11 +51,11 @@ describe("ModelClient.resolve", () => {
     await fake!.close();
 
     const named = await clientFor({ modelsLatencyMs: 30_000 }, { timeoutMs: 300, model: "Skywork/Skywork-SWE-32B" });
-    expect(await named.resolve()).toEqual({ id: "Skywork/Skywork-SWE-32B", contextTokens: 32768 });
+    expect(await named.resolve()).toMatchObject({ id: "Skywork/Skywork-SWE-32B", contextTokens: 32768 });
     const listings = fake!.modelListings;
     fake!.setModelsLatency(0);
     // Not cached: the next call lists again and learns the real window.
-    expect(await named.resolve()).toEqual({ id: "Skywork/Skywork-SWE-32B", contextTokens: 32768 });
+    expect(await named.resolve()).toMatchObject({ id: "Skywork/Skywork-SWE-32B", contextTokens: 32768 });
     expect(fake!.modelListings).toBe(listings + 1);
   });
 
@@ -80,7 +81,7 @@ describe("ModelClient.complete", () => {
 
   it("sends max_tokens and the JSON schema, and reads usage", async () => {
     const client = await clientFor({});
-    const completion = await client.complete({ messages, maxTokens: 512, promptTokens: 300, jsonSchema: { name: "review", schema: { type: "object" } } });
+    const completion = await client.complete({ messages, maxTokens: 512, promptTokens: loadQwenTokenizer().countChat(messages), jsonSchema: { name: "review", schema: { type: "object" } } });
     expect(fake!.requests[0]!.maxTokens).toBe(512);
     expect(fake!.requests[0]!.responseFormat).toMatchObject({ type: "json_schema" });
     expect(completion.promptTokens).toBe(fake!.requests[0]!.promptTokens);

@@ -66,7 +66,7 @@ describe("/readyz", () => {
     });
     const { status, body } = await getJson(`${server.url}/readyz`);
     expect(status).toBe(200);
-    expect(body).toEqual({ ready: true, checks: { redis: { ok: true }, model: { ok: true, model: fake.modelId } } });
+    expect(body).toEqual({ ready: true, checks: { redis: { ok: true }, model: { ok: true, model: fake.modelId, server: "vLLM", contextTokens: 32768 } } });
   });
 
   it("is 503 when Redis is unreachable, every time, saying why, with the password masked", async () => {
@@ -83,7 +83,7 @@ describe("/readyz", () => {
       expect(status).toBe(503);
       expect(body.ready).toBe(false);
       expect(body.checks.redis).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} is unreachable: .*ECONNREFUSED`)) });
-      expect(body.checks.model).toEqual({ ok: true, model: fake.modelId });
+      expect(body.checks.model).toEqual({ ok: true, model: fake.modelId, server: "vLLM", contextTokens: 32768 });
       expect(JSON.stringify(body)).not.toContain("hunter2-secret");
     }
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { answerNotes } from "../../src/review/ask-model.js";
 import { parseReviewAnswer } from "../../src/review/findings.js";
 
 describe("parseReviewAnswer", () => {
@@ -20,7 +21,8 @@ describe("parseReviewAnswer", () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.answer.summary).toBe("Adds a cache.");
-    expect(result.answer.discarded).toBe(4);
+    expect(result.answer.discarded).toBe(3);
+    expect(result.answer.impossibleLines).toEqual(["0"]);
     expect(result.answer.findings).toEqual([
       { path: "src/a.ts", line: 12, startLine: null, severity: "major", title: "Leak", body: "Never evicted.", suggestion: null },
       { path: "src/a.ts", line: 20, startLine: 15, severity: "minor", title: "Reversed range", body: "Reversed range.", suggestion: null },
@@ -35,6 +37,28 @@ describe("parseReviewAnswer", () => {
   });
 
   it("accepts an empty review", () => {
-    expect(parseReviewAnswer('{"summary": "Fine.", "findings": []}')).toEqual({ ok: true, answer: { summary: "Fine.", findings: [], discarded: 0 } });
+    expect(parseReviewAnswer('{"summary": "Fine.", "findings": []}')).toEqual({ ok: true, answer: { summary: "Fine.", findings: [], discarded: 0, impossibleLines: [] } });
+  });
+});
+
+describe("answerNotes", () => {
+  it("names findings with impossible line numbers as such, apart from those missing a file, line or text", () => {
+    const parsed = parseReviewAnswer(
+      JSON.stringify({
+        summary: "S",
+        findings: [
+          { path: "src/a.ts", line: -3, comment: "negative" },
+          { path: "src/a.ts", line: "0", comment: "zero" },
+          { path: "src/a.ts", line: 2.5, comment: "fraction" },
+          { path: "src/a.ts", comment: "no line at all" },
+        ],
+      }),
+    );
+    if (!parsed.ok) throw new Error(parsed.error);
+    const notes = answerNotes([{ ...parsed.answer, error: null, cut: false, promptTokens: 1, completionTokens: 1 }]);
+    expect(notes).toEqual([
+      "1 finding(s) without a file, line or text were discarded.",
+      "3 finding(s) cited line numbers no file has (-3, 0, 2.5) and were discarded.",
+    ]);
   });
 });

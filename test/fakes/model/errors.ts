@@ -96,6 +96,11 @@ export function overflowError(
   }
 }
 
+/** llama.cpp's answer when its slots' shared KV cache has no room left: a 500, though nothing is broken. */
+export function kvCacheFullError(): ErrorAnswer {
+  return { status: 500, body: { error: { code: 500, message: "Context size has been exceeded.", type: "server_error" } } };
+}
+
 /** What each server answers for a model name it does not serve; llama.cpp ignores the name. */
 export function unknownModelError(style: OverflowStyle, model: string): ErrorAnswer | undefined {
   switch (style) {

@@ -352,3 +352,59 @@ describe("concurrency, latency, aborts and shutdown", () => {
     await expect(pending).rejects.toThrow();
   });
 });
+
+describe("server profiles, as the real servers answer", () => {
+  const json = async (url: string, body?: unknown) => {
+    const response = await fetch(url, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const chat = (model: FakeModel, content: string, maxTokens: number, name = MODEL) =>
+    json(`${model.baseUrl}/chat/completions`, { model: name, messages: [{ role: "user", content }], max_tokens: maxTokens });
+
+  it("llama.cpp: the window in meta.n_ctx and /props, its health and tokenize shapes, no NFC", async () => {
+    const llama = await fake({ profile: "llamacpp", contextTokens: 8192, parallel: 4 });
+    const models = (await json(`${llama.baseUrl}/models`)).body as { data: Array<Record<string, unknown>> };
+    expect(models.data[0]).toMatchObject({ id: MODEL, object: "model", owned_by: "llamacpp", meta: { n_ctx: 8192, n_ctx_train: 32768 } });
+    expect(models.data[0]).not.toHaveProperty("max_model_len");
+    expect((await json(`${llama.rootUrl}/props`)).body).toMatchObject({ default_generation_settings: { n_ctx: 8192 }, total_slots: 4 });
+    expect((await json(`${llama.rootUrl}/health`)).body).toEqual({ status: "ok" });
+    const decomposed = "cafe\u0301 re\u0301sume\u0301";
+    const tokens = ((await json(`${llama.rootUrl}/tokenize`, { content: decomposed })).body as { tokens: number[] }).tokens;
+    expect(tokens.length).toBeGreaterThan(loadQwenTokenizer().count(decomposed));
+  });
+
+  it("llama.cpp: 400 exceed_context_size_error for a prompt that fills the window, an early length stop for one that nearly does", async () => {
+    const llama = await fake({ profile: "llamacpp", contextTokens: 1024, reply: () => ({ content: "word ".repeat(2000) }) });
+    const refused = await chat(llama, "word ".repeat(1100), 10);
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: 400, type: "exceed_context_size_error", n_ctx: 1024 } } });
+    expect((refused.body.error as { message: string }).message).toMatch(/^request \(\d+ tokens\) exceeds the available context size \(1024 tokens\), try increasing it$/);
+    const early = (await chat(llama, "word ".repeat(900), 500, "any-name-at-all")).body as { choices: Array<{ finish_reason: string }>; usage: { prompt_tokens: number; completion_tokens: number } };
+    expect(early.choices[0]!.finish_reason).toBe("length");
+    expect(early.usage.completion_tokens).toBeLessThan(500);
+    expect(early.usage.prompt_tokens + early.usage.completion_tokens).toBe(1024);
+  });
+
+  it("llama.cpp: concurrent requests that overfill the slots' shared KV cache get HTTP 500 'Context size has been exceeded.'", async () => {
+    const llama = await fake({ profile: "llamacpp", contextTokens: 4096, latencyMs: 300 });
+    const both = await Promise.all([chat(llama, "word ".repeat(2500), 100), chat(llama, "word ".repeat(2500), 100)]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 500]);
+    expect(both.find((r) => r.status === 500)!.body).toEqual({ error: { code: 500, message: "Context size has been exceeded.", type: "server_error" } });
+    // Alone, the same request fits.
+    expect((await chat(llama, "word ".repeat(2500), 100)).status).toBe(200);
+  });
+
+  it("Ollama: /api/version, /api/ps once loaded, /api/show num_ctx, owned_by the namespace, silent truncation", async () => {
+    const name = "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M";
+    const ollama = await fake({ profile: "ollama", modelId: name, contextTokens: 2048, numCtxInModelfile: true });
+    expect((await json(`${ollama.baseUrl}/models`)).body).toMatchObject({ object: "list", data: [{ id: name, object: "model", owned_by: "bartowski" }] });
+    expect((await json(`${ollama.rootUrl}/api/version`)).body).toEqual({ version: "0.12.6" });
+    expect((await json(`${ollama.rootUrl}/api/ps`)).body).toEqual({ models: [] });
+    expect(((await json(`${ollama.rootUrl}/api/show`, { model: name })).body.parameters as string).split("\n")[0]).toMatch(/^num_ctx\s+2048$/);
+    expect(await json(`${ollama.rootUrl}/api/show`, { model: "nope" })).toEqual({ status: 404, body: { error: "model 'nope' not found" } });
+    const cut = (await chat(ollama, "word ".repeat(3000), 50, name)) as { status: number; body: { usage: { prompt_tokens: number } } };
+    expect(cut.status).toBe(200);
+    expect(cut.body.usage.prompt_tokens).toBe(2048);
+    expect((await json(`${ollama.rootUrl}/api/ps`)).body).toMatchObject({ models: [{ name, model: name, context_length: 2048 }] });
+    expect(await chat(ollama, "hi", 5, "other")).toMatchObject({ status: 404, body: { error: { message: 'model "other" not found, try pulling it first' } } });
+  });
+});

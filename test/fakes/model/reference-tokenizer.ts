@@ -22,7 +22,7 @@ type PackageTokenizer = ReturnType<typeof fromPreTrained>;
 let faithful: PackageTokenizer | undefined;
 let asShipped: PackageTokenizer | undefined;
 
-function build(splitRegex: string | null): PackageTokenizer {
+function build(splitRegex: string | null, normalize = true): PackageTokenizer {
   const preTokenizer = JSON.parse(JSON.stringify(tokenizerJSON.pre_tokenizer)) as {
     pretokenizers?: Array<{ type?: string; pattern?: { Regex?: string } }>;
   };
@@ -35,6 +35,7 @@ function build(splitRegex: string | null): PackageTokenizer {
     tokenizerJSON: {
       added_tokens: tokenizerJSON.added_tokens.filter((token) => !QWEN3_ONLY.has(token.content)),
       pre_tokenizer: preTokenizer as typeof tokenizerJSON.pre_tokenizer,
+      ...(normalize ? {} : { normalizer: null }),
     },
   });
 }
@@ -43,6 +44,14 @@ function build(splitRegex: string | null): PackageTokenizer {
 export function referenceEncode(text: string): number[] {
   faithful ??= build(HF_SPLIT_REGEX);
   return faithful.encode(text, { add_special_tokens: false });
+}
+
+let unnormalized: PackageTokenizer | undefined;
+
+/** Token ids llama.cpp (and Ollama) produce for `text`: the same vocabulary, but no NFC first. */
+export function referenceEncodeUnnormalized(text: string): number[] {
+  unnormalized ??= build(HF_SPLIT_REGEX, false);
+  return unnormalized.encode(text, { add_special_tokens: false });
 }
 
 /** The package exactly as shipped (JS whitespace rules), to show where it parts from vLLM. */

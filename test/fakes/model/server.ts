@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { completionBody, generate, newCompletionContext, streamEvents } from "./completion.js";
-import { defaultFailureBody, overflowError, unknownModelError, vllmError } from "./errors.js";
-import { referenceEncode, renderReferenceChat, type ReferenceMessage } from "./reference-tokenizer.js";
-import type { FakeModel, FakeModelOptions, RecordedRequest, Reply, ReplyFn } from "./types.js";
+import { defaultFailureBody, kvCacheFullError, overflowError, unknownModelError, vllmError } from "./errors.js";
+import { referenceEncode, referenceEncodeUnnormalized, renderReferenceChat, type ReferenceMessage } from "./reference-tokenizer.js";
+import type { FakeModel, FakeModelOptions, OverflowStyle, RecordedRequest, Reply, ReplyFn, ServerProfileName } from "./types.js";
 
 type Json = Record<string, unknown>;
 
@@ -21,6 +21,12 @@ interface State {
   readonly modelId: string;
   readonly contextTokens: number;
   readonly options: FakeModelOptions;
+  readonly profile: ServerProfileName;
+  readonly style: OverflowStyle;
+  /** llama.cpp: KV cells held by the requests being answered, out of `contextTokens`. */
+  kvUsed: number;
+  /** Ollama: the model has been loaded (by a request, or by /api/generate with an empty prompt). */
+  loaded: boolean;
   readonly requests: RecordedRequest[];
   readonly queue: Reply[];
   readonly failures: Array<{ status: number; body: unknown }>;
@@ -33,12 +39,28 @@ interface State {
   maxConcurrent: number;
   /** Rendered prompt → token ids: a test that resends the same prompt does not pay twice. */
   readonly tokenCache: Map<string, number[]>;
+  /** With `timing`: sequences free now, and the requests waiting for one in arrival order. */
+  readonly gpu: { free: number; waiting: Array<() => void> };
+}
+
+/** Runs `fn` holding one of the GPU's sequences (timing.sequences at once, first come first served). */
+async function onGpu<T>(state: State, fn: () => Promise<T>): Promise<T> {
+  if (state.gpu.free > 0) state.gpu.free--;
+  else await new Promise<void>((resolve) => state.gpu.waiting.push(resolve));
+  try {
+    return await fn();
+  } finally {
+    const next = state.gpu.waiting.shift();
+    if (next) next();
+    else state.gpu.free++;
+  }
 }
 
 function tokenize(state: State, text: string): number[] {
   const cached = state.tokenCache.get(text);
   if (cached) return cached;
-  const ids = referenceEncode(text);
+  // llama.cpp and Ollama tokenize without Hugging Face's NFC normalizer.
+  const ids = state.profile === "vllm" ? referenceEncode(text) : referenceEncodeUnnormalized(text);
   if (state.tokenCache.size >= 64) state.tokenCache.clear();
   state.tokenCache.set(text, ids);
   return ids;
@@ -133,7 +155,38 @@ function lowerCaseHeaders(req: IncomingMessage): Record<string, string | string[
   return { ...req.headers };
 }
 
+/** Ollama's `owned_by`: the namespace of the model's name (`library` for plain names). */
+function ollamaNamespace(name: string): string {
+  const parts = name.split(":")[0]!.split("/");
+  return parts.length >= 2 ? parts[parts.length - 2]! : "library";
+}
+
 function modelsBody(state: State): Json {
+  if (state.profile === "llamacpp") {
+    return {
+      object: "list",
+      data: [
+        {
+          id: state.modelId,
+          object: "model",
+          created: state.created,
+          owned_by: "llamacpp",
+          meta: {
+            vocab_type: 2,
+            n_vocab: 152064,
+            n_ctx_train: 32768,
+            ...(state.options.reportMaxModelLen !== false && { n_ctx: state.contextTokens }),
+            n_embd: 5120,
+            n_params: 32763876352,
+            size: 19851336256,
+          },
+        },
+      ],
+    };
+  }
+  if (state.profile === "ollama") {
+    return { object: "list", data: [{ id: state.modelId, object: "model", created: state.created, owned_by: ollamaNamespace(state.modelId) }] };
+  }
   const permission = {
     id: `modelperm-${randomBytes(16).toString("hex")}`,
     object: "model_permission",
@@ -167,7 +220,12 @@ function modelsBody(state: State): Json {
 
 async function handleTokenize(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req);
-  const style = state.options.overflow ?? "vllm";
+  if (state.profile === "llamacpp") {
+    // llama-server: {content, add_special} → {tokens}.
+    if (typeof body.content !== "string") throw new BadRequest("\"content\" must be provided");
+    return sendJson(res, 200, { tokens: tokenize(state, body.content) });
+  }
+  const style = state.style;
   if (typeof body.model === "string" && body.model !== state.modelId) {
     const error = unknownModelError(style === "llamacpp" || style === "ollama" ? "vllm" : style, body.model);
     if (error) return sendJson(res, error.status, error.body);
@@ -215,7 +273,7 @@ async function handleChat(state: State, req: IncomingMessage, res: ServerRespons
     sendJson(res, status, body, headers);
   };
 
-  const style = state.options.overflow ?? "vllm";
+  const style = state.style;
   let body: Json;
   let messages: ReferenceMessage[];
   try {
@@ -251,14 +309,35 @@ async function handleChat(state: State, req: IncomingMessage, res: ServerRespons
     : style === "llamacpp" ? Math.min(record.maxTokens ?? room, room)
     : (record.maxTokens ?? room);
 
+  state.loaded = true;
   const reply: Reply = state.queue.shift() ?? (state.reply ? await state.reply(record) : {});
-  if (!(await wait(state.latencyMs + (reply.delayMs ?? 0)))) return;
-
   if (reply.status !== undefined || reply.body !== undefined) {
+    if (!(await wait(state.latencyMs + (reply.delayMs ?? 0)))) return;
     const status = reply.status ?? 200;
     return answer(status, reply.body ?? defaultFailureBody(style, status), reply.headers);
   }
   const generated = generate(reply, stopWordsOf(body), maxNewTokens);
+  // llama.cpp: the request's prompt and answer live in the KV cache all slots share until it is
+  // answered; when the others already fill it, this one fails mid-way with a 500.
+  const cells = state.profile === "llamacpp" ? promptSeen + generated.completionTokens : 0;
+  if (cells > 0 && state.kvUsed + cells > state.contextTokens) {
+    if (!(await wait(state.latencyMs))) return;
+    const full = kvCacheFullError();
+    return answer(full.status, full.body);
+  }
+  state.kvUsed += cells;
+  try {
+    if (!(await wait(state.latencyMs + (reply.delayMs ?? 0)))) return;
+    record.completion = { content: generated.content, finishReason: generated.finishReason, completionTokens: generated.completionTokens, promptTokensSeen: promptSeen };
+    const timing = state.options.timing;
+    if (timing) {
+      const ms = (1000 * promptSeen) / timing.prefillTokensPerSecond + (1000 * generated.completionTokens) / timing.decodeTokensPerSecond;
+      record.chargedMs = ms;
+      if (!(await onGpu(state, () => wait(ms)))) return;
+    }
+  } finally {
+    state.kvUsed -= cells;
+  }
   const context = newCompletionContext(model || state.modelId, promptSeen);
   if (body.stream !== true) return answer(200, completionBody(context, generated), reply.headers);
 
@@ -272,12 +351,77 @@ async function handleChat(state: State, req: IncomingMessage, res: ServerRespons
   res.end();
 }
 
+/** llama-server's `/props`: every slot reports the whole window, though they share one KV cache. */
+function llamaProps(state: State): Json {
+  const nCtx = state.options.reportMaxModelLen !== false ? { n_ctx: state.contextTokens } : {};
+  return {
+    default_generation_settings: { id: 0, id_task: -1, ...nCtx, speculative: false, is_processing: false, params: { n_predict: -1, temperature: 0.8, top_k: 40, top_p: 0.95 } },
+    total_slots: state.options.parallel ?? 4,
+    model_path: "/models/Skywork-SWE-32B-Q4_K_M.gguf",
+    chat_template: "{%- for message in messages %}…",
+    modalities: { vision: false, audio: false },
+    build_info: "b6500-fake",
+  };
+}
+
+/** Ollama's own API, beside its OpenAI-compatible /v1: what tells it apart and where it keeps num_ctx. */
+async function ollamaRoute(state: State, path: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const details = { parent_model: "", format: "gguf", family: "qwen2", families: ["qwen2"], parameter_size: "32.8B", quantization_level: "Q4_K_M" };
+  if (path === "/" && req.method === "GET") {
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+    res.end("Ollama is running");
+    return true;
+  }
+  if (path === "/api/version" && req.method === "GET") {
+    sendJson(res, 200, { version: "0.12.6" });
+    return true;
+  }
+  if (path === "/api/ps" && req.method === "GET") {
+    const models = state.loaded
+      ? [{ name: state.modelId, model: state.modelId, size: 21_474_836_480, digest: "a".repeat(64), details, expires_at: new Date(Date.now() + 300_000).toISOString(), size_vram: 21_474_836_480, ...(state.options.reportMaxModelLen !== false && { context_length: state.contextTokens }) }]
+      : [];
+    sendJson(res, 200, { models });
+    return true;
+  }
+  if ((path === "/api/show" || path === "/api/generate") && req.method === "POST") {
+    const body = await readJson(req);
+    const name = typeof body.model === "string" ? body.model : "";
+    if (name !== state.modelId) {
+      sendJson(res, 404, { error: `model '${name}' not found` });
+      return true;
+    }
+    if (path === "/api/generate") {
+      // An empty prompt only loads the model.
+      state.loaded = true;
+      sendJson(res, 200, { model: name, created_at: new Date().toISOString(), response: "", done: true, done_reason: "load" });
+      return true;
+    }
+    const parameters = [...(state.options.numCtxInModelfile ? [`num_ctx                        ${state.contextTokens}`] : []), 'stop                           "<|im_start|>"', 'stop                           "<|im_end|>"'].join("\n");
+    sendJson(res, 200, {
+      modelfile: `FROM /models/${name}\n`,
+      parameters,
+      template: "{{- if .Messages }}…",
+      details,
+      model_info: { "general.architecture": "qwen2", "qwen2.context_length": 32768, "qwen2.embedding_length": 5120 },
+      capabilities: ["completion", "tools"],
+      modified_at: new Date(state.created * 1000).toISOString(),
+    });
+    return true;
+  }
+  return false;
+}
+
 /** Starts the fake on 127.0.0.1 at a free port. */
 export async function startFakeModel(options: FakeModelOptions = {}): Promise<FakeModel> {
+  const profile = options.profile ?? "vllm";
   const state: State = {
     modelId: options.modelId ?? "Skywork/Skywork-SWE-32B",
     contextTokens: options.contextTokens ?? 32_768,
     options,
+    profile,
+    style: options.overflow ?? (profile === "vllm" ? "vllm" : profile),
+    kvUsed: 0,
+    loaded: false,
     requests: [],
     queue: [],
     failures: [],
@@ -289,6 +433,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     inFlight: 0,
     maxConcurrent: 0,
     tokenCache: new Map(),
+    gpu: { free: options.timing?.sequences ?? 1, waiting: [] },
   };
 
   const server = createServer((req, res) => {
@@ -299,6 +444,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
         return sendJson(res, 401, { error: "Unauthorized" });
       }
       if (path === "/health" && req.method === "GET") {
+        if (profile === "llamacpp") return sendJson(res, 200, { status: "ok" });
         res.writeHead(200, { "content-length": 0 });
         res.end();
         return;
@@ -313,13 +459,18 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
         }
         return sendJson(res, 200, modelsBody(state));
       }
-      if (path === "/tokenize" && req.method === "POST") return handleTokenize(state, req, res);
+      if (profile === "llamacpp" && path === "/props" && req.method === "GET") return sendJson(res, 200, llamaProps(state));
+      if (profile === "ollama") {
+        const answered = await ollamaRoute(state, path, req, res);
+        if (answered) return;
+      }
+      if (path === "/tokenize" && req.method === "POST" && profile !== "ollama") return handleTokenize(state, req, res);
       if (path === "/v1/chat/completions" && req.method === "POST") return handleChat(state, req, res);
       if (["/health", "/v1/models", "/tokenize", "/v1/chat/completions"].includes(path)) return sendJson(res, 405, { detail: "Method Not Allowed" });
       return sendJson(res, 404, { detail: "Not Found" });
     };
     route().catch((error: unknown) => {
-      if (error instanceof BadRequest) return sendJson(res, 400, vllmError(options.overflow ?? "vllm", 400, "BadRequestError", error.message).body);
+      if (error instanceof BadRequest) return sendJson(res, 400, vllmError(state.style, 400, "BadRequestError", error.message).body);
       if (!res.headersSent) sendJson(res, 500, vllmError("vllm", 500, "InternalServerError", String(error)).body);
       else res.destroy();
     });
@@ -348,7 +499,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       state.queue.push(...replies);
     },
     failNext(status, times = 1, body) {
-      for (let i = 0; i < times; i++) state.failures.push({ status, body: body ?? defaultFailureBody(options.overflow ?? "vllm", status) });
+      for (let i = 0; i < times; i++) state.failures.push({ status, body: body ?? defaultFailureBody(state.style, status) });
     },
     setLatency(ms) {
       state.latencyMs = ms;

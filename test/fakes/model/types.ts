@@ -11,6 +11,24 @@
  */
 export type OverflowStyle = "vllm" | "vllm-flat" | "llamacpp" | "ollama";
 
+/**
+ * Which server the fake is, as the app sees it from outside (see src/model/server-profiles.ts):
+ * - `vllm`: `/v1/models` with `max_model_len` and `owned_by: "vllm"`, `/tokenize`, `/health`.
+ * - `llamacpp` (llama-server): `/v1/models` with `owned_by: "llamacpp"` and the window as
+ *   `meta.n_ctx`, `/props` (`default_generation_settings.n_ctx`, `total_slots`), `/tokenize`
+ *   ({content} → {tokens}), `/health` ({"status":"ok"}); `parallel` slots share ONE KV cache of
+ *   `contextTokens` cells while each reports the whole window, so concurrent requests that overfill
+ *   it fail with HTTP 500 `Context size has been exceeded.`; a prompt that fills the window is
+ *   refused (400 `exceed_context_size_error`), one that fits with too little room is answered and
+ *   stopped early (`finish_reason: "length"`); model names are ignored; no NFC before tokenizing.
+ * - `ollama`: `/v1/models` with `owned_by` the name's namespace and no window, `/api/version`,
+ *   `/api/ps` (`context_length`, once the model is loaded), `/api/show` (`parameters` with
+ *   `num_ctx` only when the Modelfile sets it), `/api/generate` (an empty prompt loads the model);
+ *   a prompt longer than num_ctx is silently cut to it (HTTP 200, `usage.prompt_tokens` shows what
+ *   was kept); no NFC before tokenizing.
+ */
+export type ServerProfileName = "vllm" | "llamacpp" | "ollama";
+
 /** What the scripted model answers; an empty object is the default review reply. */
 export interface Reply {
   /** Assistant text. Cut at `stop` strings and at `max_tokens` as a real server would. */
@@ -45,6 +63,20 @@ export interface RecordedRequest {
   aborted: boolean;
   /** HTTP status of the answer (0 until it is decided). */
   status: number;
+  /** What a 200 answer carried (before any streaming), once it was generated. */
+  completion?: { content: string | null; finishReason: string; completionTokens: number; promptTokensSeen: number };
+  /** With `timing`: the GPU time this request was charged (prefill plus decode), in ms. */
+  chargedMs?: number;
+}
+
+/** A GPU's speed, charged to every completion before it is answered (benchmarks). */
+export interface ModelTiming {
+  /** Prompt tokens processed per second (prefill). */
+  prefillTokensPerSecond: number;
+  /** Answer tokens generated per second, per sequence (decode). */
+  decodeTokensPerSecond: number;
+  /** Sequences the server runs at once; more requests wait their turn, first come first served. */
+  sequences: number;
 }
 
 export type ReplyFn = (request: RecordedRequest) => Reply | Promise<Reply>;
@@ -54,10 +86,20 @@ export interface FakeModelOptions {
   modelId?: string;
   /** The window for prompt + answer (vLLM's `--max-model-len`). @defaultValue 32768 */
   contextTokens?: number;
-  /** Whether `/v1/models` reports `max_model_len` (LM Studio and Ollama do not). @defaultValue true */
+  /**
+   * Whether the server reports its window: vLLM's `max_model_len`; llama.cpp's `meta.n_ctx` and
+   * `/props` n_ctx (older builds report neither); Ollama's `/api/ps` context_length (older
+   * versions lack it). @defaultValue true
+   */
   reportMaxModelLen?: boolean;
   /** @defaultValue "vllm" */
+  profile?: ServerProfileName;
+  /** @defaultValue the profile's own ("vllm" for vLLM; "vllm-flat" plays an older vLLM) */
   overflow?: OverflowStyle;
+  /** llama.cpp: slots (its `--parallel`), all sharing one KV cache of `contextTokens` cells. @defaultValue 4 */
+  parallel?: number;
+  /** Ollama: the Modelfile sets `PARAMETER num_ctx` (shown by `/api/show`). @defaultValue false */
+  numCtxInModelfile?: boolean;
   /** When set, `/v1/*` requires `Authorization: Bearer <apiKey>` and answers 401 otherwise, as vLLM's `--api-key`. */
   apiKey?: string;
   /** Answers requests when nothing is enqueued. */
@@ -66,6 +108,8 @@ export interface FakeModelOptions {
   latencyMs?: number;
   /** Wait before answering `GET /v1/models` (a server busy loading, or overloaded). @defaultValue 0 */
   modelsLatencyMs?: number;
+  /** Charge each completion the time a GPU of this speed would take. @defaultValue none */
+  timing?: ModelTiming;
 }
 
 export interface FakeModel {
