@@ -52,13 +52,21 @@ export interface SummaryInput {
   fingerprints: readonly string[];
   /** The `/skywork review` comment this review answers. */
   commandCommentId: number | null;
+  /** Findings dismissed earlier on this pull request that the model reported again, not posted. */
+  dismissed?: number;
+  /** New findings past `review.max_findings`: counted by severity, not listed. */
+  withheld?: { limit: number; findings: readonly Finding[] };
+  /** What the model was given as the repository's guidance (review/guidance.ts). */
+  guidance?: { names: ReadonlyArray<{ name: string; truncated: boolean }>; learnings: string | null; left: readonly string[] } | null;
 }
 
 export function reviewSummaryBody(input: SummaryInput): string {
   const lines: string[] = ["## Skywork review", ""];
   lines.push(input.modelSummary ? neutralizeMarkdown(input.modelSummary) : "_The model gave no summary._", "");
   const counts = SEVERITIES.map((s) => [s, input.newFindings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
-  const repeated = input.repeated > 0 ? ` · ${input.repeated} already reported earlier, not repeated` : "";
+  const repeated =
+    (input.repeated > 0 ? ` · ${input.repeated} already reported earlier, not repeated` : "") +
+    (input.dismissed ? ` · ${input.dismissed} dismissed earlier, not raised again` : "");
   lines.push(
     input.newFindings.length === 0
       ? `**No new findings.**${repeated}`
@@ -72,6 +80,14 @@ export function reviewSummaryBody(input: SummaryInput): string {
   listSection(lines, "Findings outside the diff", input.outsideDiff);
   listSection(lines, `Findings below \`${input.belowThreshold.severity}\` (not posted inline)`, input.belowThreshold.findings);
   listSection(lines, `More findings (over the limit of ${input.overLimit.limit} inline comments)`, input.overLimit.findings);
+  if (input.withheld && input.withheld.findings.length > 0) {
+    const held = input.withheld.findings;
+    const bySeverity = SEVERITIES.map((s) => [s, held.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+    lines.push(
+      "",
+      `**${held.length} more finding${held.length === 1 ? "" : "s"} not shown** (over \`review.max_findings\` = ${input.withheld.limit}, least severe left out): ${bySeverity.map(([s, n]) => `${n} ${s}`).join(" · ")}.`,
+    );
+  }
 
   const c = input.coverage;
   lines.push("", `**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.sentChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`);
@@ -79,6 +95,7 @@ export function reviewSummaryBody(input: SummaryInput): string {
   if (input.skipped.length > 0) {
     lines.push("", "<details><summary>Skipped files</summary>", "", ...fileList(input.skipped, SKIPPED_LIST_CHARS), "", "</details>");
   }
+  if (input.guidance) lines.push("", guidanceLine(input.guidance));
   for (const note of input.notes) lines.push("", `> ${note}`);
   lines.push(
     "",
@@ -154,6 +171,13 @@ function listSection(lines: string[], title: string, findings: readonly ListedFi
         .map((l) => `  ${l}`),
     );
   }
+}
+
+/** Names the guidance files the model was given (paths come from configuration: shown as code). */
+export function guidanceLine(guidance: NonNullable<SummaryInput["guidance"]>): string {
+  const given = [...guidance.names.map((n) => `${codeSpan(n.name)}${n.truncated ? " (cut to fit)" : ""}`), ...(guidance.learnings ? [escapeText(guidance.learnings)] : [])];
+  const left = guidance.left.length > 0 ? `; over the budget, not given: ${guidance.left.map(codeSpan).join(", ")}` : "";
+  return `<sub>Guidance: ${given.length > 0 ? given.join(", ") : "none"}${left}.</sub>`;
 }
 
 /** A code span that cannot be broken out of, whatever the text. */
