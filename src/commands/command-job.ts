@@ -9,6 +9,8 @@ import { hasWriteAccess } from "../github/permissions.js";
 import { getPullRequest } from "../github/pull-request.js";
 import type { CommandJobData, ReviewJobData } from "../queue/jobs.js";
 import { judgeFailure, publicReason, type AttemptInfo, type FailureVerdict } from "../queue/retry-policy.js";
+import { forgetLearning, normalizeLearningId, readLearnings, type Learning } from "../review/learnings.js";
+import { codeSpan } from "../review/review-body.js";
 import { parseCommand, type CommandVerb, type ParsedCommand } from "./parse-command.js";
 
 export interface CommandDeps {
@@ -111,6 +113,25 @@ async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { ki
       log.info({ jobId }, "full review requested");
       return { status: "done", verb: "review" };
     }
+    case "learnings": {
+      await reply(learningsList(await readLearnings(octokit, repo)));
+      return { status: "done", verb: "learnings" };
+    }
+    case "forget": {
+      const id = normalizeLearningId(parsed.instructions.split(/\s+/, 1)[0] ?? "");
+      if (id === null) {
+        await reply("Say which learning to forget, by its id: `/skywork forget L3`. `/skywork learnings` lists them.");
+        return { status: "done", verb: "forget" };
+      }
+      const forgotten = await forgetLearning(octokit, repo, id, job.comment.author);
+      await reply(
+        forgotten
+          ? `Forgot ${forgotten.id}: later reviews may flag ${neutralizeMarkdown(JSON.stringify(forgotten.avoid))} in ${codeSpan(forgotten.pattern)} again.`
+          : `There is no learning ${id} in this repository. \`/skywork learnings\` lists them.`,
+      );
+      log.info({ id, forgotten: forgotten !== null }, "forget requested");
+      return { status: "done", verb: "forget" };
+    }
     case "fix": {
       if (!deps.startFix) {
         await reply("`/skywork fix` is not enabled on this installation.");
@@ -127,8 +148,31 @@ export const HELP = [
   "",
   "- `/skywork review`: review this pull request again, in full.",
   "- `/skywork fix [instructions]`: on an issue, a pull request or a review thread, make the change and propose it as commits or a pull request for a human to review.",
+  "- `/skywork learnings`: what the reviewer learned from findings maintainers dismissed here (a 👎, a thread resolved unchanged, a reply such as \"not an issue\"), with ids.",
+  "- `/skywork forget <id>`: remove one learning, so later reviews may flag it again.",
   "- `/skywork help`: this message.",
 ].join("\n");
+
+/** The repository's learnings as a table, newest first. Their texts are model or maintainer words: neutralised. */
+function learningsList(learnings: readonly Learning[]): string {
+  if (learnings.length === 0) {
+    return "This repository has taught me nothing yet. When someone with write access dismisses one of my findings (a 👎, resolving its thread without changing its lines, or replying that it is not an issue), I learn not to raise it again; `/skywork learnings` then lists it here.";
+  }
+  const rows = [...learnings].reverse().map((l) => {
+    const cell = (text: string) => neutralizeMarkdown(text).replace(/\|/g, "\\|");
+    const how = l.source.kind === "thumbs-down" ? "👎" : l.source.kind === "resolved" ? "resolved unchanged" : "reply";
+    return `| ${l.id} | ${codeSpan(l.pattern).replace(/\|/g, "\\|")} | ${cell(l.avoid)}${l.why ? ` (${cell(l.why)})` : ""} | #${l.source.pr}, ${how} by ${cell(l.source.by)} |`;
+  });
+  return [
+    `**What this repository taught me** (${learnings.length}, newest first; later reviews are told not to raise these):`,
+    "",
+    "| Id | Where | Do not flag | From |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "`/skywork forget <id>` removes one. They are stored in this repository's `refs/skywork/learnings`.",
+  ].join("\n");
+}
 
 /**
  * What a person reads when their command failed for good: what failed and why, in one paragraph.
