@@ -36,7 +36,7 @@ export interface Guidance {
   budget: number;
   /** What the block holds, in order. */
   used: GuidanceSource[];
-  /** Files that exist but did not fit at all. */
+  /** Files that exist (and review.instructions, when set) but did not fit at all. */
   left: string[];
   learnings: { given: number; total: number };
 }
@@ -77,6 +77,7 @@ export function composeGuidance(tokenizer: QwenTokenizer, budget: number, input:
   if (instructions) {
     const section = fitSection(tokenizer, budget, sections, render, "## review.instructions (.github/skywork.yml)", instructions);
     if (section) sections.push({ source: { name: "review.instructions", truncated: section.truncated }, body: section.body });
+    else left.push("review.instructions");
   }
 
   let given = 0;
@@ -124,9 +125,10 @@ function fitSection(
   let room = budget - total(`${title}\n${CUT_NOTE}`);
   for (let attempt = 0; attempt < 8 && room > 0; attempt++) {
     const prefix = tokenizer.decode(ids.slice(0, room));
+    // At a line boundary, else between words (decoding may split a character; neither boundary does).
     const lineEnd = prefix.lastIndexOf("\n");
-    // Decoding may split a character; a line boundary never does.
-    const kept = (lineEnd > 0 ? prefix.slice(0, lineEnd) : prefix.replace(/\ufffd+$/, "")).trimEnd();
+    const wordEnd = prefix.search(/\s\S*$/);
+    const kept = (lineEnd > 0 ? prefix.slice(0, lineEnd) : wordEnd > 0 ? prefix.slice(0, wordEnd) : "").trimEnd();
     if (kept.length === 0) return null;
     const body = `${title}\n${kept}\n${CUT_NOTE}`;
     const over = total(body) - budget;
