@@ -30,6 +30,11 @@ export function parseMarker<T extends object>(kind: string, body: string | null 
   }
 }
 
+/** The text without any marker, for a model that reads what the bot posted (markers mean nothing to it). */
+export function stripMarkers(body: string): string {
+  return body.replace(new RegExp(`\\n*<!-- ${PREFIX}:[a-z-]+:[A-Za-z0-9_-]+ -->`, "g"), "").trim();
+}
+
 /** The bot's own marker of `kind` as a list of at most one, for callers that look for a match (see parseMarker). */
 export function parseMarkers<T extends object>(kind: string, body: string | null | undefined): T[] {
   const marker = parseMarker<T>(kind, body);

@@ -10,7 +10,7 @@ import { replyInThreadOnce } from "../github/comments.js";
 import { commitFileSource } from "../github/contents.js";
 import { httpStatus } from "../github/errors.js";
 import { neutralizeMarkdown } from "../github/markdown.js";
-import { parseThreadAnswerMarker, threadAnswerMarker } from "../github/markers.js";
+import { parseThreadAnswerMarker, stripMarkers, threadAnswerMarker } from "../github/markers.js";
 import { getPullRequest, type PullRef, type PullRequest } from "../github/pull-request.js";
 import { listReviewComments, type ReviewCommentData } from "../github/review-threads.js";
 import type { ModelClient } from "../model/client.js";
@@ -256,7 +256,7 @@ function userMessage(parts: PromptParts, thread: PromptParts["thread"], around: 
     "",
     `The finding (yours, on ${parts.finding.path}${parts.finding.line !== null ? ` line ${parts.finding.line}` : ""}):`,
     "<<<",
-    clip(withoutMarkers(parts.finding.body)),
+    clip(stripMarkers(parts.finding.body)),
     ">>>",
     "",
   ];
@@ -275,12 +275,7 @@ function userMessage(parts: PromptParts, thread: PromptParts["thread"], around: 
     lines.push("(The code is not available at the current head: the file was removed or the finding's lines are gone.)", "");
   }
   lines.push("The replies so far, oldest first:", "<<<");
-  for (const message of thread) lines.push(`@${message.login} (${message.role}):`, clip(withoutMarkers(message.body)), "");
+  for (const message of thread) lines.push(`@${message.login} (${message.role}):`, clip(stripMarkers(message.body)), "");
   lines.push(">>>", "", `Answer the last message, from @${parts.replier}.`);
   return lines.join("\n");
-}
-
-/** The bot's hidden markers mean nothing to the model. */
-function withoutMarkers(body: string): string {
-  return body.replace(/\n*<!-- skywork:[a-z-]+:[A-Za-z0-9_-]+ -->/g, "").trim();
 }
