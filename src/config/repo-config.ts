@@ -42,7 +42,9 @@ export const RepoConfigSchema = z
           .min(0)
           .max(8192)
           .default(2048)
-          .describe("Token budget of the guidance (review.instructions, learnings from dismissed findings, then review.guidance_files), counted exactly; what does not fit is cut. 0 sends no guidance."),
+          .describe(
+            "Token budget of the guidance (review.instructions, learnings from dismissed findings, then review.guidance_files), counted exactly; what does not fit is cut. At most a quarter of the prompt's room in the model's window; 0 sends no guidance.",
+          ),
         inline_severity: severity.default("minor").describe("Lowest severity posted as an inline comment; less severe findings are listed in the summary only."),
         max_inline_comments: z.number().int().min(0).max(100).default(25).describe("At most this many inline comments per review, most severe first; the rest are listed in the summary."),
         max_findings: z

@@ -130,13 +130,15 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const finish = (conclusion: CheckConclusion, title: string, summary: string) =>
       completeCheckRun(gh, repo, runId, conclusion, { title, summary: withConfigProblems(summary, configProblems) });
 
-    // What people said about earlier findings, and the repository's guidance (read at the base).
-    const { dismissals } = await findDismissals(octokit, ref, botLogin, new Dismissers(octokit, repo, pr.user?.login ?? ""));
-    await recordLearnings(octokit, repo, job.pullNumber, dismissals, log);
-    const guidance = await loadGuidance(octokit, repo, pr.base.sha, config.review, deps.tokenizer);
-
     const model = await deps.model.resolve();
     const answerTokens = Math.min(config.review.answer_tokens ?? deps.settings.answerTokens, Math.floor(model.contextTokens / 2));
+
+    // What people said about earlier findings, and the repository's guidance (read at the base),
+    // which never takes more than a quarter of the room for the prompt.
+    const { dismissals } = await findDismissals(octokit, ref, botLogin, new Dismissers(octokit, repo, pr.user?.login ?? ""));
+    await recordLearnings(octokit, repo, job.pullNumber, dismissals, log);
+    const guidanceTokens = Math.min(config.review.guidance_tokens, Math.floor((model.contextTokens - answerTokens) / 4));
+    const guidance = await loadGuidance(octokit, repo, pr.base.sha, { ...config.review, guidance_tokens: guidanceTokens }, deps.tokenizer);
     const input: PackInput = {
       system: REVIEW_SYSTEM_PROMPT,
       preamble: (part) => reviewPreamble({ ...headerOf(job, pr, config), guidance: guidance.text }, part),

@@ -11,6 +11,8 @@ import { deleteKeys, eventually, startHarness, type Harness } from "../helpers/h
 import { answer, botReplyTo, comment, finding, guidanceOf, jobOutcome, push, reviews, storedLearnings, systemPrompt, userPrompt, withQueue } from "../helpers/listening.js";
 import { completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
 
+// Every GitHub write of the app is spaced by Octokit's throttling (about a second each): the long
+// scenarios below make dozens of them, hence their own time limits.
 let harness: Harness | null = null;
 afterEach(async () => {
   await harness?.close();
@@ -128,7 +130,7 @@ describe("a finding someone dismissed", () => {
     await push(h, pr, { "src/extra.ts": "export const extra = 2;\n" });
     const [, , third] = await reviews(h, pr, 3);
     expect(parseReviewMarker(third!.body)).toMatchObject({ since: quiet });
-  });
+  }, 60_000);
 });
 
 describe("learnings", () => {
@@ -194,7 +196,7 @@ describe("learnings", () => {
     await botReplyTo(h, pr, recheck.id);
     expect(storedLearnings(pr.repo)!.learnings).toEqual([]);
     expect(h.github.reviewComments(pr.repo, pr.number)).toHaveLength(2);
-  });
+  }, 120_000);
 });
 
 describe("a model answer with 60 findings", () => {
