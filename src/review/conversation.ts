@@ -20,6 +20,7 @@ import { neutralizeSpecialTokens } from "../tokenizer/index.js";
 import { judgeFailure, publicReason, type AttemptInfo } from "../queue/retry-policy.js";
 import { botFindings, Dismissers, learningFrom, readsAsDismissal, type BotFinding } from "./dismissals.js";
 import { addLearnings, type Learning } from "./learnings.js";
+import { codeSpan } from "./review-body.js";
 
 export interface ConversationDeps {
   model: Pick<ModelClient, "complete" | "resolve">;
@@ -186,7 +187,7 @@ async function answerFailure(octokit: Octokit, ref: PullRef, reply: ReplyInThrea
 function followUp(intent: Intent, writer: boolean, learned: Learning | null): string[] {
   if (intent === "dismiss") {
     const taught = learned
-      ? ` Later reviews of \`${learned.pattern.replace(/`/g, "")}\` will know it too (learning ${learned.id}; \`/skywork forget ${learned.id}\` undoes it).`
+      ? ` Later reviews of ${codeSpan(learned.pattern)} will know it too (learning ${learned.id}; \`/skywork forget ${learned.id}\` undoes it).`
       : "";
     return [`Noted: I will not raise this again on this pull request.${taught}`];
   }

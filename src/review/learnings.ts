@@ -133,7 +133,7 @@ export function learningLine(learning: Learning): string {
 function clean(candidate: NewLearning): NewLearning {
   return {
     ...candidate,
-    pattern: oneLine(candidate.pattern).slice(0, 300),
+    pattern: oneLine(neutralizeSpecialTokens(candidate.pattern)).slice(0, 300),
     avoid: oneLine(neutralizeSpecialTokens(candidate.avoid)).slice(0, MAX_AVOID_CHARS),
     why: candidate.why ? oneLine(neutralizeSpecialTokens(candidate.why)).slice(0, MAX_WHY_CHARS) || null : null,
   };
