@@ -92,7 +92,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       forceClose.set("intake Redis", () => producer.disconnect());
       const queues = createQueues(producer, config.redis.prefix, config.ops);
       closers.push(["intake queues", () => queues.close()]);
-      const all = [queues.review, queues.command, queues.fix];
+      const all = [queues.review, queues.command, queues.fix, queues.feedback];
       metrics.registerQueues(all);
       const server = new Server({
         Probot: Probot.defaults(probotOptions),
@@ -178,6 +178,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
           settings: { answerTokens: 8_192, gitHost: { protocol: config.github.protocol, host: config.github.webHost }, runtime: fixes.runtime },
           log,
         },
+        feedback: { github, model, tokenizer, log },
         fixConcurrency: config.worker.fixConcurrency,
         metrics,
         log,
@@ -186,7 +187,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
 
       if (config.role === "worker" && config.worker.port > 0) {
         // A worker alone has no Probot server: health, readiness and metrics get their own.
-        const all = [followUps.review, followUps.command, followUps.fix];
+        const all = [followUps.review, followUps.command, followUps.fix, followUps.feedback];
         metrics.registerQueues(all);
         const ops = await startOpsServer({
           host: config.server.host,

@@ -10,7 +10,7 @@ describe("app.yml", () => {
   });
 
   it("subscribes to the events the bot acts on", () => {
-    expect(manifest.default_events).toEqual(["pull_request", "issue_comment", "pull_request_review_comment", "issues"]);
+    expect(manifest.default_events).toEqual(["pull_request", "issue_comment", "pull_request_review_comment", "pull_request_review_thread", "issues"]);
   });
 
   it("leaves the webhook URL to Probot's setup page", () => {

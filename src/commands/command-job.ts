@@ -9,6 +9,7 @@ import { hasWriteAccess } from "../github/permissions.js";
 import { getPullRequest } from "../github/pull-request.js";
 import type { CommandJobData, ReviewJobData } from "../queue/jobs.js";
 import { judgeFailure, publicReason, type AttemptInfo, type FailureVerdict } from "../queue/retry-policy.js";
+import { forgetLearning, normalizeLearningId, readLearnings, type Learning } from "../review/learnings.js";
 import { parseCommand, type CommandVerb, type ParsedCommand } from "./parse-command.js";
 
 export interface CommandDeps {
@@ -104,6 +105,25 @@ async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { ki
       log.info({ jobId }, "full review requested");
       return { status: "done", verb: "review" };
     }
+    case "learnings": {
+      await reply(learningsList(await readLearnings(octokit, repo)));
+      return { status: "done", verb: "learnings" };
+    }
+    case "forget": {
+      const id = normalizeLearningId(parsed.instructions.split(/\s+/, 1)[0] ?? "");
+      if (id === null) {
+        await reply(md`Say which learning to forget, by its id: \`/skywork forget L3\`. \`/skywork learnings\` lists them.`);
+        return { status: "done", verb: "forget" };
+      }
+      const forgotten = await forgetLearning(octokit, repo, id, job.comment.author);
+      await reply(
+        forgotten
+          ? md`Forgot ${forgotten.id}: later reviews may flag ${JSON.stringify(forgotten.avoid)} in ${code(forgotten.pattern)} again.`
+          : md`There is no learning ${id} in this repository. \`/skywork learnings\` lists them.`,
+      );
+      log.info({ id, forgotten: forgotten !== null }, "forget requested");
+      return { status: "done", verb: "forget" };
+    }
     case "fix": {
       if (!deps.startFix) {
         await reply(md`\`/skywork fix\` is not enabled on this installation.`);
@@ -124,6 +144,8 @@ export const HELP = md`**Skywork commands** (for people with write access):
 
 - \`/skywork review\`: review this pull request again, in full.
 - \`/skywork fix [instructions]\`: on an issue, a pull request or a review thread, make the change and propose it as commits or a pull request for a human to review.
+- \`/skywork learnings\`: what the reviewer learned from findings maintainers dismissed here (a 👎, a thread resolved unchanged, a reply such as "not an issue"), with ids.
+- \`/skywork forget <id>\`: remove one learning, so later reviews may flag it again.
 - \`/skywork help\`: this message.`;
 
 /**
@@ -138,6 +160,26 @@ export function helpReply(loaded: Pick<LoadedRepoConfig, "config" | "problems" |
     problems.length > 0 ? md`\n\n**Problems in the configuration** (defaults apply to these keys):\n${join(problems.map((p) => md`- ${p}`))}` : md``;
   const fixes = fixSummary ? md`\n\n${fixSummary}` : md``;
   return md`${HELP}${fixes}\n\n**Effective configuration** (${source}):\n\n${codeBlock(stringify(config).trimEnd(), "yaml")}${problemText}`;
+}
+
+/** The repository's learnings as a table, newest first. Their texts are model or maintainer words: quoted. */
+function learningsList(learnings: readonly Learning[]): Markup {
+  if (learnings.length === 0) {
+    return md`This repository has taught me nothing yet. When someone with write access dismisses one of my findings (a 👎, resolving its thread without changing its lines, or replying that it is not an issue), I learn not to raise it again; \`/skywork learnings\` then lists it here.`;
+  }
+  const rows = [...learnings].reverse().map((l) => {
+    const how = l.source.kind === "thumbs-down" ? "👎" : l.source.kind === "resolved" ? "resolved unchanged" : "reply";
+    return md`| ${l.id} | ${code(l.pattern)} | ${l.avoid}${l.why ? md` (${l.why})` : md``} | #${l.source.pr}, ${how} by ${l.source.by} |`;
+  });
+  return join([
+    md`**What this repository taught me** (${learnings.length}, newest first; later reviews are told not to raise these):`,
+    md``,
+    md`| Id | Where | Do not flag | From |`,
+    md`| --- | --- | --- | --- |`,
+    ...rows,
+    md``,
+    md`\`/skywork forget <id>\` removes one. They are stored in this repository's \`refs/skywork/learnings\`.`,
+  ]);
 }
 
 /**

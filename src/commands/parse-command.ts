@@ -1,7 +1,7 @@
 // Reading `/skywork <command> [instructions]` out of a comment. Only a line that starts with the
 // command counts: a quote (`> /skywork fix`) or a code block that mentions it does not.
 
-export const COMMAND_VERBS = ["review", "fix", "help"] as const;
+export const COMMAND_VERBS = ["review", "fix", "help", "learnings", "forget"] as const;
 export type CommandVerb = (typeof COMMAND_VERBS)[number];
 
 export type ParsedCommand =

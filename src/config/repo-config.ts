@@ -20,6 +20,9 @@ export const CONFIG_PATH = ".github/skywork.yml";
 
 const severity = z.enum(SEVERITIES);
 
+/** A relative path without ".." or empty segments: guidance is read from the repository, nowhere else. */
+const GUIDANCE_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))(?!.*\/\/)[^\u0000-\u001f]{1,300}$/;
+
 /** "pypi.org", "*.pythonhosted.org" (its subdomains) or "mirror.internal:8080" (that port only). */
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
 
@@ -35,8 +38,31 @@ export const RepoConfigSchema = z
           .default([])
           .describe('Glob patterns of files never sent to the model, e.g. ["docs/**", "**/*.snap"]. Lockfiles, generated, minified, vendored and binary files are always skipped.'),
         instructions: z.string().max(4000).default("").describe("Extra review instructions for this repository, e.g. conventions to enforce."),
+        guidance_files: z
+          .array(z.string().regex(GUIDANCE_PATH, "must be a file path inside the repository, like AGENTS.md or docs/review.md"))
+          .max(10)
+          .default(["AGENTS.md", ".github/copilot-instructions.md", "CONTRIBUTING.md"])
+          .describe(
+            "Files of the repository given to the model as the maintainers' review guidance, in this order, read at the pull request's base (never its head, so a pull request cannot rewrite them). Files that do not exist are skipped.",
+          ),
+        guidance_tokens: z
+          .number()
+          .int()
+          .min(0)
+          .max(8192)
+          .default(2048)
+          .describe(
+            "Token budget of the guidance (review.instructions, learnings from dismissed findings, then review.guidance_files), counted exactly; what does not fit is cut. At most a quarter of the prompt's room in the model's window; 0 sends no guidance.",
+          ),
         inline_severity: severity.default("minor").describe("Lowest severity posted as an inline comment; less severe findings are listed in the summary only."),
         max_inline_comments: z.number().int().min(0).max(100).default(25).describe("At most this many inline comments per review, most severe first; the rest are listed in the summary."),
+        max_findings: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(20)
+          .describe("At most this many findings posted per review (inline or listed), most severe first; the rest are only counted by severity in the summary."),
         answer_tokens: z
           .number()
           .int()

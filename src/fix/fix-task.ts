@@ -3,7 +3,9 @@
 // the agent's working room.
 import type { Octokit } from "../github/app-client.js";
 import { code, md, type Markup } from "../github/markup.js";
+import { stripMarkers } from "../github/markers.js";
 import type { FixJobData } from "../queue/jobs.js";
+import { Dismissers, findDismissals } from "../review/dismissals.js";
 
 const MAX_TASK_CHARS = 12_000;
 const MAX_COMMENTS = 10;
@@ -30,7 +32,7 @@ export async function buildFixTask(octokit: Octokit, job: FixJobData, botLogin: 
     const text = [
       `A review comment on pull request #${target.number}, file ${root.path}${line ? ` line ${line}` : ""}, asks for a change:`,
       "",
-      root.body,
+      stripMarkers(root.body),
       ...replies.slice(-MAX_COMMENTS).map((c) => `\nReply by ${c.user?.login ?? "someone"}:\n${c.body}`),
       "",
       "The code it refers to (diff hunk):",
@@ -50,14 +52,16 @@ export async function buildFixTask(octokit: Octokit, job: FixJobData, botLogin: 
     const text = [`Issue #${target.number}: ${issue.title}`, "", issue.body ?? "(no description)", ...discussion].join("\n");
     return { text: bound(text + request), label: md`issue #${target.number}` };
   }
-  // On a pull request without instructions, the open findings of the bot's reviews are the task.
+  // On a pull request without instructions, the open findings of the bot's reviews are the task;
+  // the ones people dismissed are not (review/dismissals.ts).
   let findings = "";
   if (!asked) {
-    const own = (await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: target.number, per_page: 100 })).filter(
-      (c) => c.user?.login === botLogin && c.in_reply_to_id === undefined,
-    );
+    const all = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: target.number, per_page: 100 });
+    const { dismissals } = await findDismissals(octokit, { ...repo, pullNumber: target.number }, botLogin, new Dismissers(octokit, repo, issue.user?.login ?? ""), all);
+    const dismissed = new Set(dismissals.map((d) => d.finding.commentId));
+    const own = all.filter((c) => c.user?.login === botLogin && c.in_reply_to_id === undefined && !dismissed.has(c.id));
     findings = own.length
-      ? `\n\nReview findings to address:\n${own.map((c) => `- ${c.path}:${c.line ?? c.original_line ?? "?"}: ${c.body.split("\n").slice(0, 6).join(" ")}`).join("\n")}`
+      ? `\n\nReview findings to address:\n${own.map((c) => `- ${c.path}:${c.line ?? c.original_line ?? "?"}: ${stripMarkers(c.body).split("\n").slice(0, 6).join(" ")}`).join("\n")}`
       : "";
   }
   const text = [`Pull request #${target.number}: ${issue.title}`, "", issue.body ?? "(no description)", ...discussion].join("\n");

@@ -37,6 +37,11 @@ export function parseMarker<T extends object>(kind: string, body: string | null 
   }
 }
 
+/** The text without any marker, for a model that reads what the bot posted (markers mean nothing to it). */
+export function stripMarkers(body: string): string {
+  return body.replace(new RegExp(`\\n*<!-- ${PREFIX}:[a-z-]+:[A-Za-z0-9_-]+ -->`, "g"), "").trim();
+}
+
 /** The bot's own marker of `kind` as a list of at most one, for callers that look for a match (see parseMarker). */
 export function parseMarkers<T extends object>(kind: string, body: string | null | undefined): T[] {
   const marker = parseMarker<T>(kind, body);
@@ -54,6 +59,11 @@ export interface ReviewMarker {
   fp?: string[];
   /** The `/skywork review` comment it answers, when a person asked for it. */
   cmd?: number;
+  /**
+   * Heads reviewed after this one that brought no new finding, oldest first: they get no review
+   * of their own (review/review-record.ts), so this is their durable record.
+   */
+  quiet?: string[];
 }
 
 export const REVIEW_MARKER_KIND = "review";
@@ -65,4 +75,44 @@ export function reviewMarker(marker: ReviewMarker): string {
 export function parseReviewMarker(body: string | null | undefined): ReviewMarker | null {
   const marker = parseMarker<ReviewMarker>(REVIEW_MARKER_KIND, body);
   return marker && typeof marker.head === "string" ? marker : null;
+}
+
+/** What an inline finding records about itself, so replies, reactions and resolutions can be tied to it. */
+export interface FindingMarker {
+  v: 1;
+  /** The finding's fingerprints (review/fingerprints.ts). */
+  fp: string[];
+  path: string;
+  title: string;
+  severity: string;
+}
+
+export const FINDING_MARKER_KIND = "finding";
+
+export function findingMarker(marker: FindingMarker): string {
+  return renderMarker(FINDING_MARKER_KIND, marker);
+}
+
+export function parseFindingMarker(body: string | null | undefined): FindingMarker | null {
+  const marker = parseMarker<FindingMarker>(FINDING_MARKER_KIND, body);
+  return marker && Array.isArray(marker.fp) && typeof marker.path === "string" && typeof marker.title === "string" ? marker : null;
+}
+
+/** What the bot's answer in a finding's thread records: which reply it answers and what that reply meant. */
+export interface ThreadAnswerMarker {
+  v: 1;
+  /** The person's reply it answers. */
+  reply: number;
+  /** The reply dismissed the finding ("not an issue", "won't fix", "false positive"…). */
+  dismissed: boolean;
+  /** Who replied, and whether they had write access then (only writers teach learnings). */
+  by: string;
+  writer: boolean;
+}
+
+export const THREAD_ANSWER_MARKER_KIND = "answer";
+
+export function parseThreadAnswerMarker(body: string | null | undefined): ThreadAnswerMarker | null {
+  const marker = parseMarker<ThreadAnswerMarker>(THREAD_ANSWER_MARKER_KIND, body);
+  return marker && typeof marker.reply === "number" && typeof marker.by === "string" ? marker : null;
 }

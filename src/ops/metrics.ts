@@ -3,7 +3,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { withTimeout } from "./with-timeout.js";
 
-export type JobKind = "review" | "command" | "fix";
+export type JobKind = "review" | "command" | "fix" | "feedback";
 
 /** What the metrics need from a BullMQ Queue; a `Queue<T>` of any payload satisfies it. */
 export interface MeteredQueue {

@@ -1,6 +1,6 @@
 // What travels through the queues: job names, payloads and the ids that make intake idempotent.
 
-export const QUEUE_NAMES = { review: "review", command: "command", fix: "fix" } as const;
+export const QUEUE_NAMES = { review: "review", command: "command", fix: "fix", feedback: "feedback" } as const;
 
 /** Abort reason of a job a worker gives back to the queue while shutting down (not a failure). */
 export const HAND_BACK_REASON = "skywork:hand-back";
@@ -98,4 +98,40 @@ export function fixTargetKey(data: Pick<FixJobData, "repoId" | "target">): strin
 /** One job per command comment; `fixTargetKey` dedupes commands for the same target while one runs. */
 export function fixJobId(data: Pick<FixJobData, "repoId" | "target" | "command">): string {
   return `${fixTargetKey(data)}-cmd-${data.command.commentId}`;
+}
+
+/**
+ * What a person did with one of the bot's findings that the bot must hear: a reply in its thread
+ * (answered by the model, and maybe a dismissal), or the thread resolved (maybe a dismissal).
+ */
+export type FeedbackJobData = {
+  installationId: number;
+  owner: string;
+  repo: string;
+  repoId: number;
+  pullNumber: number;
+  deliveryId: string;
+} & (
+  | {
+      kind: "reply";
+      /** The reply; `inReplyTo` is the thread's first comment (GitHub always points there). */
+      comment: { id: number; body: string; author: string; inReplyTo: number };
+    }
+  | {
+      kind: "resolved";
+      /** The thread's first comment. */
+      rootCommentId: number;
+      /** Who resolved it. */
+      sender: string;
+    }
+);
+
+/**
+ * One job per reply (a redelivery is ignored; the answer's marker covers the time after retention),
+ * and one per resolution delivery (resolving, unresolving and resolving again are separate events).
+ */
+export function feedbackJobId(data: FeedbackJobData): string {
+  return data.kind === "reply"
+    ? `feedback-${data.repoId}-reply-${data.comment.id}`
+    : `feedback-${data.repoId}-resolved-${data.rootCommentId}-${data.deliveryId.replace(/[^A-Za-z0-9-]/g, "")}`;
 }

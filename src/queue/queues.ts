@@ -4,7 +4,18 @@ import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { fairPriorityCall, releaseFairness } from "./fairness.js";
 import { runScripts, type ScriptCall } from "./lua-script.js";
-import { commandJobId, fixJobId, fixTargetKey, QUEUE_NAMES, reviewJobId, type CommandJobData, type FixJobData, type ReviewJobData } from "./jobs.js";
+import {
+  commandJobId,
+  feedbackJobId,
+  fixJobId,
+  fixTargetKey,
+  QUEUE_NAMES,
+  reviewJobId,
+  type CommandJobData,
+  type FeedbackJobData,
+  type FixJobData,
+  type ReviewJobData,
+} from "./jobs.js";
 
 const DAY_S = 24 * 60 * 60;
 
@@ -21,6 +32,7 @@ export interface Queues {
   review: Queue<ReviewJobData>;
   command: Queue<CommandJobData>;
   fix: Queue<FixJobData>;
+  feedback: Queue<FeedbackJobData>;
   close(): Promise<void>;
 }
 
@@ -34,15 +46,17 @@ export function createQueues(connection: Redis, prefix: string, settings: { fail
   const command = new Queue<CommandJobData>(QUEUE_NAMES.command, options);
   // A fix runs an agent for minutes and its retries redo that work: fewer attempts.
   const fix = new Queue<FixJobData>(QUEUE_NAMES.fix, { ...options, defaultJobOptions: { ...defaultJobOptions, attempts: 3 } });
+  const feedback = new Queue<FeedbackJobData>(QUEUE_NAMES.feedback, options);
   // Connection errors are reported once by the connection's owner (app.ts); a queue without a
   // listener would print every reconnect attempt's error to stderr, three queues at a time.
-  for (const queue of [review, command, fix]) queue.on("error", () => undefined);
+  for (const queue of [review, command, fix, feedback]) queue.on("error", () => undefined);
   return {
     review,
     command,
     fix,
+    feedback,
     async close() {
-      await Promise.allSettled([review.close(), command.close(), fix.close()]);
+      await Promise.allSettled([review.close(), command.close(), fix.close(), feedback.close()]);
     },
   };
 }
@@ -92,4 +106,10 @@ export async function enqueueFix(queues: Pick<Queues, "fix">, data: FixJobData):
   const jobId = fixJobId(data);
   const job = await queues.fix.add("fix", data, { jobId, deduplication: { id: fixTargetKey(data) } });
   return { jobId, duplicateOf: job.id !== undefined && job.id !== jobId ? job.id : null };
+}
+
+export async function enqueueFeedback(queues: Pick<Queues, "feedback">, data: FeedbackJobData): Promise<{ jobId: string }> {
+  const jobId = feedbackJobId(data);
+  await queues.feedback.add(data.kind, data, { jobId });
+  return { jobId };
 }

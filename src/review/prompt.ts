@@ -37,6 +37,8 @@ export interface PullRequestHeader {
   headRef: string;
   /** The repository's review.instructions, written by its maintainers. */
   instructions?: string;
+  /** The repository's guidance block (review/guidance.ts, already within its token budget); supersedes `instructions`. */
+  guidance?: string;
 }
 
 /** The start of the user message: which PR this is, with its (untrusted) title and description. */
@@ -46,7 +48,13 @@ export function reviewPreamble(pr: PullRequestHeader, part?: { index: number; to
   const instructions = (pr.instructions ?? "").trim();
   const lines = [
     // First and identical for every PR of the repository, so the server's prefix cache reuses it.
-    ...(instructions ? ["Review instructions from this repository's maintainers:", neutralizeSpecialTokens(instructions), ""] : []),
+    ...(pr.guidance !== undefined
+      ? pr.guidance
+        ? [pr.guidance, ""]
+        : []
+      : instructions
+        ? ["Review instructions from this repository's maintainers:", neutralizeSpecialTokens(instructions), ""]
+        : []),
     `Repository: ${pr.owner}/${pr.repo}`,
     `Pull request #${pr.number}: ${neutralizeSpecialTokens(pr.title.replace(/\s+/g, " ").trim())}`,
     `Branches: ${neutralizeSpecialTokens(pr.headRef)} -> ${neutralizeSpecialTokens(pr.baseRef)}`,

@@ -51,6 +51,12 @@ export interface SummaryInput {
   fingerprints: readonly string[];
   /** The `/skywork review` comment this review answers. */
   commandCommentId: number | null;
+  /** Findings dismissed earlier on this pull request that the model reported again, not posted. */
+  dismissed?: number;
+  /** New findings past `review.max_findings`: counted by severity, not listed. */
+  withheld?: { limit: number; findings: readonly Finding[] };
+  /** What the model was given as the repository's guidance (review/guidance.ts). */
+  guidance?: { names: ReadonlyArray<{ name: string; truncated: boolean }>; learnings: string | null; left: readonly string[] } | null;
 }
 
 /** GitHub rejects review bodies over 65,536 characters. */
@@ -60,7 +66,7 @@ export function reviewSummaryBody(input: SummaryInput): Markup {
   const lines: Markup[] = [md`## Skywork review`, md``];
   lines.push(input.modelSummary ? text(input.modelSummary) : md`_The model gave no summary._`, md``);
   const counts = SEVERITIES.map((s) => [s, input.newFindings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
-  const repeated = input.repeated > 0 ? md` · ${input.repeated} already reported earlier, not repeated` : md``;
+  const repeated = md`${input.repeated > 0 ? md` · ${input.repeated} already reported earlier, not repeated` : md``}${input.dismissed ? md` · ${input.dismissed} dismissed earlier, not raised again` : md``}`;
   // A review that did not cover everything never reads as a clean bill of health.
   const missing = new Set(input.unreviewed.map((u) => u.path)).size;
   const incomplete =
@@ -80,6 +86,14 @@ export function reviewSummaryBody(input: SummaryInput): Markup {
   listSection(lines, md`Findings outside the diff`, input.outsideDiff);
   listSection(lines, md`Findings below ${code(input.belowThreshold.severity)} (not posted inline)`, input.belowThreshold.findings);
   listSection(lines, md`More findings (over the limit of ${input.overLimit.limit} inline comments)`, input.overLimit.findings);
+  if (input.withheld && input.withheld.findings.length > 0) {
+    const held = input.withheld.findings;
+    const bySeverity = SEVERITIES.map((s) => [s, held.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+    lines.push(
+      md``,
+      md`**${held.length} more finding${held.length === 1 ? "" : "s"} not shown** (over \`review.max_findings\` = ${input.withheld.limit}, least severe left out): ${join(bySeverity.map(([s, n]) => md`${n} ${s}`), " · ")}.`,
+    );
+  }
 
   // What the review covered follows the findings, and is never what gets cut to fit.
   const c = input.coverage;
@@ -88,6 +102,7 @@ export function reviewSummaryBody(input: SummaryInput): Markup {
   if (input.skipped.length > 0) {
     covered.push(md``, md`<details><summary>Skipped files</summary>`, md``, ...fileList(input.skipped, SKIPPED_LIST_CHARS), md``, md`</details>`);
   }
+  if (input.guidance) covered.push(md``, guidanceLine(input.guidance));
   for (const note of input.notes) covered.push(md``, md`> ${note}`);
   covered.push(
     md``,
@@ -161,4 +176,11 @@ function listSection(lines: Markup[], title: Markup, findings: readonly ListedFi
     const location = url ? link(where, url) : where;
     lines.push(md`- **${SEVERITY_LABEL[finding.severity]}** ${location} · ${finding.title}`, indentLines(text(finding.body), "  "));
   }
+}
+
+/** Names the guidance files the model was given (paths come from configuration: shown as code). */
+export function guidanceLine(guidance: NonNullable<SummaryInput["guidance"]>): Markup {
+  const given = [...guidance.names.map((n) => (n.truncated ? md`${code(n.name)} (cut to fit)` : code(n.name))), ...(guidance.learnings ? [text(guidance.learnings)] : [])];
+  const left = guidance.left.length > 0 ? md`; over the budget, not given: ${join(guidance.left.map(code), ", ")}` : md``;
+  return md`<sub>Guidance: ${given.length > 0 ? join(given, ", ") : md`none`}${left}.</sub>`;
 }

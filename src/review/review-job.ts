@@ -12,7 +12,8 @@ import { completeCheckRun, completeLeftoverCheckRun, showCheckRunRetrying, skipC
 import { upsertComment } from "../github/comments.js";
 import { commitFileSource } from "../github/contents.js";
 import { httpStatus } from "../github/errors.js";
-import { code, join, link, md, type Markup } from "../github/markup.js";
+import { FINDING_MARKER_KIND, type FindingMarker } from "../github/markers.js";
+import { code, join, link, marker, md, type Markup } from "../github/markup.js";
 import { getPullRequest, listPullRequestFiles, type PullRef, type PullRequest } from "../github/pull-request.js";
 import { createReview, listOwnReviews, type ReviewComment } from "../github/reviews.js";
 import type { ModelClient } from "../model/client.js";
@@ -21,11 +22,14 @@ import { judgeFailure, publicReason, type AttemptInfo, type FailureVerdict } fro
 import { latestHead } from "../queue/supersede.js";
 import { loadQwenTokenizer, type QwenTokenizer } from "../tokenizer/index.js";
 import { answerNotes, askAll, dedupeFindings, Superseded, throwIfSuperseded, type AskResult } from "./ask-model.js";
+import { dismissedAs, Dismissers, findDismissals, recordLearnings } from "./dismissals.js";
 import { SEVERITIES, SEVERITY_RANK, type Finding } from "./findings.js";
 import { fingerprintsOf, isKnownFinding } from "./fingerprints.js";
+import { guidanceSummary, loadGuidance, type Guidance } from "./guidance.js";
 import { placeFindings, type PlacedFinding } from "./placement.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "./prompt.js";
 import { fileList, inlineCommentBody, reviewSummaryBody, SEVERITY_LABEL, type ListedFinding, type SummaryInput } from "./review-body.js";
+import { recordQuietHead, reviewCovering } from "./review-record.js";
 import { decideScope, type ReviewScope } from "./review-scope.js";
 import { skipReason } from "./skip-rules.js";
 
@@ -51,7 +55,7 @@ export interface ReviewDeps {
 export type ReviewOutcome =
   | { status: "posted"; reviewId: number; url: string; findings: number; inline: number; scope: ReviewScope["kind"] }
   | { status: "already-reviewed"; reviewId: number }
-  | { status: "no-new-findings"; scope: ReviewScope["kind"] }
+  | { status: "no-new-findings"; scope: ReviewScope["kind"]; findings?: number; dismissed?: number }
   | { status: "skipped"; reason: string }
   | { status: "stale"; reason: string };
 
@@ -102,7 +106,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     }
 
     const ownReviews = await listOwnReviews(octokit, ref, botLogin);
-    const done = ownReviews.find((r) => r.marker.head === job.headSha && (job.command ? r.marker.cmd === job.command.commentId : true));
+    const done = reviewCovering(ownReviews, job.headSha, job.command?.commentId);
     if (done) {
       await completeLeftoverCheckRun(octokit, repo, job.headSha, { title: "Reviewed", summary: md`The review of ${job.headSha.slice(0, 7)} was posted: ${link("the review", done.url)}.` }).catch(
         (error: unknown) => log.warn({ err: error }, "could not complete a leftover check run"),
@@ -128,9 +132,16 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
 
     const model = await deps.model.resolve();
     const answerTokens = Math.min(config.review.answer_tokens ?? deps.settings.answerTokens, Math.floor(model.contextTokens / 2));
+
+    // What people said about earlier findings, and the repository's guidance (read at the base),
+    // which never takes more than a quarter of the room for the prompt.
+    const { dismissals } = await findDismissals(octokit, ref, botLogin, new Dismissers(octokit, repo, pr.user?.login ?? ""));
+    await recordLearnings(octokit, repo, job.pullNumber, dismissals, log);
+    const guidanceTokens = Math.min(config.review.guidance_tokens, Math.floor((model.contextTokens - answerTokens) / 4));
+    const guidance = await loadGuidance(octokit, repo, pr.base.sha, { ...config.review, guidance_tokens: guidanceTokens }, deps.tokenizer);
     const input: PackInput = {
       system: REVIEW_SYSTEM_PROMPT,
-      preamble: (part) => reviewPreamble(headerOf(job, pr, config), part),
+      preamble: (part) => reviewPreamble({ ...headerOf(job, pr, config), guidance: guidance.text }, part),
       files: scope.files,
       ignore: config.review.ignore,
       // Read once even when a server overflow makes the review re-pack.
@@ -146,9 +157,13 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     }
 
     const reported = dedupeFindings(answers.flatMap((a) => a.findings));
+    // A dismissed finding is never raised again on this pull request, however the model words it.
+    const dismissedFindings = dismissals.map((d) => d.finding);
+    const standing = reported.filter((f) => dismissedAs(f, dismissedFindings, diffs) === null);
     const known = new Set(ownReviews.flatMap((r) => r.marker.fp ?? []));
-    const fresh = reported.filter((f) => !isKnownFinding(f, diffs, known));
-    const layout = layOutFindings(fresh, diffs, config, job.headSha, pr);
+    const fresh = standing.filter((f) => !isKnownFinding(f, diffs, known));
+    const { posted: shown, withheld } = capFindings(fresh, config.review.max_findings);
+    const layout = layOutFindings(shown, diffs, config, job.headSha, pr);
     const notes = [...plan.notes, ...answerNotes(answers), ...unlistedNote(pr, prFiles.length)];
 
     throwIfSuperseded(signal);
@@ -162,18 +177,28 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       completionTokens: answers.reduce((n, a) => n + a.completionTokens, 0),
       requests: answers.length,
     };
-    const conclusion = checkConclusion(reported, config);
-    const checkSummary = checkRunSummary(fresh, reported.length - fresh.length, { coverage, unreviewed }, stats, Date.now() - started, scopeText);
+    const conclusion = checkConclusion(standing, config);
+    const checkSummary = join([
+      checkRunSummary(fresh, standing.length - fresh.length, { coverage, unreviewed }, stats, Date.now() - started, scopeText),
+      ...listeningLines(reported.length - standing.length, withheld.length, config.review.max_findings, guidance),
+    ]);
     const missing = new Set(unreviewed.map((u) => u.path)).size;
     // Never "No new findings" for a review that did not cover everything: the title says what is missing.
     const incompleteTitle = complete ? "" : `incomplete, ${missing} file${missing === 1 ? "" : "s"} not reviewed`;
     const title = fresh.length === 0 ? (complete ? "No new findings" : `Incomplete: ${missing} file${missing === 1 ? "" : "s"} not reviewed`) : [findingsTitle(fresh), incompleteTitle].filter(Boolean).join(" · ");
 
-    if (fresh.length === 0 && complete && job.command && ownReviews.some((r) => r.marker.head === job.headSha)) {
-      // A re-review that only repeats what is already on the PR posts nothing new.
-      await upsertComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, md`Reviewed ${job.headSha.slice(0, 7)} again in full: no new findings.`, botLogin);
-      await finish(conclusion, "No new findings", checkSummary);
-      return { status: "no-new-findings", scope: scope.kind };
+    const latest = ownReviews.at(-1);
+    if (fresh.length === 0 && complete && latest) {
+      // Nothing new: no review is added to the conversation. The head is recorded on the latest
+      // review (durable, on GitHub) and the check run says what was reviewed. (A review that missed
+      // files is posted, to say so.)
+      await recordQuietHead(octokit, ref, latest, job.headSha);
+      if (job.command) {
+        await upsertComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, md`Reviewed ${job.headSha.slice(0, 7)} again in full: no new findings.`, botLogin);
+      }
+      await finish(conclusion, "No new findings", md`${checkSummary}\n\nNo new review was added to the conversation; ${link("the latest review", latest.url)} records this head.`);
+      log.info({ reported: reported.length, dismissed: reported.length - standing.length }, "no new findings; no review posted");
+      return { status: "no-new-findings", scope: scope.kind, findings: reported.length, dismissed: reported.length - standing.length };
     }
 
     const summary: SummaryInput = {
@@ -184,23 +209,26 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
         .filter(Boolean)
         .join("\n\n"),
       inlineCount: layout.inline.length,
-      newFindings: fresh,
+      newFindings: shown,
       outsideDiff: layout.outsideDiff,
       belowThreshold: { severity: config.review.inline_severity, findings: layout.belowThreshold },
       overLimit: { limit: config.review.max_inline_comments, findings: layout.overLimit },
-      repeated: reported.length - fresh.length,
+      repeated: standing.length - fresh.length,
+      dismissed: reported.length - standing.length,
+      withheld: { limit: config.review.max_findings, findings: withheld },
+      guidance: guidance.used.length > 0 || guidance.left.length > 0 ? guidanceSummary(guidance) : null,
       coverage,
       skipped: plan.skipped,
       unreviewed,
       notes,
       ...stats,
-      fingerprints: fresh.flatMap((f) => fingerprintsOf(f, diffs)),
+      fingerprints: shown.flatMap((f) => fingerprintsOf(f, diffs)),
       commandCommentId: job.command?.commentId ?? null,
     };
-    const posted = await postReview(octokit, ref, job.headSha, layout.inline, summary, log);
+    const posted = await postReview(octokit, ref, job.headSha, layout.inline, summary, diffs, log);
     await finish(conclusion, title, md`${checkSummary}\n\n${link("The review", posted.url)}`);
-    log.info({ reviewId: posted.id, findings: fresh.length, inline: posted.inline, scope: scope.kind }, "review posted");
-    return { status: "posted", reviewId: posted.id, url: posted.url, findings: fresh.length, inline: posted.inline, scope: scope.kind };
+    log.info({ reviewId: posted.id, findings: shown.length, inline: posted.inline, scope: scope.kind }, "review posted");
+    return { status: "posted", reviewId: posted.id, url: posted.url, findings: shown.length, inline: posted.inline, scope: scope.kind };
   } catch (error) {
     // Shutting down: the job goes back to the queue as it is; the next worker updates the check.
     if (signal?.aborted && signal.reason === HAND_BACK_REASON) throw error;
@@ -216,6 +244,21 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     await reportReviewFailure({ octokit, job, checkRunId, configProblems, verdict, attempt: deps.attempt, botLogin, log });
     throw error;
   }
+}
+
+/** At most `limit` findings are posted, most severe first; the rest are only counted. */
+function capFindings(findings: readonly Finding[], limit: number): { posted: Finding[]; withheld: Finding[] } {
+  const ordered = [...findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  return { posted: ordered.slice(0, limit), withheld: ordered.slice(limit) };
+}
+
+/** What the check run adds about dismissed findings, the findings cap and the guidance given. */
+function listeningLines(dismissed: number, withheld: number, limit: number, guidance: Guidance): Markup[] {
+  const lines: Markup[] = [];
+  if (dismissed > 0) lines.push(md`${dismissed} finding(s) dismissed earlier on this pull request were not raised again.`);
+  if (withheld > 0) lines.push(md`${withheld} more finding(s) over \`review.max_findings\` (${limit}) were counted, not posted.`);
+  if (guidance.tokens > 0) lines.push(md`**Guidance:** ${guidance.used.length} source(s), ${guidance.tokens.toLocaleString("en-US")} of ${guidance.budget.toLocaleString("en-US")} tokens, first in every request.`);
+  return lines;
 }
 
 interface FindingLayout {
@@ -396,6 +439,7 @@ async function postReview(
   headSha: string,
   inline: readonly PlacedFinding[],
   summary: SummaryInput,
+  files: ReadonlyMap<string, FileDiff>,
   log: Logger,
 ): Promise<{ id: number; url: string; inline: number }> {
   const comments: ReviewComment[] = inline.map((p) => ({
@@ -403,7 +447,8 @@ async function postReview(
     line: p.line,
     side: "RIGHT",
     ...(p.startLine !== null ? { start_line: p.startLine, start_side: "RIGHT" as const } : {}),
-    body: inlineCommentBody(p),
+    // The marker ties replies, reactions and resolutions of this thread to the finding.
+    body: md`${inlineCommentBody(p)}\n\n${marker(FINDING_MARKER_KIND, { v: 1, fp: fingerprintsOf(p.finding, files), path: p.finding.path, title: p.finding.title.slice(0, 200), severity: p.finding.severity } satisfies FindingMarker)}`,
   }));
   try {
     const posted = await createReview(octokit, ref, { commitId: headSha, body: reviewSummaryBody(summary), comments });

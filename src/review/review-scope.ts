@@ -6,6 +6,7 @@ import { fromGitHubFile } from "../diff/index.js";
 import type { Octokit } from "../github/app-client.js";
 import { httpStatus } from "../github/errors.js";
 import type { PostedReview } from "../github/reviews.js";
+import { reviewedHeads } from "./review-record.js";
 
 export type ReviewScope =
   | { kind: "full"; files: FileDiff[]; reason: string }
@@ -24,26 +25,27 @@ export async function decideScope(
 ): Promise<ReviewScope> {
   const all = [...prFiles];
   if (options.full) return { kind: "full", files: all, reason: "a full review was requested" };
-  const last = [...ownReviews].reverse().find((r) => r.marker.head !== headSha);
-  if (!last) return { kind: "full", files: all, reason: "first review of this pull request" };
+  // The last head reviewed, with a review of its own or recorded quietly (review-record.ts).
+  const lastHead = reviewedHeads(ownReviews).reverse().find((head) => head !== headSha);
+  if (!lastHead) return { kind: "full", files: all, reason: "first review of this pull request" };
 
   let comparison;
   try {
     ({ data: comparison } = await octokit.rest.repos.compareCommitsWithBasehead({
       owner: repo.owner,
       repo: repo.repo,
-      basehead: `${last.marker.head}...${headSha}`,
+      basehead: `${lastHead}...${headSha}`,
       per_page: 100,
     }));
   } catch (error) {
     const status = httpStatus(error);
     // The last reviewed commit is gone (force-push, then garbage collection).
-    if (status === 404 || status === 422) return { kind: "full", files: all, reason: `the last reviewed commit ${last.marker.head.slice(0, 7)} no longer exists (force-push)` };
+    if (status === 404 || status === 422) return { kind: "full", files: all, reason: `the last reviewed commit ${lastHead.slice(0, 7)} no longer exists (force-push)` };
     throw error;
   }
   if (comparison.status !== "ahead") {
     // Diverged or behind: history was rewritten, so "since" has no meaning.
-    return { kind: "full", files: all, reason: `history was rewritten since ${last.marker.head.slice(0, 7)} (force-push)` };
+    return { kind: "full", files: all, reason: `history was rewritten since ${lastHead.slice(0, 7)} (force-push)` };
   }
   const changed = comparison.files ?? [];
   if (changed.length >= COMPARE_FILE_LIMIT) return { kind: "full", files: all, reason: `more than ${COMPARE_FILE_LIMIT} files changed since the last review` };
@@ -51,5 +53,5 @@ export async function decideScope(
   // Only files still in the PR's diff can carry comments (a change reverted to the base cannot).
   const inPr = new Set(prFiles.map((f) => f.path));
   const files = changed.map((f) => fromGitHubFile(f as Parameters<typeof fromGitHubFile>[0])).filter((f) => inPr.has(f.path));
-  return { kind: "incremental", since: last.marker.head, files };
+  return { kind: "incremental", since: lastHead, files };
 }

@@ -1,13 +1,14 @@
 // The Probot application of the web role: verify (Probot does), filter, enqueue. No GitHub or model
 // calls happen here; GitHub waits at most 10 s for an answer and never redelivers by itself.
-import type { IssueCommentCreatedEvent, PullRequestEvent, PullRequestReviewCommentCreatedEvent } from "@octokit/webhooks-types";
+import type { IssueCommentCreatedEvent, PullRequestEvent, PullRequestReviewCommentCreatedEvent, PullRequestReviewThreadResolvedEvent } from "@octokit/webhooks-types";
 import type { Redis } from "ioredis";
 import type { ApplicationFunction, Logger } from "probot";
-import type { CommandJobData, ReviewJobData } from "../queue/jobs.js";
-import { enqueueCommand, enqueueReview, type Queues } from "../queue/queues.js";
+import type { CommandJobData, FeedbackJobData, ReviewJobData } from "../queue/jobs.js";
+import { enqueueCommand, enqueueFeedback, enqueueReview, type Queues } from "../queue/queues.js";
 import { releaseFairness } from "../queue/fairness.js";
 import { recordHeadCall, retireSuperseded } from "../queue/supersede.js";
 import { commandJobFromIssueComment, commandJobFromReviewComment } from "./command-events.js";
+import { feedbackJobFromReviewComment, feedbackJobFromThreadResolved } from "./feedback-events.js";
 import { reviewJobFromEvent } from "./review-events.js";
 
 /** How long the intake waits for Redis before answering 503 (GitHub gives up after 10 s). */
@@ -58,13 +59,20 @@ export function createWebhookApp({ queues, redis, prefix }: IntakeOptions): Appl
       await accept(context.log, context.id, decision, (job) => enqueueCommand(queues, job));
     });
     app.on("pull_request_review_comment.created", async (context) => {
-      const decision = commandJobFromReviewComment(context.id, context.payload as PullRequestReviewCommentCreatedEvent);
-      await accept(context.log, context.id, decision, (job) => enqueueCommand(queues, job));
+      const payload = context.payload as PullRequestReviewCommentCreatedEvent;
+      // A command, or else a reply to hear (at most one of the two enqueues).
+      const decision = commandJobFromReviewComment(context.id, payload);
+      if (decision.enqueue) await accept(context.log, context.id, decision, (job) => enqueueCommand(queues, job));
+      else await accept(context.log, context.id, feedbackJobFromReviewComment(context.id, payload), (job) => enqueueFeedback(queues, job));
+    });
+    app.on("pull_request_review_thread.resolved", async (context) => {
+      const decision = feedbackJobFromThreadResolved(context.id, context.payload as PullRequestReviewThreadResolvedEvent);
+      await accept(context.log, context.id, decision, (job) => enqueueFeedback(queues, job));
     });
   };
 }
 
-async function accept<J extends ReviewJobData | CommandJobData>(
+async function accept<J extends ReviewJobData | CommandJobData | FeedbackJobData>(
   log: Logger,
   deliveryId: string,
   decision: { enqueue: true; job: J } | { enqueue: false; reason: string },

@@ -5,11 +5,12 @@ import type { Logger } from "probot";
 import { runCommandJob, type CommandDeps, type CommandOutcome } from "../commands/command-job.js";
 import { runFixJob, type FixDeps, type FixOutcome } from "../fix/fix-job.js";
 import { instrumentWorker } from "../ops/job-metrics.js";
-import type { Metrics } from "../ops/metrics.js";
+import type { JobKind, Metrics } from "../ops/metrics.js";
 import { releaseFairness } from "../queue/fairness.js";
-import { HAND_BACK_REASON, QUEUE_NAMES, type CommandJobData, type FixJobData, type ReviewJobData } from "../queue/jobs.js";
+import { HAND_BACK_REASON, QUEUE_NAMES, type CommandJobData, type FeedbackJobData, type FixJobData, type ReviewJobData } from "../queue/jobs.js";
 import { backoffDelay, judgeFailure, type AttemptInfo } from "../queue/retry-policy.js";
 import { cancelChannel } from "../queue/supersede.js";
+import { runFeedbackJob, type FeedbackDeps, type FeedbackOutcome } from "../review/feedback-job.js";
 import { runReviewJob, type ReviewDeps, type ReviewOutcome } from "../review/review-job.js";
 
 export interface Workers {
@@ -35,6 +36,8 @@ export interface WorkerOptions {
   review: ReviewDeps;
   command: CommandDeps;
   fix: FixDeps;
+  /** Replies to findings and resolved threads. */
+  feedback: FeedbackDeps;
   /** Fixes one process runs at once (each runs an agent for minutes). */
   fixConcurrency: number;
   log: Logger;
@@ -79,6 +82,11 @@ export function startWorkers(options: WorkerOptions): Workers {
     ),
     running,
   );
+  // Replies and resolutions: a permission check and at most one short model answer each.
+  const feedback = startWorker<FeedbackJobData, FeedbackOutcome>(options, QUEUE_NAMES.feedback, Math.max(2, Math.ceil(options.concurrency / 2)), (job) =>
+    runFeedbackJob(job.data, { ...options.feedback, log: log.child({ jobId: job.id, installation: job.data.installationId }), attempt: attemptOf(job) }),
+    running,
+  );
   // The intake publishes the ids of jobs a newer head superseded; whichever worker runs one
   // aborts it (the signal reaches the model request).
   const subscriber = options.connection.duplicate();
@@ -88,7 +96,7 @@ export function startWorkers(options: WorkerOptions): Workers {
     if (review.cancelJob(jobId, "superseded by a newer head")) log.info({ jobId }, "running review cancelled: a newer head arrived");
   });
 
-  const workers = [review, command, fix];
+  const workers = [review, command, fix, feedback];
   return {
     async close(deadlineMs = 0) {
       const closing = Promise.allSettled(workers.map((w) => w.close()));
@@ -154,7 +162,7 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
     maxStalledCount: 2,
     settings: { backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, error, { baseDelayMs: options.retryBaseDelayMs }) },
   });
-  if (options.metrics) instrumentWorker(worker, name as "review" | "command" | "fix", options.metrics);
+  if (options.metrics) instrumentWorker(worker, name as JobKind, options.metrics);
   worker.on("completed", (job, outcome) => log.info({ ...jobLogFields(name, job), outcome: outcome.status }, "job completed"));
   worker.on("failed", (job: Job<D, R> | undefined, error) =>
     log.error({ ...(job ? jobLogFields(name, job) : { queue: name }), attempt: job?.attemptsMade, err: error }, "job failed"),
@@ -170,7 +178,7 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
  */
 function jobLogFields(queue: string, job: Job<unknown, unknown>): Record<string, unknown> {
   // Every queue carries one of these; `in` tells them apart.
-  const data = job.data as ReviewJobData | CommandJobData | FixJobData;
+  const data = job.data as ReviewJobData | CommandJobData | FixJobData | FeedbackJobData;
   const subject =
     "pullNumber" in data ? { pr: data.pullNumber } : "issueNumber" in data ? { issue: data.issueNumber } : { target: `${data.target.kind}#${data.target.number}` };
   return { queue, jobId: job.id, installation: data.installationId, deliveryId: data.deliveryId, repo: `${data.owner}/${data.repo}`, ...subject };

@@ -8,6 +8,11 @@ describe("parseCommand", () => {
     expect(parseCommand("/skywork")).toEqual({ kind: "command", verb: "help", instructions: "" });
   });
 
+  it("reads /skywork learnings and /skywork forget <id>", () => {
+    expect(parseCommand("/skywork learnings")).toEqual({ kind: "command", verb: "learnings", instructions: "" });
+    expect(parseCommand("/skywork forget L3")).toEqual({ kind: "command", verb: "forget", instructions: "L3" });
+  });
+
   it("reports an unknown verb", () => {
     expect(parseCommand("/skywork deploy prod")).toEqual({ kind: "unknown", word: "deploy" });
   });

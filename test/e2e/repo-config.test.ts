@@ -97,7 +97,7 @@ describe("review.instructions and review.answer_tokens", () => {
 
     expect(h.model.requests).toHaveLength(1);
     const [request] = h.model.requests;
-    expect(renderedPrompt(request!)).toContain(`Review instructions from this repository's maintainers:\n${instructions}`);
+    expect(renderedPrompt(request!)).toContain(`## review.instructions (.github/skywork.yml)\n${instructions}`);
     // The server default (LLM_ANSWER_TOKENS) is 6144; the repository's 1,024 holds 6 findings, and
     // the answer budget is what those take (less than the 10 this small change would get otherwise).
     expect(h.config.llm.answerTokens).toBe(6144);

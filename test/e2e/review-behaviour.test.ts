@@ -61,7 +61,7 @@ describe("a hostile pull request", () => {
     const comment = h.github.reviewComments(pr.repo, pr.number)[0]!;
     for (const text of [review.body!, comment.body]) {
       expect(text).not.toMatch(/(^|[^\w`\u200b])@(everyone|acme|octocat|all)/);
-      expect(text).not.toMatch(/<(details|img|!--(?! skywork:review:[A-Za-z0-9_-]+ -->$))/m);
+      expect(text).not.toMatch(/<(details|img|!--(?! skywork:(review|finding):[A-Za-z0-9_-]+ -->$))/m);
       expect(text).not.toMatch(/\]\(https:\/\/evil/);
     }
     expect(review.body!.match(/<!-- skywork:review:/g)).toHaveLength(1);

@@ -40,6 +40,8 @@ describe("new commits on a reviewed pull request", () => {
     await deliverPullRequest(h, pr, "opened");
     const first = pr.headSha;
     await reviews(h, pr, 1);
+    // Something new to say (a push with nothing new adds no review: review-listening.test.ts).
+    h.model.enqueue({ content: JSON.stringify({ summary: "s", findings: [finding("src/strings.ts", 1, "Greeting is not localised", "minor")] }) });
 
     const second = await push(h, pr, { "src/strings.ts": "export const greet = (n: string) => `hello ${n}`;\n" });
     const [r1, r2] = await reviews(h, pr, 2);
@@ -93,6 +95,7 @@ describe("new commits on a reviewed pull request", () => {
     await pr.repo.forcePush("feature", rewritten);
     await pr.repo.gc();
     pr.headSha = rewritten;
+    h.model.enqueue({ content: JSON.stringify({ summary: "s", findings: [finding("src/extra.ts", 1, "Unused export", "minor")] }) });
     await deliverPullRequest(h, pr, "synchronize");
     const [, second] = await reviews(h, pr, 2);
     expect(parseReviewMarker(second!.body)).toMatchObject({ head: rewritten });

@@ -32,11 +32,11 @@ export interface PullScenario {
 export async function openPullRequest(
   github: FakeGitHub,
   changes: Record<string, string | null>,
-  options: { title?: string; body?: string; owner?: string; name?: string; draft?: boolean; user?: string } = {},
+  options: { title?: string; body?: string; owner?: string; name?: string; draft?: boolean; user?: string; baseFiles?: Record<string, string> } = {},
 ): Promise<PullScenario> {
   const owner = options.owner ?? "acme";
   const { id: installationId } = github.addInstallation({ account: owner });
-  const repo = await github.createRepo({ owner, name: options.name ?? "widgets", installationId, files: BASE_FILES });
+  const repo = await github.createRepo({ owner, name: options.name ?? "widgets", installationId, files: { ...BASE_FILES, ...options.baseFiles } });
   const headSha = await repo.commit({ branch: "feature", files: changes, message: "Change things" });
   const pull = await repo.createPullRequest({
     head: "feature",

@@ -494,6 +494,80 @@ describe("fake GitHub", () => {
     });
   });
 
+  describe("review threads", () => {
+    const THREADS = `query($owner: String!, $name: String!, $number: Int!, $after: String) {
+      repository(owner: $owner, name: $name) {
+        pullRequest(number: $number) {
+          reviewThreads(first: 1, after: $after) {
+            totalCount
+            pageInfo { hasNextPage endCursor }
+            nodes { id isResolved isOutdated resolvedBy { login } comments(first: 5) { nodes { databaseId author { login } } } }
+          }
+        }
+      }
+    }`;
+    type Page = { repository: { pullRequest: { reviewThreads: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Array<{ isResolved: boolean; isOutdated: boolean; resolvedBy: { login: string } | null; comments: { nodes: Array<{ databaseId: number; author: { login: string } }> } }> } } } };
+
+    async function allThreads(number: number) {
+      const nodes: Page["repository"]["pullRequest"]["reviewThreads"]["nodes"] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page: Page = await octokit.graphql<Page>(THREADS, { owner: "acme", name: "widgets", number, after });
+        nodes.push(...page.repository.pullRequest.reviewThreads.nodes);
+        if (!page.repository.pullRequest.reviewThreads.pageInfo.hasNextPage) return nodes;
+        after = page.repository.pullRequest.reviewThreads.pageInfo.endCursor;
+      }
+    }
+
+    it("shows resolution, who resolved and outdatedness over GraphQL, a page at a time, and lets the app edit its own review", async () => {
+      const { number, head } = await changedPull("threads");
+      const { data: review } = await octokit.rest.pulls.createReview({
+        owner: "acme",
+        repo: "widgets",
+        pull_number: number,
+        commit_id: head,
+        event: "COMMENT",
+        body: "Summary",
+        comments: [
+          { path: "src/lib.txt", line: 10, side: "RIGHT", body: "On line 10" },
+          { path: "src/lib.txt", line: 21, side: "RIGHT", body: "On line 21" },
+        ],
+      });
+      const [first, second] = fake.reviewComments(repo, number);
+      const reply = await repo.createReviewComment(number, { user: "alice", body: "Not an issue.", inReplyTo: first!.id });
+      repo.resolveReviewThread(reply.id, "maria");
+      repo.reactToReviewComment(second!.id, "alice", "-1");
+
+      let threads = await allThreads(number);
+      expect(threads).toEqual([
+        { isResolved: true, isOutdated: false, resolvedBy: { login: "maria" }, comments: { nodes: [{ databaseId: first!.id, author: { login: fake.appSlug } }, { databaseId: reply.id, author: { login: "alice" } }] }, id: expect.any(String) },
+        { isResolved: false, isOutdated: false, resolvedBy: null, comments: { nodes: [{ databaseId: second!.id, author: { login: fake.appSlug } }] }, id: expect.any(String) },
+      ]);
+      expect((await octokit.rest.reactions.listForPullRequestReviewComment({ owner: "acme", repo: "widgets", comment_id: second!.id, content: "-1" })).data.map((r) => r.user?.login)).toEqual(["alice"]);
+
+      // A push changing line 21 outdates its thread; line 10's stays current.
+      const lines = SOURCE.split("\n");
+      lines[9] = "line 10 changed";
+      lines.splice(20, 0, "added A", "added b", "added c");
+      lines.splice(lines.indexOf("line 35"), 1);
+      await repo.commit({ branch: "threads", files: { "src/lib.txt": lines.join("\n") } });
+      threads = await allThreads(number);
+      expect(threads.map((t) => t.isOutdated)).toEqual([false, true]);
+      repo.unresolveReviewThread(first!.id);
+      expect((await allThreads(number))[0]).toMatchObject({ isResolved: false, resolvedBy: null });
+
+      const { data: edited } = await octokit.rest.pulls.updateReview({ owner: "acme", repo: "widgets", pull_number: number, review_id: review.id, body: "Summary, edited" });
+      expect(edited.body).toBe("Summary, edited");
+      expect(fake.reviews(repo, number)[0]!.body).toBe("Summary, edited");
+    });
+
+    it("refuses a connection without first or last, as GitHub does", async () => {
+      const { number } = await changedPull("threads-unbounded");
+      const result = await octokit.graphql(`query { repository(owner: "acme", name: "widgets") { pullRequest(number: ${number}) { reviewThreads { totalCount } } } }`).catch((error: { errors?: Array<{ type?: string }> }) => error);
+      expect(JSON.stringify(result)).toContain("MISSING_PAGINATION_BOUNDARIES");
+    });
+  });
+
   describe("webhooks", () => {
     let receiver: Server;
     let received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }>;

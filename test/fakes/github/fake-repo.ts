@@ -15,7 +15,7 @@ import {
   type PullPatch,
 } from "./operations.js";
 import type { Presenter } from "./presenters.js";
-import type { FakeState, Permission, RepoRecord } from "./state.js";
+import type { FakeState, Permission, ReactionContent, RepoRecord } from "./state.js";
 import type { RestIssue, RestIssueComment, RestPullRequest, RestReviewComment } from "./types.js";
 
 export interface CommitInput {
@@ -197,6 +197,37 @@ export class FakeRepo {
             TEST_DOCS,
           );
     return this.#present.reviewComment(comment) as unknown as RestReviewComment;
+  }
+
+  /**
+   * A person resolves the review thread that `commentId` starts (or belongs to), as the "Resolve
+   * conversation" button does; GitHub then sends pull_request_review_thread.resolved.
+   */
+  resolveReviewThread(commentId: number, user: string): void {
+    const root = this.#threadRoot(commentId);
+    this.#state.resolvedThreads.set(root, { resolvedBy: this.#state.ensureUser(user), at: this.#state.isoNow() });
+    this.#state.changed({ kind: "review_thread.resolved", repo: this.fullName, id: root });
+  }
+
+  unresolveReviewThread(commentId: number): void {
+    const root = this.#threadRoot(commentId);
+    this.#state.resolvedThreads.delete(root);
+    this.#state.changed({ kind: "review_thread.unresolved", repo: this.fullName, id: root });
+  }
+
+  /** A person reacts to a review comment (GitHub sends no webhook for reactions). */
+  reactToReviewComment(commentId: number, user: string, content: ReactionContent): void {
+    const comment = this.#state.reviewComments.get(commentId);
+    if (!comment || comment.repoId !== this.id) throw new Error(`${this.fullName} has no review comment ${commentId}`);
+    const reaction = { id: this.#state.nextId("reaction"), user: this.#state.ensureUser(user), content, createdAt: this.#state.isoNow(), target: { kind: "review_comment", id: commentId } as const };
+    this.#state.reactions.set(reaction.id, reaction);
+    this.#state.changed({ kind: "reaction.created", repo: this.fullName, id: reaction.id });
+  }
+
+  #threadRoot(commentId: number): number {
+    const comment = this.#state.reviewComments.get(commentId);
+    if (!comment || comment.repoId !== this.id) throw new Error(`${this.fullName} has no review comment ${commentId}`);
+    return comment.inReplyToId ?? comment.id;
   }
 
   /** Grants a collaborator role; GitHub maps maintain→write and triage→read in `permission`. */

@@ -5,7 +5,9 @@ import { createCommitOnBranch, visibleRepository, type CommitOnBranchInput, type
 import type { CommitInfo } from "./git.js";
 import type { FieldDef, Schema, TypeDef } from "./graphql-executor.js";
 import { nodeId, refNodeId, type Presenter } from "./presenters.js";
-import type { FakeState, RepoRecord } from "./state.js";
+import { GraphQLFieldError } from "./graphql-executor.js";
+import { isOutdated, threadComments, threadRoots } from "./review-threads.js";
+import type { FakeState, PullRecord, RepoRecord, ReviewCommentRecord, UserRecord } from "./state.js";
 
 export interface GraphQLContext {
   readonly state: FakeState;
@@ -29,6 +31,53 @@ interface GitObjectValue {
   readonly __typename: "Commit" | "Tree" | "Blob" | "Tag";
   readonly repo: RepoRecord;
   readonly sha: string;
+}
+
+interface PullRequestValue {
+  readonly __typename: "PullRequest";
+  readonly repo: RepoRecord;
+  readonly pull: PullRecord;
+}
+
+interface ThreadValue {
+  readonly __typename: "PullRequestReviewThread";
+  readonly repo: RepoRecord;
+  readonly pull: PullRecord;
+  readonly root: ReviewCommentRecord;
+}
+
+interface ReviewCommentValue {
+  readonly __typename: "PullRequestReviewComment";
+  readonly comment: ReviewCommentRecord;
+}
+
+/**
+ * A page of `items` for `first`/`after` (cursors are opaque strings, as GitHub's are). GitHub
+ * requires `first` or `last` on connections and caps them at 100.
+ */
+function connection<T>(items: readonly T[], args: Record<string, unknown>, what: string): { nodes: T[]; totalCount: number; pageInfo: Record<string, unknown> } {
+  const first = typeof args["first"] === "number" ? args["first"] : typeof args["last"] === "number" ? args["last"] : undefined;
+  if (first === undefined) throw new GraphQLFieldError(`You must provide a \`first\` or \`last\` value to properly paginate the \`${what}\` connection.`, "MISSING_PAGINATION_BOUNDARIES");
+  if (first < 0 || first > 100) throw new GraphQLFieldError(`Requesting ${first} records on the \`${what}\` connection exceeds the \`first\` limit of 100 records.`, "EXCESSIVE_PAGINATION");
+  const after = typeof args["after"] === "string" ? Number(Buffer.from(args["after"], "base64").toString("utf8").replace(/^cursor:v2:/, "")) : -1;
+  const start = Number.isInteger(after) ? after + 1 : 0;
+  const nodes = typeof args["last"] === "number" && args["first"] === undefined ? items.slice(Math.max(0, items.length - first)) : items.slice(start, start + first);
+  const offset = items.indexOf(nodes[0] as T);
+  const cursor = (index: number) => Buffer.from(`cursor:v2:${index}`).toString("base64");
+  return {
+    nodes,
+    totalCount: items.length,
+    pageInfo: {
+      hasNextPage: offset + nodes.length < items.length,
+      hasPreviousPage: offset > 0,
+      startCursor: nodes.length > 0 ? cursor(offset) : null,
+      endCursor: nodes.length > 0 ? cursor(offset + nodes.length - 1) : null,
+    },
+  };
+}
+
+function userValue(user: UserRecord): { __typename: string; user: UserRecord } {
+  return { __typename: user.type === "Bot" ? "Bot" : "User", user };
 }
 
 /** Field helper: `parent` is the value the enclosing object's own field resolved to. */
@@ -147,6 +196,15 @@ const types: Record<string, TypeDef<GraphQLContext>> = {
       owner: field<RepositoryValue>("RepositoryOwner!", (r) => ({ __typename: r.repo.owner.type === "Organization" ? "Organization" : "User", user: r.repo.owner })),
       defaultBranchRef: field<RepositoryValue>("Ref", (r) => refValue(r.repo, `refs/heads/${r.repo.defaultBranch}`)),
       ref: field<RepositoryValue>("Ref", (r, args) => refValue(r.repo, String(args["qualifiedName"])), { qualifiedName: "String!" }),
+      pullRequest: field<RepositoryValue>(
+        "PullRequest",
+        (r, args): PullRequestValue => {
+          const pull = r.repo.pulls.get(Number(args["number"]));
+          if (!pull) throw new GraphQLFieldError(`Could not resolve to a PullRequest with the number of ${String(args["number"])}.`, "NOT_FOUND");
+          return { __typename: "PullRequest", repo: r.repo, pull };
+        },
+        { number: "Int!" },
+      ),
       object: field<RepositoryValue>(
         "GitObject",
         async (r, args) => {
@@ -163,9 +221,90 @@ const types: Record<string, TypeDef<GraphQLContext>> = {
     },
   },
   RepositoryOwner: { kind: "interface", fields: { login: { type: "String!" }, id: { type: "ID!" } } },
+  Actor: { kind: "interface", fields: { login: { type: "String!" } } },
+  Bot: {
+    kind: "object",
+    interfaces: ["Actor"],
+    fields: {
+      login: field<{ user: { login: string } }>("String!", (o) => o.user.login.replace(/\[bot\]$/, "")),
+      id: field<{ user: { id: number } }>("ID!", (o) => nodeId("Bot", o.user.id)),
+      databaseId: field<{ user: { id: number } }>("Int", (o) => o.user.id),
+    },
+  },
+  PullRequest: {
+    kind: "object",
+    fields: {
+      id: field<PullRequestValue>("ID!", (p) => nodeId("PullRequest", p.pull.id)),
+      number: field<PullRequestValue>("Int!", (p) => p.pull.number),
+      reviewThreads: field<PullRequestValue>(
+        "PullRequestReviewThreadConnection!",
+        (p, args, ctx) =>
+          connection(
+            threadRoots(ctx.state, p.repo, p.pull).map((root): ThreadValue => ({ __typename: "PullRequestReviewThread", repo: p.repo, pull: p.pull, root })),
+            args,
+            "reviewThreads",
+          ),
+        { first: "Int", last: "Int", after: "String", before: "String" },
+      ),
+    },
+  },
+  PageInfo: {
+    kind: "object",
+    fields: {
+      hasNextPage: field<{ hasNextPage: boolean }>("Boolean!", (p) => p.hasNextPage),
+      hasPreviousPage: field<{ hasPreviousPage: boolean }>("Boolean!", (p) => p.hasPreviousPage),
+      startCursor: field<{ startCursor: string | null }>("String", (p) => p.startCursor),
+      endCursor: field<{ endCursor: string | null }>("String", (p) => p.endCursor),
+    },
+  },
+  PullRequestReviewThreadConnection: {
+    kind: "object",
+    fields: {
+      totalCount: field<{ totalCount: number }>("Int!", (c) => c.totalCount),
+      nodes: field<{ nodes: ThreadValue[] }>("[PullRequestReviewThread]", (c) => c.nodes),
+      pageInfo: field<{ pageInfo: unknown }>("PageInfo!", (c) => c.pageInfo),
+    },
+  },
+  PullRequestReviewThread: {
+    kind: "object",
+    fields: {
+      id: field<ThreadValue>("ID!", (t) => nodeId("PullRequestReviewThread", t.root.id)),
+      path: field<ThreadValue>("String!", (t) => t.root.path),
+      line: field<ThreadValue>("Int", (t) => t.root.line),
+      isResolved: field<ThreadValue>("Boolean!", (t, _a, ctx) => ctx.state.resolvedThreads.has(t.root.id)),
+      isOutdated: field<ThreadValue>("Boolean!", (t, _a, ctx) => isOutdated(ctx.state, t.repo, t.pull, t.root)),
+      resolvedBy: field<ThreadValue>("User", (t, _a, ctx) => {
+        const resolution = ctx.state.resolvedThreads.get(t.root.id);
+        return resolution ? userValue(resolution.resolvedBy) : null;
+      }),
+      comments: field<ThreadValue>(
+        "PullRequestReviewCommentConnection!",
+        (t, args, ctx) => connection(threadComments(ctx.state, t.root).map((comment): ReviewCommentValue => ({ __typename: "PullRequestReviewComment", comment })), args, "comments"),
+        { first: "Int", last: "Int", after: "String", before: "String" },
+      ),
+    },
+  },
+  PullRequestReviewCommentConnection: {
+    kind: "object",
+    fields: {
+      totalCount: field<{ totalCount: number }>("Int!", (c) => c.totalCount),
+      nodes: field<{ nodes: ReviewCommentValue[] }>("[PullRequestReviewComment]", (c) => c.nodes),
+      pageInfo: field<{ pageInfo: unknown }>("PageInfo!", (c) => c.pageInfo),
+    },
+  },
+  PullRequestReviewComment: {
+    kind: "object",
+    fields: {
+      id: field<ReviewCommentValue>("ID!", (c) => nodeId("PullRequestReviewComment", c.comment.id)),
+      databaseId: field<ReviewCommentValue>("Int", (c) => c.comment.id),
+      body: field<ReviewCommentValue>("String!", (c) => c.comment.body),
+      path: field<ReviewCommentValue>("String!", (c) => c.comment.path),
+      author: field<ReviewCommentValue>("Actor", (c) => userValue(c.comment.user)),
+    },
+  },
   User: {
     kind: "object",
-    interfaces: ["RepositoryOwner"],
+    interfaces: ["RepositoryOwner", "Actor"],
     fields: {
       login: field<{ user: { login: string } }>("String!", (o) => o.user.login),
       id: field<{ user: { id: number; type: string } }>("ID!", (o) => nodeId(o.user.type, o.user.id)),

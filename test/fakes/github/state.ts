@@ -118,6 +118,12 @@ export interface ReviewCommentRecord {
   readonly viaApp: boolean;
 }
 
+/** A review thread marked resolved, keyed in `FakeState.resolvedThreads` by the thread's first comment. */
+export interface ThreadResolutionRecord {
+  readonly resolvedBy: UserRecord;
+  readonly at: string;
+}
+
 export type ReactionTarget =
   | { readonly kind: "issue"; readonly repoId: number; readonly number: number }
   | { readonly kind: "issue_comment"; readonly id: number }
@@ -270,6 +276,8 @@ export class FakeState {
   readonly reviews = new Map<number, ReviewRecord>();
   readonly reviewComments = new Map<number, ReviewCommentRecord>();
   readonly reactions = new Map<number, ReactionRecord>();
+  /** Resolved review threads, by the id of the thread's first comment (GitHub's REST has no thread id). */
+  readonly resolvedThreads = new Map<number, ThreadResolutionRecord>();
   readonly checkRuns = new Map<number, CheckRunRecord>();
   /** `${repoId}:${headSha}` → check suite id: one suite per app and commit, as GitHub keeps them. */
   readonly checkSuites = new Map<string, number>();

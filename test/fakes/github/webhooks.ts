@@ -14,6 +14,8 @@ import type {
   PullRequestReadyForReviewEvent,
   PullRequestReopenedEvent,
   PullRequestReviewCommentCreatedEvent,
+  PullRequestReviewThreadResolvedEvent,
+  PullRequestReviewThreadUnresolvedEvent,
   PullRequestSynchronizeEvent,
 } from "@octokit/webhooks-types";
 import type { JsonObject } from "./errors.js";
@@ -174,6 +176,32 @@ export async function pullRequestReviewCommentEvent(
   payload["comment"] = mergedComment;
   payload["pull_request"] = { ...objectAt(base, "pull_request"), ...fake.present.pullSimple(pull, baseSha) };
   return payload as unknown as PullRequestReviewCommentCreatedEvent;
+}
+
+/**
+ * pull_request_review_thread.resolved / .unresolved for the thread `commentId` starts, as it is
+ * now in the fake (resolve it first with `repo.resolveReviewThread`). `sender`: who did it.
+ */
+export async function pullRequestReviewThreadEvent<A extends "resolved" | "unresolved">(
+  fake: FakeGitHub,
+  repo: RepoRef,
+  commentId: number,
+  action: A,
+  sender: string,
+): Promise<A extends "resolved" ? PullRequestReviewThreadResolvedEvent : PullRequestReviewThreadUnresolvedEvent> {
+  const repoRecord = record(fake, repo);
+  const first = fake.state.reviewComments.get(commentId);
+  const root = first?.inReplyToId !== undefined ? fake.state.reviewComments.get(first.inReplyToId) : first;
+  const pull = root ? repoRecord.pulls.get(root.pullNumber) : undefined;
+  if (!root || !pull) throw new Error(`${repoRecord.fullName} has no review comment ${commentId}`);
+  const { baseSha } = await fake.state.pullRange(pull);
+  const base = example("pull_request_review_thread", action);
+  const payload = envelope(fake, repoRecord, base, fake.state.ensureUser(sender));
+  payload["action"] = action;
+  payload["pull_request"] = { ...objectAt(base, "pull_request"), ...fake.present.pullSimple(pull, baseSha) };
+  const comments = [...fake.state.reviewComments.values()].filter((c) => c.id === root.id || c.inReplyToId === root.id).sort((a, b) => a.id - b.id);
+  payload["thread"] = { node_id: nodeId("PullRequestReviewThread", root.id), comments: comments.map((c) => fake.present.reviewComment(c)) };
+  return payload as unknown as A extends "resolved" ? PullRequestReviewThreadResolvedEvent : PullRequestReviewThreadUnresolvedEvent;
 }
 
 export function issuesOpenedEvent(fake: FakeGitHub, repo: RepoRef, number: number): IssuesOpenedEvent {

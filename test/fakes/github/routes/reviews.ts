@@ -36,6 +36,22 @@ export function reviewRoutes(router: Router): void {
     return json(200, ctx.present.review(review));
   });
 
+  // https://docs.github.com/rest/pulls/reviews#update-a-review-for-a-pull-request
+  router.rest("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}", (ctx) => {
+    const { repo, pull } = requirePull(ctx);
+    const review = ctx.state.reviews.get(intParam(ctx, "review_id"));
+    if (!review || review.repoId !== repo.id || review.pullNumber !== pull.number || !visibleReview(ctx, review)) {
+      throw githubErrors.notFound(ctx.docsUrl);
+    }
+    // Only the review's author may edit it; GitHub answers 404 to anyone else, as for a hidden review.
+    if (ctx.credential.type !== "installation" || review.user.id !== ctx.actor().id) throw githubErrors.notFound(ctx.docsUrl);
+    const body = ctx.body as { body: string };
+    checkBodyLength(body.body, ctx.docsUrl);
+    review.body = body.body;
+    ctx.state.changed({ kind: "review.edited", repo: repo.fullName, id: review.id });
+    return json(200, ctx.present.review(review));
+  });
+
   router.rest("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments", (ctx) => {
     const { repo, pull } = requirePull(ctx);
     const review = ctx.state.reviews.get(intParam(ctx, "review_id"));
