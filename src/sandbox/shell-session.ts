@@ -204,8 +204,10 @@ class Live {
     const table = await processTable();
     const driver = findBelow(table, pid, "bash");
     if (driver === null) return;
-    for (const target of descendantsOf(table, driver)) signal(target, "SIGINT");
+    // The driver first: it must hold the interrupt when its command's processes end, or it would
+    // go on to the rest of the command line.
     signal(driver, "SIGINT");
+    for (const target of descendantsOf(table, driver)) signal(target, "SIGINT");
   }
 
   async kill(): Promise<void> {
