@@ -10,7 +10,7 @@ import { REVIEW_SYSTEM_PROMPT, reviewPreamble, type PullRequestHeader } from "..
 import { loadQwenTokenizer } from "../tokenizer/index.js";
 import { CliError, EXIT_OK, type CliIo } from "./io.js";
 import { loadLocalRepoConfig } from "./local-config.js";
-import { openLocalPullRequest, warnDiffProblems } from "./local-git.js";
+import { openLocalPullRequest, warnDiffProblems } from "./local-pull-request.js";
 import { parseOptions, positiveInt } from "./options.js";
 
 export const PACK_USAGE = `Usage:

@@ -17,7 +17,7 @@ import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "../review/prompt.js";
 import { loadQwenTokenizer } from "../tokenizer/index.js";
 import { CliError, colorEnabled, EXIT_FAILURE, EXIT_NOT_REVIEWED, EXIT_OK, type CliIo } from "./io.js";
 import { loadLocalRepoConfig } from "./local-config.js";
-import { LocalGitError, openLocalPullRequest, warnDiffProblems } from "./local-git.js";
+import { LocalGitError, openLocalPullRequest, warnDiffProblems } from "./local-pull-request.js";
 import { parseOptions, positiveInt } from "./options.js";
 import { formatPlan, rethrowLimitError } from "./pack-command.js";
 
