@@ -9,7 +9,7 @@ import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, planToJson, type Pack
 import type { FileDiff } from "../diff/index.js";
 import { DEFAULT_CONTEXT_TOKENS, ModelClient } from "../model/client.js";
 import { LocalModelGate } from "../model/local-gate.js";
-import { ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
+import { ModelConfigurationError, ModelUnavailableError } from "../errors.js";
 import { answerNotes, askAll, dedupeFindings, type ReviewCoverage } from "../review/ask-model.js";
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from "../review/findings.js";
 import { placeFindings } from "../review/placement.js";

@@ -1,13 +1,13 @@
 // The one place that talks to the OpenAI-compatible endpoint (vLLM, llama.cpp, LM Studio, Ollama).
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import type { Logger } from "probot";
+import { ContextOverflowError, ModelCapacityError, ModelConfigurationError, ModelUnavailableError } from "../errors.js";
 import { modelOutcome } from "../ops/failure-labels.js";
 import type { ModelRequestSample } from "../ops/metrics.js";
 import type { ChatMessage } from "../tokenizer/index.js";
-import { ContextOverflowError, ModelCapacityError, ModelConfigurationError, ModelUnavailableError, windowFromOverflowText } from "./errors.js";
 import { LocalModelGate } from "./local-gate.js";
 import type { ModelGate } from "./model-slots.js";
-import { discoverServer, httpProbe, SERVER_PROFILES, type ListedModel, type ServerProfile } from "./server-profiles.js";
+import { discoverServer, httpProbe, SERVER_PROFILES, windowFromOverflowText, type ListedModel, type ServerProfile } from "./server-profiles.js";
 
 export interface ModelSettings {
   baseUrl: string;

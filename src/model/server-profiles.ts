@@ -93,6 +93,22 @@ export const SERVER_PROFILES: Readonly<Record<ServerKind, ServerProfile>> = {
   },
 };
 
+/** Reads the server's real window out of a context-length error, in the wordings servers use. */
+export function windowFromOverflowText(text: string): number | null {
+  const patterns = [
+    /maximum context length is (\d+)/i, // vLLM
+    /context length is only (\d+)/i, // newer vLLM
+    /available context size \((\d+) tokens\)/i, // llama.cpp
+    /"n_ctx"\s*:\s*(\d+)/, // llama.cpp JSON body
+  ];
+  for (const pattern of patterns) {
+    const match = pattern.exec(text);
+    const value = match ? Number(match[1]) : Number.NaN;
+    if (Number.isInteger(value) && value > 0) return value;
+  }
+  return null;
+}
+
 /** Ollama's num_ctx when neither the model nor the server sets one. */
 export const OLLAMA_DEFAULT_CONTEXT = 4096;
 

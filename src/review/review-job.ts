@@ -1,12 +1,12 @@
 // One review of one head of one pull request: gather, pack, ask, check, act — with the check run
 // showing progress, incremental scope, no repeated findings, and work for old heads abandoned.
 import { setMaxListeners } from "node:events";
-import { UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { memoizeSource, type PackInput } from "../context/index.js";
 import { fromGitHubFile, type FileDiff } from "../diff/index.js";
+import { PermanentError } from "../errors.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
 import { completeCheckRun, completeLeftoverCheckRun, showCheckRunRetrying, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
 import { upsertComment } from "../github/comments.js";
@@ -89,7 +89,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const gh = octokit;
     const pr = await getPullRequest(octokit, ref).catch((error: unknown) => {
       const status = httpStatus(error);
-      if (status === 404 || status === 410) throw new UnrecoverableError(`Pull request ${job.owner}/${job.repo}#${job.pullNumber} no longer exists.`);
+      if (status === 404 || status === 410) throw new PermanentError(`Pull request ${job.owner}/${job.repo}#${job.pullNumber} no longer exists.`);
       throw error;
     });
     if (pr.state !== "open") return { status: "stale", reason: `the pull request is ${pr.state}` };

@@ -3,7 +3,7 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelClient } from "../../src/model/client.js";
-import { ContextOverflowError } from "../../src/model/errors.js";
+import { ContextOverflowError } from "../../src/errors.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { referenceEncodeUnnormalized } from "../fakes/model/reference-tokenizer.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
