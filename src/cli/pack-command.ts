@@ -6,7 +6,8 @@ import { DEFAULT_REPO_CONFIG } from "../config/repo-config.js";
 import { DEFAULT_MARGIN_TOKENS, packReview, promptBudget, type FileSource, type PackLimits, type PackPlan } from "../context/index.js";
 import { planToJson } from "../context/plan-json.js";
 import { parseGitDiff, type DiffProblem, type FileDiff } from "../diff/index.js";
-import { REVIEW_SYSTEM_PROMPT, reviewPreamble, type PullRequestHeader } from "../review/prompt.js";
+import type { PullRequestHeader } from "../review/prompt.js";
+import { reviewPackInput } from "../review/review-input.js";
 import { loadQwenTokenizer } from "../tokenizer/index.js";
 import { CliError, EXIT_OK, type CliIo } from "./io.js";
 import { loadLocalRepoConfig } from "./local-config.js";
@@ -75,21 +76,17 @@ export async function packCommand(argv: readonly string[], io: CliIo): Promise<n
     const repoConfig = values.repo !== undefined ? await loadLocalRepoConfig(resolve(io.cwd, values.repo), values.base as string, io, "pack") : DEFAULT_REPO_CONFIG;
     const header: PullRequestHeader = {
       ...loaded.header,
-      instructions: repoConfig.review.instructions,
       ...(values.title !== undefined ? { title: values.title } : {}),
       ...(values.description !== undefined ? { body: values.description } : {}),
     };
-    const plan = await packReview(
-      {
-        system: REVIEW_SYSTEM_PROMPT,
-        preamble: (part) => reviewPreamble(header, part),
-        files: loaded.files,
-        ignore: [...repoConfig.review.ignore, ...(values.ignore ?? [])],
-        ...(loaded.source ? { source: loaded.source } : {}),
-      },
-      limits,
-      loadQwenTokenizer(),
-    ).catch(rethrowLimitError);
+    const input = reviewPackInput({
+      config: repoConfig,
+      header,
+      files: loaded.files,
+      extraIgnore: values.ignore ?? [],
+      ...(loaded.source ? { source: loaded.source } : {}),
+    });
+    const plan = await packReview(input, limits, loadQwenTokenizer()).catch(rethrowLimitError);
     io.stdout(values.json ? `${JSON.stringify(planToJson(plan, limits), null, 2)}\n` : formatPlan(plan, limits));
     return EXIT_OK;
   } finally {
