@@ -36,6 +36,17 @@ export class WindowTooSmallError extends ModelConfigurationError {
 }
 
 /**
+ * The window, less the answer reserve, leaves too little room for the review's prompt: the limits
+ * themselves cannot work, whatever the diff (raise the context size or lower the answer reserve).
+ */
+export class PackLimitError extends PermanentError {
+  constructor(message: string) {
+    super(message);
+    this.name = "PackLimitError";
+  }
+}
+
+/**
  * The server refused the request for exceeding its context window: re-pack smaller, do not retry
  * as is. Permanent for the queue: the review and the agent already re-packed before it got there.
  */

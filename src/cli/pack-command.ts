@@ -6,6 +6,7 @@ import { DEFAULT_REPO_CONFIG } from "../config/repo-config.js";
 import { DEFAULT_MARGIN_TOKENS, packReview, promptBudget, type FileSource, type PackLimits, type PackPlan } from "../context/index.js";
 import { planToJson } from "../context/plan-json.js";
 import { parseGitDiff, type DiffProblem, type FileDiff } from "../diff/index.js";
+import { PackLimitError } from "../errors.js";
 import type { PullRequestHeader } from "../review/prompt.js";
 import { reviewPackInput } from "../review/review-input.js";
 import { loadQwenTokenizer } from "../tokenizer/index.js";
@@ -129,7 +130,7 @@ async function loadRepo(repo: string, base: string | undefined, head: string | u
 
 /** The packer refuses limits that leave no room for a diff; that is the caller's to fix. */
 export function rethrowLimitError(error: unknown): never {
-  if (error instanceof Error && /Raise the context size|lower the answer reserve/.test(error.message)) throw new CliError(error.message);
+  if (error instanceof PackLimitError) throw new CliError(error.message);
   throw error;
 }
 

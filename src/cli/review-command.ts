@@ -7,7 +7,7 @@ import { pino, type Logger } from "pino";
 import { ConfigError, loadModelSettings, redactUrl, type AppConfig } from "../config/env.js";
 import { DEFAULT_MARGIN_TOKENS, packReview, planToJson, type PackInput, type PackPlan, type PathReason } from "../context/index.js";
 import type { FileDiff } from "../diff/index.js";
-import { ModelConfigurationError, ModelUnavailableError } from "../errors.js";
+import { ModelConfigurationError, ModelUnavailableError, PackLimitError } from "../errors.js";
 import { DEFAULT_CONTEXT_TOKENS, ModelClient } from "../model/client.js";
 import { LocalModelGate } from "../model/local-gate.js";
 import { answerNotes, askAll, dedupeFindings, type ReviewCoverage } from "../review/ask-model.js";
@@ -218,7 +218,7 @@ async function explainFailure(error: unknown, baseUrl?: string, contextFlag?: nu
     throw new CliError(message, EXIT_NOT_REVIEWED);
   }
   if (error instanceof LocalGitError) throw new CliError(error.message, EXIT_NOT_REVIEWED);
-  if (error instanceof Error && /Raise the context size|lower the answer reserve/.test(error.message)) rethrowLimitError(error);
+  if (error instanceof PackLimitError) rethrowLimitError(error);
   throw error;
 }
 

@@ -10,6 +10,7 @@ import {
   ContextOverflowError,
   ModelConfigurationError,
   ModelUnavailableError,
+  PackLimitError,
   PermanentError,
   WindowTooSmallError,
   WorkflowChangeError,
@@ -54,6 +55,7 @@ describe("classifyFailure", () => {
     ["a fix error that knows it is permanent", new WorkflowChangeError([".github/workflows/ci.yml"])],
     ["a checkout the server refused", new CheckoutError("git fetch was refused (403)")],
     ["a window too small for the fix agent's system prompt", new WindowTooSmallError("The model's window (4096 tokens) is too small for the agent's system prompt and tools.")],
+    ["a window that leaves the prompt no room", new PackLimitError("Only 212 prompt tokens are left for the diff after the system prompt and the PR description. Raise the context size or lower the answer reserve.")],
     ["a PermanentError", new PermanentError("Pull request acme/widgets#1 no longer exists.")],
   ])("%s is permanent, with its message as the reason", (_name, error) => {
     expect(classifyFailure(error, NOW)).toEqual({ kind: "permanent", reason: error.message });
