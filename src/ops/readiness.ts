@@ -80,7 +80,7 @@ export function redisCheck(options: RedisCheckOptions): ReadinessCheck {
       // need not wait for the next attempt.
       if (redis.status === "reconnecting" && lastError !== null) return { ok: false, error: `Redis at ${where} is unreachable: ${lastError}` };
       try {
-        const answer = await withTimeout(redis.ping(), timeoutMs, "PING");
+        const answer = await withTimeout(redis.ping(), timeoutMs, { what: "PING" });
         if (answer === "PONG") return { ok: true };
         return { ok: false, error: `Redis at ${where} answered PING with ${JSON.stringify(answer)}` };
       } catch (error) {

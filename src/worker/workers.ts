@@ -6,6 +6,7 @@ import { runCommandJob, type CommandDeps, type CommandOutcome } from "../command
 import { runFixJob, type FixDeps, type FixOutcome } from "../fix/fix-job.js";
 import { instrumentWorker } from "../ops/job-metrics.js";
 import type { JobKind, Metrics } from "../ops/metrics.js";
+import { withTimeout } from "../ops/with-timeout.js";
 import { releaseFairness } from "../queue/fairness.js";
 import { HAND_BACK_REASON, QUEUE_NAMES, type CommandJobData, type FeedbackJobData, type FixJobData, type ReviewJobData } from "../queue/jobs.js";
 import { backoffDelay, judgeFailure, type AttemptInfo } from "../queue/retry-policy.js";
@@ -105,15 +106,9 @@ export function startWorkers(options: WorkerOptions): Workers {
         for (const worker of workers) worker.cancelAllJobs(HAND_BACK_REASON);
       }, deadlineMs);
       // Handing a job back and closing a worker both need Redis: with Redis gone they never end.
-      let giveUp: NodeJS.Timeout | undefined;
-      const closed = await Promise.race([
-        closing.then(() => true),
-        new Promise<false>((resolve) => {
-          giveUp = setTimeout(() => resolve(false), deadlineMs + HAND_BACK_MS);
-        }),
-      ]);
+      // (`closing` settles every worker's close and never rejects: a rejection is the time running out.)
+      const closed = await withTimeout(closing.then(() => true), deadlineMs + HAND_BACK_MS, { unref: false }).catch(() => false);
       clearTimeout(timer);
-      clearTimeout(giveUp);
       subscriber.disconnect();
       if (closed) return [];
       const stranded = [...running];
