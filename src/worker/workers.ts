@@ -3,6 +3,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } fr
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { runCommandJob, type CommandDeps, type CommandOutcome } from "../commands/command-job.js";
+import { PermanentError } from "../errors.js";
 import { runFixJob, type FixDeps, type FixOutcome } from "../fix/fix-job.js";
 import { instrumentWorker } from "../ops/job-metrics.js";
 import type { JobKind, Metrics } from "../ops/metrics.js";
@@ -141,7 +142,7 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
       // The same verdict the job used to report the failure on GitHub: permanent failures are not
       // retried, since the same request would fail the same way.
       const failure = judgeFailure(error, attemptOf(job));
-      if (failure.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(failure.reason);
+      if (failure.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new PermanentError(failure.reason);
       throw error;
     } finally {
       running.delete(key);
