@@ -14,6 +14,7 @@ import { createMetrics, type Metrics } from "./ops/metrics.js";
 import { createOpsHandler, startOpsServer } from "./ops/ops-handler.js";
 import { createReadiness, modelCheck, redisCheck } from "./ops/readiness.js";
 import { instrumentWebhooks } from "./ops/webhook-metrics.js";
+import { withTimeout } from "./ops/with-timeout.js";
 import { createRedisConnection } from "./queue/connection.js";
 import { createQueues, enqueueFix, enqueueReview } from "./queue/queues.js";
 import { loadQwenTokenizer } from "./tokenizer/index.js";
@@ -210,15 +211,9 @@ type Bounded = { kind: "done"; value: unknown } | { kind: "failed"; error: unkno
 
 /** How `work` ended within `ms`; it is not waited for past that. */
 async function bounded(work: Promise<unknown>, ms: number): Promise<Bounded> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<Bounded>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "timeout" }), ms);
-  });
-  try {
-    return await Promise.race([work.then((value): Bounded => ({ kind: "done", value }), (error: unknown): Bounded => ({ kind: "failed", error })), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const ended = work.then((value): Bounded => ({ kind: "done", value }), (error: unknown): Bounded => ({ kind: "failed", error }));
+  // `ended` never rejects: a rejection is the time running out.
+  return withTimeout(ended, ms, { unref: false }).catch((): Bounded => ({ kind: "timeout" }));
 }
 
 /** Installation clients that count their GitHub calls and rate-limit headroom. */

@@ -5,7 +5,7 @@ import { GENERATED_FILES, updateGeneratedSections } from "../src/config/docs.js"
 describe("README", () => {
   const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
-  it("has configuration tables generated from the code (run `npm run docs` to update)", () => {
+  it("has configuration and command tables generated from the code (run `npm run docs` to update)", () => {
     expect(readme).toBe(updateGeneratedSections(readme));
   });
 

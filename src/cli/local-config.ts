@@ -1,18 +1,15 @@
 // The repository's own `.github/skywork.yml`, for local runs: read at the base ref (the app reads
 // it from the default branch, so a branch cannot change its own review rules) and validated with
 // the app's schema. Problems are warnings; defaults apply, as in the app.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { parse } from "yaml";
 import { CONFIG_PATH, DEFAULT_REPO_CONFIG, validateRepoConfig, type RepoConfig } from "../config/repo-config.js";
+import { runGit } from "../git/run-git.js";
 import type { CliIo } from "./io.js";
-
-const run = promisify(execFile);
 
 export async function loadLocalRepoConfig(repoDir: string, ref: string, io: CliIo, command: string): Promise<RepoConfig> {
   let text: string;
   try {
-    ({ stdout: text } = await run("git", ["-C", repoDir, "show", `${ref}:${CONFIG_PATH}`], { maxBuffer: 1 << 20 }));
+    text = await runGit(["show", `${ref}:${CONFIG_PATH}`], { cwd: repoDir, environment: "user", maxOutputBytes: 1 << 20 });
   } catch {
     // No such file at that ref: the defaults are the configuration.
     return DEFAULT_REPO_CONFIG;

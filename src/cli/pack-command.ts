@@ -6,11 +6,13 @@ import { DEFAULT_REPO_CONFIG } from "../config/repo-config.js";
 import { DEFAULT_MARGIN_TOKENS, packReview, promptBudget, type FileSource, type PackLimits, type PackPlan } from "../context/index.js";
 import { planToJson } from "../context/plan-json.js";
 import { parseGitDiff, type DiffProblem, type FileDiff } from "../diff/index.js";
-import { REVIEW_SYSTEM_PROMPT, reviewPreamble, type PullRequestHeader } from "../review/prompt.js";
+import { PackLimitError } from "../errors.js";
+import type { PullRequestHeader } from "../review/prompt.js";
+import { reviewPackInput } from "../review/review-input.js";
 import { loadQwenTokenizer } from "../tokenizer/index.js";
 import { CliError, EXIT_OK, type CliIo } from "./io.js";
 import { loadLocalRepoConfig } from "./local-config.js";
-import { openLocalPullRequest, warnDiffProblems } from "./local-git.js";
+import { openLocalPullRequest, warnDiffProblems } from "./local-pull-request.js";
 import { parseOptions, positiveInt } from "./options.js";
 
 export const PACK_USAGE = `Usage:
@@ -75,21 +77,17 @@ export async function packCommand(argv: readonly string[], io: CliIo): Promise<n
     const repoConfig = values.repo !== undefined ? await loadLocalRepoConfig(resolve(io.cwd, values.repo), values.base as string, io, "pack") : DEFAULT_REPO_CONFIG;
     const header: PullRequestHeader = {
       ...loaded.header,
-      instructions: repoConfig.review.instructions,
       ...(values.title !== undefined ? { title: values.title } : {}),
       ...(values.description !== undefined ? { body: values.description } : {}),
     };
-    const plan = await packReview(
-      {
-        system: REVIEW_SYSTEM_PROMPT,
-        preamble: (part) => reviewPreamble(header, part),
-        files: loaded.files,
-        ignore: [...repoConfig.review.ignore, ...(values.ignore ?? [])],
-        ...(loaded.source ? { source: loaded.source } : {}),
-      },
-      limits,
-      loadQwenTokenizer(),
-    ).catch(rethrowLimitError);
+    const input = reviewPackInput({
+      config: repoConfig,
+      header,
+      files: loaded.files,
+      extraIgnore: values.ignore ?? [],
+      ...(loaded.source ? { source: loaded.source } : {}),
+    });
+    const plan = await packReview(input, limits, loadQwenTokenizer()).catch(rethrowLimitError);
     io.stdout(values.json ? `${JSON.stringify(planToJson(plan, limits), null, 2)}\n` : formatPlan(plan, limits));
     return EXIT_OK;
   } finally {
@@ -132,7 +130,7 @@ async function loadRepo(repo: string, base: string | undefined, head: string | u
 
 /** The packer refuses limits that leave no room for a diff; that is the caller's to fix. */
 export function rethrowLimitError(error: unknown): never {
-  if (error instanceof Error && /Raise the context size|lower the answer reserve/.test(error.message)) throw new CliError(error.message);
+  if (error instanceof PackLimitError) throw new CliError(error.message);
   throw error;
 }
 

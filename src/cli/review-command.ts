@@ -5,19 +5,19 @@ import { connect } from "node:net";
 import { resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { ConfigError, loadModelSettings, redactUrl, type AppConfig } from "../config/env.js";
-import { DEFAULT_MARGIN_TOKENS, memoizeSource, packReview, planToJson, type PackInput, type PackPlan, type PathReason } from "../context/index.js";
+import { DEFAULT_MARGIN_TOKENS, packReview, planToJson, type PackInput, type PackPlan, type PathReason } from "../context/index.js";
 import type { FileDiff } from "../diff/index.js";
+import { ModelConfigurationError, ModelUnavailableError, PackLimitError } from "../errors.js";
 import { DEFAULT_CONTEXT_TOKENS, ModelClient } from "../model/client.js";
 import { LocalModelGate } from "../model/local-gate.js";
-import { ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
 import { answerNotes, askAll, dedupeFindings, type ReviewCoverage } from "../review/ask-model.js";
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from "../review/findings.js";
 import { placeFindings } from "../review/placement.js";
-import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "../review/prompt.js";
+import { answerReserve, reviewPackInput } from "../review/review-input.js";
 import { loadQwenTokenizer } from "../tokenizer/index.js";
 import { CliError, colorEnabled, EXIT_FAILURE, EXIT_NOT_REVIEWED, EXIT_OK, type CliIo } from "./io.js";
 import { loadLocalRepoConfig } from "./local-config.js";
-import { LocalGitError, openLocalPullRequest, warnDiffProblems } from "./local-git.js";
+import { LocalGitError, openLocalPullRequest, warnDiffProblems } from "./local-pull-request.js";
 import { parseOptions, positiveInt } from "./options.js";
 import { formatPlan, rethrowLimitError } from "./pack-command.js";
 
@@ -124,15 +124,7 @@ export async function reviewCommand(argv: readonly string[], io: CliIo): Promise
       answerTokens: answerTokens ?? repoConfig.review.answer_tokens ?? settings.answerTokens,
       maxRequests: maxRequests ?? repoConfig.review.max_requests ?? DEFAULT_MAX_REQUESTS,
     };
-    const header = { ...pr.header, instructions: repoConfig.review.instructions };
-    const input: PackInput = {
-      system: REVIEW_SYSTEM_PROMPT,
-      preamble: (part) => reviewPreamble(header, part),
-      files: pr.files,
-      ignore: repoConfig.review.ignore,
-      // Read once even when a server overflow makes the review re-pack.
-      source: memoizeSource(pr.source),
-    };
+    const input = reviewPackInput({ config: repoConfig, header: pr.header, files: pr.files, source: pr.source });
 
     if (values["dry-run"]) {
       const window = limits.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
@@ -169,11 +161,6 @@ function modelSettings(env: CliIo["env"], flags: { context: number | undefined; 
     if (error instanceof ConfigError) throw new CliError(error.problems.join(" "));
     throw error;
   }
-}
-
-/** As the worker does: the answer reserve never takes more than half the window. */
-function answerReserve(answerTokens: number, window: number): number {
-  return Math.min(answerTokens, Math.floor(window / 2));
 }
 
 async function reviewLocally(input: PackInput, files: readonly FileDiff[], settings: AppConfig["llm"], limits: Limits, log: Logger): Promise<ReviewResult> {
@@ -231,7 +218,7 @@ async function explainFailure(error: unknown, baseUrl?: string, contextFlag?: nu
     throw new CliError(message, EXIT_NOT_REVIEWED);
   }
   if (error instanceof LocalGitError) throw new CliError(error.message, EXIT_NOT_REVIEWED);
-  if (error instanceof Error && /Raise the context size|lower the answer reserve/.test(error.message)) rethrowLimitError(error);
+  if (error instanceof PackLimitError) rethrowLimitError(error);
   throw error;
 }
 

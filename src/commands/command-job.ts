@@ -10,7 +10,8 @@ import { getPullRequest } from "../github/pull-request.js";
 import type { CommandJobData, ReviewJobData } from "../queue/jobs.js";
 import { judgeFailure, publicReason, type AttemptInfo, type FailureVerdict } from "../queue/retry-policy.js";
 import { forgetLearning, normalizeLearningId, readLearnings, type Learning } from "../review/learnings.js";
-import { parseCommand, type CommandVerb, type ParsedCommand } from "./parse-command.js";
+import { parseCommand, type ParsedCommand } from "./parse-command.js";
+import { HELP, type CommandVerb } from "./registry.js";
 
 export interface CommandDeps {
   github: GitHubApp;
@@ -74,79 +75,83 @@ async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { ki
     await reply(unknownCommandReply(parsed.word));
     return { status: "done", verb: "unknown" };
   }
-  switch (parsed.verb) {
-    case "help": {
-      await reply(helpReply(await loadRepoConfig(octokit, repo), deps.fixSummary));
-      return { status: "done", verb: "help" };
-    }
-    case "review": {
-      if (!job.isPullRequest) {
-        await reply(md`\`/skywork review\` works on pull requests; on an issue, try \`/skywork fix\`.`);
-        return { status: "done", verb: "review" };
-      }
-      const pr = await getPullRequest(octokit, { owner: job.owner, repo: job.repo, pullNumber: job.issueNumber });
-      if (pr.state !== "open") {
-        await reply(md`This pull request is closed; reopen it to get a review.`);
-        return { status: "done", verb: "review" };
-      }
-      const { jobId } = await deps.enqueueReview({
-        installationId: job.installationId,
-        owner: job.owner,
-        repo: job.repo,
-        repoId: job.repoId,
-        pullNumber: job.issueNumber,
-        headSha: pr.head.sha,
-        trigger: "command",
-        deliveryId: job.deliveryId,
-        eventAt: pr.updated_at,
-        full: true,
-        command: { commentId: job.comment.id, author: job.comment.author },
-      });
-      log.info({ jobId }, "full review requested");
-      return { status: "done", verb: "review" };
-    }
-    case "learnings": {
-      await reply(learningsList(await readLearnings(octokit, repo)));
-      return { status: "done", verb: "learnings" };
-    }
-    case "forget": {
-      const id = normalizeLearningId(parsed.instructions.split(/\s+/, 1)[0] ?? "");
-      if (id === null) {
-        await reply(md`Say which learning to forget, by its id: \`/skywork forget L3\`. \`/skywork learnings\` lists them.`);
-        return { status: "done", verb: "forget" };
-      }
-      const forgotten = await forgetLearning(octokit, repo, id, job.comment.author);
-      await reply(
-        forgotten
-          ? md`Forgot ${forgotten.id}: later reviews may flag ${JSON.stringify(forgotten.avoid)} in ${code(forgotten.pattern)} again.`
-          : md`There is no learning ${id} in this repository. \`/skywork learnings\` lists them.`,
-      );
-      log.info({ id, forgotten: forgotten !== null }, "forget requested");
-      return { status: "done", verb: "forget" };
-    }
-    case "fix": {
-      if (!deps.startFix) {
-        await reply(md`\`/skywork fix\` is not enabled on this installation.`);
-        return { status: "done", verb: "fix" };
-      }
-      await deps.startFix(job, parsed.instructions, octokit);
-      return { status: "done", verb: "fix" };
-    }
-  }
+  await HANDLERS[parsed.verb]({ job, instructions: parsed.instructions, deps, octokit, repo, reply, log });
+  return { status: "done", verb: parsed.verb };
 }
+
+/** What a command's handler works with; the permission check and the 👀 are done. */
+interface CommandContext {
+  job: CommandJobData;
+  /** The text after the verb. */
+  instructions: string;
+  deps: CommandDeps;
+  octokit: Octokit;
+  repo: { owner: string; repo: string };
+  /** Answers the command (once, however often the job runs). */
+  reply: (body: Markup) => Promise<void>;
+  log: Logger;
+}
+
+/** One handler per command of the registry (registry.ts). */
+const HANDLERS: { readonly [V in CommandVerb]: (context: CommandContext) => Promise<void> } = {
+  async help({ octokit, repo, deps, reply }) {
+    await reply(helpReply(await loadRepoConfig(octokit, repo), deps.fixSummary));
+  },
+  async review({ job, deps, octokit, reply, log }) {
+    if (!job.isPullRequest) {
+      await reply(md`\`/skywork review\` works on pull requests; on an issue, try \`/skywork fix\`.`);
+      return;
+    }
+    const pr = await getPullRequest(octokit, { owner: job.owner, repo: job.repo, pullNumber: job.issueNumber });
+    if (pr.state !== "open") {
+      await reply(md`This pull request is closed; reopen it to get a review.`);
+      return;
+    }
+    const { jobId } = await deps.enqueueReview({
+      installationId: job.installationId,
+      owner: job.owner,
+      repo: job.repo,
+      repoId: job.repoId,
+      pullNumber: job.issueNumber,
+      headSha: pr.head.sha,
+      trigger: "command",
+      deliveryId: job.deliveryId,
+      eventAt: pr.updated_at,
+      full: true,
+      command: { commentId: job.comment.id, author: job.comment.author },
+    });
+    log.info({ jobId }, "full review requested");
+  },
+  async learnings({ octokit, repo, reply }) {
+    await reply(learningsList(await readLearnings(octokit, repo)));
+  },
+  async forget({ job, instructions, octokit, repo, reply, log }) {
+    const id = normalizeLearningId(instructions.split(/\s+/, 1)[0] ?? "");
+    if (id === null) {
+      await reply(md`Say which learning to forget, by its id: \`/skywork forget L3\`. \`/skywork learnings\` lists them.`);
+      return;
+    }
+    const forgotten = await forgetLearning(octokit, repo, id, job.comment.author);
+    await reply(
+      forgotten
+        ? md`Forgot ${forgotten.id}: later reviews may flag ${JSON.stringify(forgotten.avoid)} in ${code(forgotten.pattern)} again.`
+        : md`There is no learning ${id} in this repository. \`/skywork learnings\` lists them.`,
+    );
+    log.info({ id, forgotten: forgotten !== null }, "forget requested");
+  },
+  async fix({ job, instructions, deps, octokit, reply }) {
+    if (!deps.startFix) {
+      await reply(md`\`/skywork fix\` is not enabled on this installation.`);
+      return;
+    }
+    await deps.startFix(job, instructions, octokit);
+  },
+};
 
 /** The answer to \`/skywork <word>\` for a word that is no command (the word is the commenter's). */
 export function unknownCommandReply(word: string): Markup {
   return md`I don't know ${code(`/skywork ${word}`)}.\n\n${HELP}`;
 }
-
-export const HELP = md`**Skywork commands** (for people with write access):
-
-- \`/skywork review\`: review this pull request again, in full.
-- \`/skywork fix [instructions]\`: on an issue, a pull request or a review thread, make the change and propose it as commits or a pull request for a human to review.
-- \`/skywork learnings\`: what the reviewer learned from findings maintainers dismissed here (a 👎, a thread resolved unchanged, a reply such as "not an issue"), with ids.
-- \`/skywork forget <id>\`: remove one learning, so later reviews may flag it again.
-- \`/skywork help\`: this message.`;
 
 /**
  * The answer to \`/skywork help\`: the commands, the effective configuration as YAML (its values

@@ -1,8 +1,7 @@
 // Reading `/skywork <command> [instructions]` out of a comment. Only a line that starts with the
-// command counts: a quote (`> /skywork fix`) or a code block that mentions it does not.
-
-export const COMMAND_VERBS = ["review", "fix", "help", "learnings", "forget"] as const;
-export type CommandVerb = (typeof COMMAND_VERBS)[number];
+// command counts: a quote (`> /skywork fix`) or a code block that mentions it does not. The
+// commands themselves are registry.ts's.
+import { DEFAULT_VERB, isCommandVerb, type CommandVerb } from "./registry.js";
 
 export type ParsedCommand =
   | { kind: "command"; verb: CommandVerb; instructions: string }
@@ -28,10 +27,10 @@ export function parseCommand(body: string | null | undefined): ParsedCommand {
     }
     const match = /^ {0,3}\/skywork(?![\w-])(?:\s+(\S+))?(.*)$/i.exec(line);
     if (!match) continue;
-    const word = (match[1] ?? "help").toLowerCase();
-    if (!(COMMAND_VERBS as readonly string[]).includes(word)) return { kind: "unknown", word: word.slice(0, 40) };
+    const word = (match[1] ?? DEFAULT_VERB).toLowerCase();
+    if (!isCommandVerb(word)) return { kind: "unknown", word: word.slice(0, 40) };
     const rest = [match[2] ?? "", ...lines.slice(index + 1)].join("\n").trim();
-    return { kind: "command", verb: word as CommandVerb, instructions: rest.slice(0, MAX_INSTRUCTIONS) };
+    return { kind: "command", verb: word, instructions: rest.slice(0, MAX_INSTRUCTIONS) };
   }
   return { kind: "none" };
 }

@@ -1,5 +1,7 @@
-// Documentation generated from the configuration declarations, so the README cannot drift from
-// the code: `npm run docs` rewrites the marked sections; a test fails when they differ.
+// Documentation generated from the configuration declarations (and the command registry), so the
+// README cannot drift from the code: `npm run docs` rewrites the marked sections; a test fails when
+// they differ.
+import { commandTableMarkdown } from "../commands/registry.js";
 import { COMPOSE_VARS } from "./compose-vars.js";
 import { ENV_VARS, isLiteralDefault } from "./env.js";
 import { repoConfigJsonSchema } from "./repo-config.js";
@@ -99,6 +101,7 @@ export interface GeneratedSection {
 export const GENERATED_SECTIONS: GeneratedSection[] = [
   { name: "env", render: envTableMarkdown },
   { name: "repo-config", render: repoConfigTableMarkdown },
+  { name: "commands", render: commandTableMarkdown },
 ];
 
 /** Files generated whole from code, relative to the repository root. */

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { ignorePatternProblem } from "../context/glob.js";
 import type { Octokit } from "../github/app-client.js";
 import { httpStatus } from "../github/errors.js";
+import { withTimeout } from "../ops/with-timeout.js";
 import { SEVERITIES } from "../review/findings.js";
 
 export const CONFIG_PATH = ".github/skywork.yml";
@@ -185,21 +186,14 @@ export function validateRepoConfig(raw: unknown): { config: RepoConfig; problems
 export async function loadRepoConfig(octokit: Octokit, repo: { owner: string; repo: string }, options: { timeoutMs?: number } = {}): Promise<LoadedRepoConfig> {
   const timeoutMs = options.timeoutMs ?? CONFIG_READ_TIMEOUT_MS;
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  // A request the abort could not reach (one waiting in the throttling queue) is not waited for.
+  return await withTimeout(readConfigChain(octokit, repo, controller.signal), timeoutMs, {
+    onTimeout: () => {
       controller.abort();
-      reject(new ConfigReadTimeoutError(timeoutMs));
-    }, timeoutMs);
+      return new ConfigReadTimeoutError(timeoutMs);
+    },
+    unref: false,
   });
-  const reading = readConfigChain(octokit, repo, controller.signal);
-  // A request the abort could not reach (one waiting in the throttling queue) must not fail later unheard.
-  reading.catch(() => undefined);
-  try {
-    return await Promise.race([reading, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface ConfigFileRef {

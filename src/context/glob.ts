@@ -1,15 +1,32 @@
-// Repository ignore globs, read the way .gitignore reads them, because that is what repository
-// owners already know. Node 20's path.matchesGlob is experimental (it prints a warning), so the
-// translation is done here. The patterns come from a repository's configuration, so they are run
-// by RE2 (re2js), whose matching takes time linear in the path: a JavaScript RegExp backtracks, and
-// "a/**/**/**/**/*x" took seconds on a path of a few hundred characters.
+// The one glob matcher: `review.ignore` (.github/skywork.yml) and `skywork pack --ignore`. Nothing
+// else in the app matches paths against globs. The syntax is .gitignore's, because repository
+// owners know it, with the differences listed below. The patterns come from a repository, so they
+// run on RE2 (re2js), whose matching takes time linear in the path. The `ignore` package (real
+// .gitignore rules) and Node's experimental path.matchesGlob build JavaScript RegExps, which
+// backtrack: `ignore` took 11.8 s to test "a/**/**/**/**/**/**/**/*x" against a 50-directory path,
+// this matcher under 1 ms (test/config/repo-config.test.ts keeps the linear-time case).
 //
-// - `*` matches within one path segment, `?` one character, `[a-z]`/`[!a-z]` a class, `{a,b}` either.
-// - `**` matches any number of segments (`docs/**`, `**/*.snap`, `a/**/b`).
-// - A pattern without a `/` (other than a trailing one) matches a name at any depth (`*.snap`).
-//   A leading `/` anchors a pattern to the repository root; other patterns with a `/` are anchored.
-// - A pattern that names a directory also matches everything in it (`docs` and `docs/` skip docs/**).
+// What is matched: a changed file's path relative to the repository root, with `/` separators and
+// any leading `./` or `/` removed, case-sensitively. Each pattern (surrounding whitespace trimmed):
+// - `*` matches any characters but `/` (a leading `.` included), `?` one character but `/`.
+// - `**` as a whole segment matches any number of segments, none included: `docs/**` is everything
+//   under docs/ (not docs itself), `**/*.snap` a .snap file at any depth, `a/**/b` a/b and a/x/y/b.
+//   Elsewhere (`a**b`) it is `*`.
+// - `[a-z]`, `[!a-z]`, `[^a-z]`: one character in (or, negated, not in and not `/`) the class; `]`
+//   first in the class is literal. A positive class matches what it lists, so `[/]` or a range
+//   across `/` can match a slash. POSIX classes (`[[:alpha:]]`) and reversed ranges (`[z-a]`) are not
+//   valid (ignorePatternProblem says why; such a pattern is dropped).
+// - `{a,b}` matches either alternative (nested braces too); a `{` with no `}` after it is literal.
+//   (.gitignore has no braces.)
+// - `\x` matches the character x literally (`\!`, `\*`, `\{`).
+// - Without a `/` (other than a trailing one) a pattern matches a name at any depth (`*.snap`,
+//   `docs`); a leading `/`, or a `/` inside, anchors it at the root (`/docs`, `src/*.ts`).
+// - Any pattern also matches everything under a directory it names (`docs` skips docs/**); with a
+//   trailing `/` it matches only what is under that directory.
 // - `!pattern` re-includes what an earlier pattern excluded: the last matching pattern decides.
+//   Unlike .gitignore, a file is re-included even when a directory above it was excluded
+//   (`docs/`, then `!docs/api.md`, reviews docs/api.md): files are matched, directories never walked.
+// - Unlike .gitignore, `#` does not start a comment, and leading whitespace is trimmed as trailing is.
 
 import { RE2JS } from "re2js";
 
@@ -107,7 +124,8 @@ function translate(glob: string): string {
       let inner = glob.slice(i + 1, close);
       const negate = inner.startsWith("!") || inner.startsWith("^");
       if (negate) inner = inner.slice(1);
-      out += `[${negate ? "^" : ""}${inner.replace(/[\\\]]/g, "\\$&")}]`;
+      // A negated class stays within the segment, as `*` and `?` do.
+      out += `[${negate ? "^/" : ""}${inner.replace(/[\\\]]/g, "\\$&")}]`;
       i = close;
     } else if (c === "{" && glob.indexOf("}", i) !== -1) {
       braces++;

@@ -14,6 +14,7 @@
 // 4. Show whole small files where a request has room left, then build the messages. A request's
 //    count is its empty prompt's (countChat) plus its parts': exactly countChat of the whole.
 import type { FileDiff } from "../diff/index.js";
+import { PackLimitError } from "../errors.js";
 import type { ChatMessage, QwenTokenizer } from "../tokenizer/index.js";
 import { isAdditiveJoin } from "../tokenizer/index.js";
 import { packAll, packInOrder, type Bin, type PackFile } from "./bin-pack.js";
@@ -76,7 +77,7 @@ export async function packReview(input: PackInput, limits: PackLimits, tokenizer
   const cap = limits.maxRequests;
   const smallest = capacity(cap);
   if (smallest < MIN_CONTENT_TOKENS) {
-    throw new Error(
+    throw new PackLimitError(
       `Only ${smallest} prompt tokens are left for the diff after the system prompt and the PR description ` +
         `(context ${limits.contextTokens}, answer ${limits.answerTokens}, margin ${limits.marginTokens}). ` +
         "Raise the context size or lower the answer reserve.",
@@ -390,7 +391,7 @@ function checkLimits(limits: PackLimits): void {
   }
   if (maxRequests < 1) throw new Error("Pack limit maxRequests must be at least 1.");
   if (answerTokens + marginTokens >= contextTokens) {
-    throw new Error(`The answer reserve (${answerTokens}) plus margin (${marginTokens}) leaves no room for a prompt in a ${contextTokens}-token window; lower the answer reserve.`);
+    throw new PackLimitError(`The answer reserve (${answerTokens}) plus margin (${marginTokens}) leaves no room for a prompt in a ${contextTokens}-token window; lower the answer reserve.`);
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { UnrecoverableError } from "bullmq";
 import type { Logger } from "probot";
 import { loadRepoConfig } from "../config/repo-config.js";
+import { ModelUnavailableError, PermanentError } from "../errors.js";
 import type { GitHubApp } from "../github/app-client.js";
 import { react, readComment, updateOwnComment, type CommentRef } from "../github/comments.js";
 import { code, codeBlock, join as joinMarkup, md, mention, text, type Markup } from "../github/markup.js";
@@ -152,7 +153,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     if (outcome.kind === "setup-failed") return await fail(setupFailureText(outcome.setup));
     const { results, changeSets, selection } = outcome;
     // A model outage is worth another attempt of the whole job; other agent errors are reported.
-    const outage = results.find((r) => r.outcome === "error" && r.error?.name === "ModelUnavailableError");
+    const outage = results.find((r) => r.outcome === "error" && r.error instanceof ModelUnavailableError);
     if (outage?.error && !judgeFailure(outage.error, deps.attempt).final) throw outage.error;
 
     await show({ phase: "validating", detail: candidates > 1 ? md`Comparing ${candidates} candidate fixes…` : md`Checking the change…` });
@@ -193,7 +194,7 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     const reason = publicReason(verdict);
     if (verdict.final) {
       await fail(verdict.kind === "permanent" ? md`The fix failed: ${reason}` : md`The fix failed after ${deps.attempt?.attempts ?? 1} attempts: ${reason}`);
-      if (verdict.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(verdict.reason);
+      if (verdict.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new PermanentError(verdict.reason);
     } else {
       const attempt = deps.attempt ? `Attempt ${deps.attempt.attemptsMade + 1} of ${deps.attempt.attempts}` : "An attempt";
       await show({ phase: current.phase, detail: md`${attempt} failed and will be retried: ${reason}` });

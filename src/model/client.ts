@@ -1,13 +1,13 @@
 // The one place that talks to the OpenAI-compatible endpoint (vLLM, llama.cpp, LM Studio, Ollama).
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import type { Logger } from "probot";
+import { ContextOverflowError, ModelCapacityError, ModelConfigurationError, ModelUnavailableError } from "../errors.js";
 import { modelOutcome } from "../ops/failure-labels.js";
 import type { ModelRequestSample } from "../ops/metrics.js";
 import type { ChatMessage } from "../tokenizer/index.js";
-import { ContextOverflowError, ModelCapacityError, ModelConfigurationError, ModelUnavailableError, windowFromOverflowText } from "./errors.js";
 import { LocalModelGate } from "./local-gate.js";
 import type { ModelGate } from "./model-slots.js";
-import { discoverServer, httpProbe, SERVER_PROFILES, type ListedModel, type ServerProfile } from "./server-profiles.js";
+import { chooseModel, discoverServer, httpProbe, isOverflowAnswer, listedModels, SERVER_PROFILES, windowFromOverflowText, type ListedModel, type ServerProfile } from "./server-profiles.js";
 
 export interface ModelSettings {
   baseUrl: string;
@@ -137,9 +137,10 @@ export class ModelClient {
     const { model, contextTokens } = this.#settings;
     let listed: ListedModel[];
     try {
-      listed = [];
+      const entries: unknown[] = [];
       const page = this.#client.models.list({ timeout: Math.min(LIST_TIMEOUT_MS, this.#settings.timeoutMs), maxRetries: 1 });
-      for await (const entry of page) listed.push(entry as unknown as ListedModel);
+      for await (const entry of page) entries.push(entry);
+      listed = listedModels(entries);
     } catch (error) {
       const classified =
         error instanceof APIConnectionTimeoutError
@@ -152,7 +153,7 @@ export class ModelClient {
       }
       throw classified;
     }
-    const chosen = model ? listed.find((m) => m.id === model) : listed[0];
+    const chosen = chooseModel(listed, model);
     if (!chosen) {
       if (model && listed.length > 0) {
         throw new ModelConfigurationError(
@@ -166,7 +167,7 @@ export class ModelClient {
     const reported = facts.window && !facts.window.assumed ? facts.window : null;
     if (contextTokens && reported && contextTokens > reported.tokens) {
       throw new ModelConfigurationError(
-        `LLM_CONTEXT_TOKENS=${contextTokens} is larger than the ${reported.tokens}-token window the endpoint reports (${facts.profile.name}, ${reported.source}); lower it or start the server with a larger window (${windowFlag(facts.profile)}).`,
+        `LLM_CONTEXT_TOKENS=${contextTokens} is larger than the ${reported.tokens}-token window the endpoint reports (${facts.profile.name}, ${reported.source}); lower it or start the server with a larger window (${facts.profile.windowSetting}).`,
       );
     }
     const window = contextTokens ? { tokens: contextTokens, source: "LLM_CONTEXT_TOKENS" } : (facts.window ?? { tokens: DEFAULT_CONTEXT_TOKENS, source: "the default (the server does not report its window)" });
@@ -325,11 +326,8 @@ export class ModelClient {
     if (error instanceof APIError) {
       const status = error.status ?? 0;
       const text = `${error.message} ${JSON.stringify(error.error ?? "")}`;
-      // Servers word this differently and change it between versions: match loosely. Older vLLM
-      // sends a flat error body the SDK reports as "400 status code (no body)"; our requests are
-      // otherwise well-formed, so a bare 400 is read as an overflow too.
-      const bare = status === 400 && (error.error === undefined || error.error === null);
-      if (bare || (status === 400 && /context.?(length|size|window)|exceed_context_size|maximum context|too many tokens|prompt is too long/i.test(text))) {
+      const bare = error.error === undefined || error.error === null;
+      if (isOverflowAnswer(status, text, bare)) {
         return new ContextOverflowError(`The model server rejected ${promptTokens} prompt tokens as too long: ${error.message}`, promptTokens, windowFromOverflowText(text));
       }
       if (status === 408 || status === 409 || status === 429 || status >= 500) {
@@ -368,22 +366,6 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
-}
-
-/** The server option that sets its window, for messages that say how to fix it. */
-function windowFlag(server: ServerProfile): string {
-  switch (server.kind) {
-    case "vllm":
-      return "vLLM --max-model-len";
-    case "llamacpp":
-      return "llama-server --ctx-size";
-    case "ollama":
-      return "Ollama num_ctx or OLLAMA_CONTEXT_LENGTH";
-    case "lmstudio":
-      return "LM Studio's context length when loading the model";
-    case "unknown":
-      return "its context length setting";
-  }
 }
 
 /** The innermost cause's message: fetch wraps socket errors in "fetch failed". */

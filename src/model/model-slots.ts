@@ -11,6 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
+import { TimeoutError, withTimeout } from "../ops/with-timeout.js";
 
 export interface ModelSlotsOptions {
   /** A command connection (never in subscriber mode); a duplicate of it listens for releases. */
@@ -391,18 +392,11 @@ export class ModelSlots implements ModelGate {
   async #release(token: string): Promise<void> {
     const k = this.#keys;
     const call = this.#redis.eval(RELEASE, 3, k.holders, k.tickets, k.ticketLeases, token, k.channel);
-    let timer: NodeJS.Timeout | undefined;
-    // After a lease the slot is free anyway: waiting longer on an unreachable Redis gains nothing.
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.#leaseMs);
-      timer.unref();
-    });
     try {
-      await Promise.race([call, timeout]);
+      // After a lease the slot is free anyway: waiting longer on an unreachable Redis gains nothing.
+      await withTimeout(call, this.#leaseMs, { what: "releasing a model slot" });
     } catch (error) {
-      this.#log?.warn({ err: error, token }, "could not release a model slot; its lease will expire");
-    } finally {
-      clearTimeout(timer);
+      if (!(error instanceof TimeoutError)) this.#log?.warn({ err: error, token }, "could not release a model slot; its lease will expire");
     }
   }
 

@@ -1,6 +1,7 @@
-// The model servers the README names, as each really behaves: where it reports its window, how it
-// says a prompt did not fit or that it has no room right now, and what it supports. Detected from
-// the server's own answers; the model client, `skywork review` and /readyz all use this one table.
+// The model servers the README names, as each really behaves: how it lists its models, where it
+// reports its window and which of its settings sets it, how it says a prompt did not fit or that it
+// has no room right now, and what it supports. Detected from the server's own answers; the model
+// client, `skywork review` and /readyz all use this one module, and no other keeps such knowledge.
 
 export type ServerKind = "vllm" | "llamacpp" | "ollama" | "lmstudio" | "unknown";
 
@@ -10,6 +11,8 @@ export interface ServerProfile {
   name: string;
   /** Where the server reports the window it runs with (documentation). */
   window: string;
+  /** The server's own setting for its window, for messages that say how to fix it. */
+  windowSetting: string;
   /** How it answers a prompt plus max_tokens beyond its window (documentation). */
   overflow: string;
   /** How it says it has no room for this request right now: not an outage, and not the request's fault. */
@@ -34,6 +37,7 @@ export const SERVER_PROFILES: Readonly<Record<ServerKind, ServerProfile>> = {
     kind: "vllm",
     name: "vLLM",
     window: "`max_model_len` in `/v1/models`",
+    windowSetting: "vLLM --max-model-len",
     overflow: "HTTP 400 naming the window (`maximum context length is N`); older versions a flat body the SDK reads as `400 status code (no body)`",
     capacity: "none: requests wait in its scheduler",
     isCapacityError: () => false,
@@ -46,6 +50,7 @@ export const SERVER_PROFILES: Readonly<Record<ServerKind, ServerProfile>> = {
     kind: "llamacpp",
     name: "llama.cpp server",
     window: "`data[].meta.n_ctx` in `/v1/models`, or `n_ctx` in `/props`",
+    windowSetting: "llama-server --ctx-size",
     overflow: "HTTP 400 `exceed_context_size_error` when the prompt alone fills the window; a prompt that fits with too little room is answered and stopped early with `finish_reason: \"length\"`",
     capacity: "HTTP 500 `Context size has been exceeded.` when concurrent requests overfill the KV cache its slots share",
     isCapacityError: (status, text) => status === 500 && KV_FULL.test(text),
@@ -58,6 +63,7 @@ export const SERVER_PROFILES: Readonly<Record<ServerKind, ServerProfile>> = {
     kind: "ollama",
     name: "Ollama",
     window: "`context_length` in `/api/ps` once loaded, else `num_ctx` in `/api/show` parameters, else its default (4096)",
+    windowSetting: "Ollama num_ctx or OLLAMA_CONTEXT_LENGTH",
     overflow: "none: it silently drops the start of the prompt and answers 200; `usage.prompt_tokens` shows what it kept",
     capacity: "none: requests queue (OLLAMA_NUM_PARALLEL)",
     isCapacityError: () => false,
@@ -70,6 +76,7 @@ export const SERVER_PROFILES: Readonly<Record<ServerKind, ServerProfile>> = {
     kind: "lmstudio",
     name: "LM Studio",
     window: "`loaded_context_length` in `/api/v0/models/<id>`",
+    windowSetting: "LM Studio's context length when loading the model",
     overflow: "an error naming the loaded context length (llama.cpp engine)",
     capacity: "HTTP 500 `Context size has been exceeded.` (llama.cpp engine)",
     isCapacityError: (status, text) => status === 500 && KV_FULL.test(text),
@@ -82,6 +89,7 @@ export const SERVER_PROFILES: Readonly<Record<ServerKind, ServerProfile>> = {
     kind: "unknown",
     name: "an OpenAI-compatible server",
     window: "not reported: LLM_CONTEXT_TOKENS, else 32768",
+    windowSetting: "its context length setting",
     overflow: "HTTP 400 with a context-length message, matched loosely",
     capacity: "HTTP 500 `Context size has been exceeded.` is recognised from any server",
     isCapacityError: (status, text) => status === 500 && KV_FULL.test(text),
@@ -93,11 +101,48 @@ export const SERVER_PROFILES: Readonly<Record<ServerKind, ServerProfile>> = {
   },
 };
 
+/**
+ * Whether an error answer says the prompt did not fit the window. Servers word this differently and
+ * change it between versions, so it is matched loosely, for every server alike (the answer may come
+ * before the server is known). Older vLLM sends a flat error body the SDK reports as "400 status
+ * code (no body)"; our requests are otherwise well-formed, so a bare 400 is read as an overflow too.
+ */
+export function isOverflowAnswer(status: number, text: string, bare: boolean): boolean {
+  if (status !== 400) return false;
+  return bare || /context.?(length|size|window)|exceed_context_size|maximum context|too many tokens|prompt is too long/i.test(text);
+}
+
+/** Reads the server's real window out of a context-length error, in the wordings servers use. */
+export function windowFromOverflowText(text: string): number | null {
+  const patterns = [
+    /maximum context length is (\d+)/i, // vLLM
+    /context length is only (\d+)/i, // newer vLLM
+    /available context size \((\d+) tokens\)/i, // llama.cpp
+    /"n_ctx"\s*:\s*(\d+)/, // llama.cpp JSON body
+  ];
+  for (const pattern of patterns) {
+    const match = pattern.exec(text);
+    const value = match ? Number(match[1]) : Number.NaN;
+    if (Number.isInteger(value) && value > 0) return value;
+  }
+  return null;
+}
+
 /** Ollama's num_ctx when neither the model nor the server sets one. */
 export const OLLAMA_DEFAULT_CONTEXT = 4096;
 
 /** One entry of `/v1/models` as the server sent it. */
 export type ListedModel = { id: string } & Record<string, unknown>;
+
+/** The entries of a `/v1/models` listing that name a model (the `data` array, or the SDK's pages). */
+export function listedModels(entries: readonly unknown[]): ListedModel[] {
+  return entries.flatMap((entry) => (isRecord(entry) && typeof entry.id === "string" ? [entry as ListedModel] : []));
+}
+
+/** The model used: LLM_MODEL when set (undefined when the server does not list it), else the first listed. */
+export function chooseModel(listed: readonly ListedModel[], configured: string | null): ListedModel | undefined {
+  return configured ? listed.find((entry) => entry.id === configured) : listed[0];
+}
 
 /** GETs (or POSTs `body` to) a path under the server root; the parsed JSON, or null on any failure or after `timeoutMs`. */
 export type ServerProbe = (path: string, body?: unknown, timeoutMs?: number) => Promise<unknown>;

@@ -1,16 +1,18 @@
 // Bounded metric labels for failures: an error message is unbounded text (ids, paths, URLs) and
 // would make a new time series per failure; these words are a short fixed list.
+import { UnrecoverableError } from "bullmq";
+import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../errors.js";
 import { httpStatus } from "../github/errors.js";
-import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /** Why a job attempt failed, for `metrics.retry(kind, reason)`. */
 export function failureReason(error: unknown): string {
-  if (error instanceof Error && error.name === "UnrecoverableError") return "unrecoverable";
   if (error instanceof ModelUnavailableError) return "model_unavailable";
   if (error instanceof ContextOverflowError) return "context_overflow";
   if (error instanceof ModelConfigurationError) return "model_configuration";
+  // Every other PermanentError (src/errors.ts), and BullMQ's own.
+  if (error instanceof UnrecoverableError) return "unrecoverable";
   if (error instanceof Error && error.name === "AbortError") return "aborted";
   const status = httpStatus(error);
   if (status !== null) {

@@ -237,7 +237,7 @@ async function readQueue(queue: MeteredQueue, timeoutMs: number): Promise<QueueS
     const [counts, oldest, prioritized] = await withTimeout(
       Promise.all([queue.getJobCounts(), queue.getWaiting(0, 0), queue.getPrioritized?.(0, PRIORITIZED_SAMPLE - 1) ?? Promise.resolve([])]),
       timeoutMs,
-      `reading queue ${queue.name}`,
+      { what: `reading queue ${queue.name}` },
     );
     // Prioritized jobs are sorted by priority, so the oldest is looked for among the first ones.
     const timestamps = [...oldest, ...prioritized].map((job) => job?.timestamp).filter((t): t is number => typeof t === "number");

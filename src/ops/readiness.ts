@@ -3,7 +3,7 @@
 // free of credentials (URLs are shown with their password masked; API keys never appear).
 import { Redis } from "ioredis";
 import { redactUrl } from "../config/env.js";
-import { discoverServer, httpProbe, type ListedModel } from "../model/server-profiles.js";
+import { chooseModel, discoverServer, httpProbe, listedModels, type ListedModel } from "../model/server-profiles.js";
 import { withTimeout } from "./with-timeout.js";
 
 export type CheckResult = { ok: true; [detail: string]: unknown } | { ok: false; error: string; [detail: string]: unknown };
@@ -80,7 +80,7 @@ export function redisCheck(options: RedisCheckOptions): ReadinessCheck {
       // need not wait for the next attempt.
       if (redis.status === "reconnecting" && lastError !== null) return { ok: false, error: `Redis at ${where} is unreachable: ${lastError}` };
       try {
-        const answer = await withTimeout(redis.ping(), timeoutMs, "PING");
+        const answer = await withTimeout(redis.ping(), timeoutMs, { what: "PING" });
         if (answer === "PONG") return { ok: true };
         return { ok: false, error: `Redis at ${where} answered PING with ${JSON.stringify(answer)}` };
       } catch (error) {
@@ -155,8 +155,9 @@ export function modelCheck(options: ModelCheckOptions): ReadinessCheck {
     }
     let entries: ListedModel[];
     try {
-      const body = (await response.json()) as { data?: Array<Record<string, unknown>> };
-      entries = (body.data ?? []).flatMap((entry) => (typeof entry.id === "string" ? [entry as ListedModel] : []));
+      const data: unknown = ((await response.json()) as { data?: unknown }).data ?? [];
+      if (!Array.isArray(data)) throw new TypeError("data is not a list");
+      entries = listedModels(data);
     } catch {
       return { ok: false, error: `The model endpoint ${where} answered GET /models with something other than an OpenAI model list.` };
     }
@@ -164,7 +165,7 @@ export function modelCheck(options: ModelCheckOptions): ReadinessCheck {
     if (options.model && !ids.includes(options.model)) {
       return { ok: false, error: `LLM_MODEL=${options.model} is not served by ${where}; it serves: ${ids.join(", ") || "nothing"}.` };
     }
-    const chosen = options.model ? entries.find((entry) => entry.id === options.model) : entries[0];
+    const chosen = chooseModel(entries, options.model);
     if (chosen === undefined) return { ok: false, error: `${where} lists no models; load one or set LLM_MODEL.` };
     // The same detection the model client makes: which server, and the window it reports.
     const facts = await discoverServer(chosen, httpProbe({ baseUrl, apiKey: options.apiKey, timeoutMs, fetch: doFetch }), { loadModel: false });

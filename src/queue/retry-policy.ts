@@ -2,8 +2,8 @@
 // GitHub 5xx and rate limits) come back with exponential backoff and jitter, never before the
 // server's retry-after / x-ratelimit-reset; permanent ones fail at once with their reason.
 import { UnrecoverableError } from "bullmq";
+import { ModelUnavailableError } from "../errors.js";
 import { httpStatus } from "../github/errors.js";
-import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../model/errors.js";
 
 export type Failure = { kind: "transient"; reason: string; notBeforeMs: number | null } | { kind: "permanent"; reason: string };
 
@@ -34,12 +34,10 @@ const GITHUB_HINTS: Record<number, string> = {
 
 export function classifyFailure(error: unknown, now = Date.now()): Failure {
   const reason = error instanceof Error ? error.message : String(error);
-  if (error instanceof UnrecoverableError || error instanceof ModelConfigurationError) return { kind: "permanent", reason };
-  // Errors that know whether a retry can help say so (the fix's WorkflowChangeError, CheckoutError…).
-  if (typeof error === "object" && error !== null && (error as { permanent?: unknown }).permanent === true) return { kind: "permanent", reason };
+  // Our PermanentErrors (src/errors.ts: a wrong model setting, an overflow after every re-pack, a
+  // refused fix…) and BullMQ's own UnrecoverableError, which they extend.
+  if (error instanceof UnrecoverableError) return { kind: "permanent", reason };
   if (error instanceof ModelUnavailableError) return { kind: "transient", reason, notBeforeMs: error.retryAfterMs };
-  // The review already re-packed several times; the same request will overflow again.
-  if (error instanceof ContextOverflowError) return { kind: "permanent", reason };
   const status = httpStatus(error);
   if (status !== null) {
     const wait = githubWaitMs(error, now);

@@ -6,7 +6,7 @@ import type { Logger } from "probot";
 import { DEFAULT_MARGIN_TOKENS, packReview, type PackInput, type PackLimits, type PackPlan, type PackedRequest, type PathReason, type SentPart } from "../context/index.js";
 import type { FileDiff } from "../diff/index.js";
 import type { ModelClient } from "../model/client.js";
-import { ContextOverflowError, ModelConfigurationError } from "../model/errors.js";
+import { ContextOverflowError, WindowTooSmallError } from "../errors.js";
 import type { QwenTokenizer } from "../tokenizer/index.js";
 import { answerBudget } from "./answer-budget.js";
 import { parseReviewAnswer, reviewAnswerSchema, type Finding } from "./findings.js";
@@ -31,14 +31,11 @@ const OVERFLOW_SHRINK = 0.7;
 const MIN_PROMPT_TOKENS = 1_024;
 
 /** An operator must fix the server's or the app's window setting: a configuration error, not retried. */
-export class WindowTooSmallError extends ModelConfigurationError {
-  constructor(contextTokens: number) {
-    super(
-      `The model server refused requests even after re-packing into a ${contextTokens}-token window. ` +
-        "Check the server's context length (vLLM --max-model-len, llama.cpp --ctx-size) and set LLM_CONTEXT_TOKENS to it.",
-    );
-    this.name = "WindowTooSmallError";
-  }
+function refusedEvenSmall(contextTokens: number): WindowTooSmallError {
+  return new WindowTooSmallError(
+    `The model server refused requests even after re-packing into a ${contextTokens}-token window. ` +
+      "Check the server's context length (vLLM --max-model-len, llama.cpp --ctx-size) and set LLM_CONTEXT_TOKENS to it.",
+  );
 }
 
 export class Superseded extends Error {}
@@ -112,7 +109,7 @@ export async function askAll(
       }
       // The answer reserve must still leave room for a prompt.
       limits = { ...limits, answerTokens: Math.min(limits.answerTokens, Math.floor(contextTokens / 2)) };
-      if (contextTokens - limits.answerTokens - DEFAULT_MARGIN_TOKENS < MIN_PROMPT_TOKENS) throw new WindowTooSmallError(contextTokens);
+      if (contextTokens - limits.answerTokens - DEFAULT_MARGIN_TOKENS < MIN_PROMPT_TOKENS) throw refusedEvenSmall(contextTokens);
       log.warn({ contextTokens }, "model server reported a context overflow; re-packing into a smaller budget");
     }
   }

@@ -1,12 +1,11 @@
 // One review of one head of one pull request: gather, pack, ask, check, act — with the check run
 // showing progress, incremental scope, no repeated findings, and work for old heads abandoned.
 import { setMaxListeners } from "node:events";
-import { UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
-import { memoizeSource, type PackInput } from "../context/index.js";
 import { fromGitHubFile, type FileDiff } from "../diff/index.js";
+import { PermanentError } from "../errors.js";
 import type { GitHubApp, Octokit } from "../github/app-client.js";
 import { completeCheckRun, completeLeftoverCheckRun, showCheckRunRetrying, skipCheckRun, startCheckRun, type CheckConclusion } from "../github/check-runs.js";
 import { upsertComment } from "../github/comments.js";
@@ -27,9 +26,9 @@ import { SEVERITIES, SEVERITY_RANK, type Finding } from "./findings.js";
 import { fingerprintsOf, isKnownFinding } from "./fingerprints.js";
 import { guidanceSummary, loadGuidance, type Guidance } from "./guidance.js";
 import { placeFindings, type PlacedFinding } from "./placement.js";
-import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "./prompt.js";
 import { fileList, inlineCommentBody, reviewSummaryBody, SEVERITY_LABEL, type ListedFinding, type SummaryInput } from "./review-body.js";
 import { recordQuietHead, reviewCovering } from "./review-record.js";
+import { answerReserve, reviewPackInput } from "./review-input.js";
 import { decideScope, type ReviewScope } from "./review-scope.js";
 import { skipReason } from "./skip-rules.js";
 
@@ -89,7 +88,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const gh = octokit;
     const pr = await getPullRequest(octokit, ref).catch((error: unknown) => {
       const status = httpStatus(error);
-      if (status === 404 || status === 410) throw new UnrecoverableError(`Pull request ${job.owner}/${job.repo}#${job.pullNumber} no longer exists.`);
+      if (status === 404 || status === 410) throw new PermanentError(`Pull request ${job.owner}/${job.repo}#${job.pullNumber} no longer exists.`);
       throw error;
     });
     if (pr.state !== "open") return { status: "stale", reason: `the pull request is ${pr.state}` };
@@ -131,7 +130,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       completeCheckRun(gh, repo, runId, conclusion, { title, summary: withConfigProblems(summary, configProblems) });
 
     const model = await deps.model.resolve();
-    const answerTokens = Math.min(config.review.answer_tokens ?? deps.settings.answerTokens, Math.floor(model.contextTokens / 2));
+    const answerTokens = answerReserve(config.review.answer_tokens ?? deps.settings.answerTokens, model.contextTokens);
 
     // What people said about earlier findings, and the repository's guidance (read at the base),
     // which never takes more than a quarter of the room for the prompt.
@@ -139,14 +138,7 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     await recordLearnings(octokit, repo, job.pullNumber, dismissals, log);
     const guidanceTokens = Math.min(config.review.guidance_tokens, Math.floor((model.contextTokens - answerTokens) / 4));
     const guidance = await loadGuidance(octokit, repo, pr.base.sha, { ...config.review, guidance_tokens: guidanceTokens }, deps.tokenizer);
-    const input: PackInput = {
-      system: REVIEW_SYSTEM_PROMPT,
-      preamble: (part) => reviewPreamble({ ...headerOf(job, pr, config), guidance: guidance.text }, part),
-      files: scope.files,
-      ignore: config.review.ignore,
-      // Read once even when a server overflow makes the review re-pack.
-      source: memoizeSource(commitFileSource(octokit, repo, job.headSha)),
-    };
+    const input = reviewPackInput({ config, header: headerOf(job, pr), guidance: guidance.text, files: scope.files, source: commitFileSource(octokit, repo, job.headSha) });
     // A server that tokenizes without NFC (llama.cpp, Ollama) is budgeted at the larger of both counts.
     const tokenizer = model.server.normalizesUnicode ? deps.tokenizer : loadQwenTokenizer({ largerOfRawAndNfc: true });
     const { plan, answers, coverage, unreviewed, complete } = await askAll({ model: deps.model, tokenizer, requestConcurrency: deps.settings.requestConcurrency, log }, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
@@ -343,7 +335,7 @@ export function withConfigProblems(summary: Markup, problems: readonly string[])
   return md`${summary}\n\n**${code(".github/skywork.yml")} has problems** (defaults apply to these keys):\n${join(problems.map((p) => md`- ${p}`))}`;
 }
 
-function headerOf(job: ReviewJobData, pr: PullRequest, config: RepoConfig) {
+function headerOf(job: ReviewJobData, pr: PullRequest) {
   return {
     owner: job.owner,
     repo: job.repo,
@@ -352,7 +344,6 @@ function headerOf(job: ReviewJobData, pr: PullRequest, config: RepoConfig) {
     body: pr.body,
     baseRef: pr.base.ref,
     headRef: pr.head.ref,
-    instructions: config.review.instructions,
   };
 }
 

@@ -2,6 +2,7 @@
 // is running (Ctrl-C) and to end a sandbox so that nothing of it is left, not even a zombie.
 import type { ChildProcess } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
+import { withTimeout } from "../ops/with-timeout.js";
 
 type ProcessTable = Map<number, { ppid: number; comm: string }>;
 
@@ -61,7 +62,10 @@ export async function killSandbox(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const table = await processTable().catch(() => new Map() as ProcessTable);
   for (const inner of childrenOf(table, child.pid)) signal(inner, "SIGKILL");
-  const outcome = await Promise.race([exited.then(() => "exited" as const), delay(10_000).then(() => "waiting" as const)]);
+  const outcome = await withTimeout(exited, 10_000, { what: "the sandbox's exit" }).then(
+    () => "exited" as const,
+    () => "waiting" as const,
+  );
   if (outcome === "waiting") {
     child.kill("SIGKILL");
     await exited;
@@ -74,8 +78,4 @@ export function signal(pid: number, name: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

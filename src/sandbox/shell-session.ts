@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
+import { withTimeout } from "../ops/with-timeout.js";
 import { launchSandboxed } from "./launch.js";
 import { OutputBuffer } from "./output-buffer.js";
 import { descendantsOf, findBelow, killSandbox, processTable, signal } from "./process-tree.js";
@@ -183,13 +184,10 @@ class Live {
   /** Resolves with the completion, or null when `ms` pass first. */
   async wait(ms: number): Promise<Completion | null> {
     if (!this.running && this.#completion) return this.#take();
-    const finished = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    const finished = await withTimeout(new Promise<void>((resolve) => this.#waiters.push(resolve)), ms, { unref: false }).then(
+      () => true,
+      () => false,
+    );
     return finished ? this.#take() : null;
   }
 

@@ -3,6 +3,7 @@
 import type { IssueCommentCreatedEvent, PullRequestEvent, PullRequestReviewCommentCreatedEvent, PullRequestReviewThreadResolvedEvent } from "@octokit/webhooks-types";
 import type { Redis } from "ioredis";
 import type { ApplicationFunction, Logger } from "probot";
+import { withTimeout } from "../ops/with-timeout.js";
 import type { CommandJobData, FeedbackJobData, ReviewJobData } from "../queue/jobs.js";
 import { enqueueCommand, enqueueFeedback, enqueueReview, type Queues } from "../queue/queues.js";
 import { releaseFairness } from "../queue/fairness.js";
@@ -83,22 +84,14 @@ async function accept<J extends ReviewJobData | CommandJobData | FeedbackJobData
     return;
   }
   const { job } = decision;
-  const { jobId } = await withTimeout(enqueue(job), ENQUEUE_TIMEOUT_MS);
+  const { jobId } = await withTimeout(enqueue(job), ENQUEUE_TIMEOUT_MS, {
+    onTimeout: () => new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`),
+    unref: false,
+  }).catch((error: unknown) => {
+    throw new IntakeUnavailableError(error);
+  });
   // The keys the worker's lines for this job carry, so one query finds the job from intake to end.
   const subject = "pullNumber" in job ? { pr: job.pullNumber } : { issue: job.issueNumber };
   log.info({ deliveryId, jobId, installation: job.installationId, repo: `${job.owner}/${job.repo}`, ...subject }, "job enqueued");
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } catch (error) {
-    throw new IntakeUnavailableError(error);
-  } finally {
-    clearTimeout(timer);
-  }
-}

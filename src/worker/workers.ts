@@ -3,9 +3,11 @@ import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } fr
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { runCommandJob, type CommandDeps, type CommandOutcome } from "../commands/command-job.js";
+import { PermanentError } from "../errors.js";
 import { runFixJob, type FixDeps, type FixOutcome } from "../fix/fix-job.js";
 import { instrumentWorker } from "../ops/job-metrics.js";
 import type { JobKind, Metrics } from "../ops/metrics.js";
+import { withTimeout } from "../ops/with-timeout.js";
 import { releaseFairness } from "../queue/fairness.js";
 import { HAND_BACK_REASON, QUEUE_NAMES, type CommandJobData, type FeedbackJobData, type FixJobData, type ReviewJobData } from "../queue/jobs.js";
 import { backoffDelay, judgeFailure, type AttemptInfo } from "../queue/retry-policy.js";
@@ -105,15 +107,9 @@ export function startWorkers(options: WorkerOptions): Workers {
         for (const worker of workers) worker.cancelAllJobs(HAND_BACK_REASON);
       }, deadlineMs);
       // Handing a job back and closing a worker both need Redis: with Redis gone they never end.
-      let giveUp: NodeJS.Timeout | undefined;
-      const closed = await Promise.race([
-        closing.then(() => true),
-        new Promise<false>((resolve) => {
-          giveUp = setTimeout(() => resolve(false), deadlineMs + HAND_BACK_MS);
-        }),
-      ]);
+      // (`closing` settles every worker's close and never rejects: a rejection is the time running out.)
+      const closed = await withTimeout(closing.then(() => true), deadlineMs + HAND_BACK_MS, { unref: false }).catch(() => false);
       clearTimeout(timer);
-      clearTimeout(giveUp);
       subscriber.disconnect();
       if (closed) return [];
       const stranded = [...running];
@@ -146,7 +142,7 @@ function startWorker<D, R extends { status: string }>(options: WorkerOptions, na
       // The same verdict the job used to report the failure on GitHub: permanent failures are not
       // retried, since the same request would fail the same way.
       const failure = judgeFailure(error, attemptOf(job));
-      if (failure.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new UnrecoverableError(failure.reason);
+      if (failure.kind === "permanent" && !(error instanceof UnrecoverableError)) throw new PermanentError(failure.reason);
       throw error;
     } finally {
       running.delete(key);

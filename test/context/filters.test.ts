@@ -53,6 +53,24 @@ describe("ignore globs", () => {
     [["docs/**", "!docs/api.md"], "docs/api.md", false],
     [["docs/**", "!docs/api.md"], "docs/other.md", true],
     [["a+b.(x).md"], "a+b.(x).md", true],
+    // The documented edges (src/context/glob.ts).
+    [["a[!x]b"], "a/b", false],
+    [["a?b"], "a/b", false],
+    [["a**b"], "a/x/b", false],
+    [["a/**/b"], "a/b", true],
+    [["docs/**"], "docs", false],
+    [["docs/"], "docs", false],
+    [["*.MD"], "a.md", false],
+    [["*"], ".hidden", true],
+    [["[]a]"], "]", true],
+    [["\\*x"], "ax", false],
+    [["\\*x"], "*x", true],
+    [["{a,{b,c}}x"], "cx", true],
+    [["a{b"], "a{b", true],
+    [["#notes.md"], "#notes.md", true],
+    [["  *.md  "], "a.md", true],
+    [["x.md"], "./x.md", true],
+    [["docs/", "!docs/api.md"], "docs/api.md", false],
   ];
   it.each(cases)("%j matches %s: %s", (patterns, path, expected) => {
     expect(compileIgnore(patterns).match(path) !== null).toBe(expected);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PACK_TUNING, packReview, promptBudget, type PackLimits, type PackPlan } from "../../src/context/index.js";
 import type { FileDiff } from "../../src/diff/index.js";
+import { PackLimitError } from "../../src/errors.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "../../src/review/prompt.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { referenceChatCount } from "../fakes/model/reference-tokenizer.js";
@@ -305,6 +306,8 @@ describe("packReview: exact counts and coverage", () => {
     const fixture = gitDiffOf([{ path: "a.py", before: "x = 1\n", after: "x = 2\n" }]);
     await expect(packReview(inputOf(fixture), { ...LIMITS, contextTokens: 6_400 }, tokenizer)).rejects.toThrow(/Raise the context size or lower the answer reserve/);
     await expect(packReview(inputOf(fixture), { ...LIMITS, answerTokens: 40_000 }, tokenizer)).rejects.toThrow(/lower the answer reserve/);
+    // Permanent: the same limits fail the same way on every attempt.
+    await expect(packReview(inputOf(fixture), { ...LIMITS, contextTokens: 6_400 }, tokenizer)).rejects.toBeInstanceOf(PackLimitError);
   });
 
   it("packs nothing when nothing is reviewable", async () => {

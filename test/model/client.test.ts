@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelClient, type ModelSettings } from "../../src/model/client.js";
-import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../../src/model/errors.js";
+import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../../src/errors.js";
 import { classifyFailure } from "../../src/queue/retry-policy.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";

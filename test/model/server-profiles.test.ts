@@ -2,8 +2,9 @@
 // really answers), and the window taken from where that server reports it.
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { ContextOverflowError } from "../../src/errors.js";
 import { ModelClient } from "../../src/model/client.js";
-import { ContextOverflowError } from "../../src/model/errors.js";
+import { chooseModel, isOverflowAnswer, listedModels, windowFromOverflowText } from "../../src/model/server-profiles.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { referenceEncodeUnnormalized } from "../fakes/model/reference-tokenizer.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
@@ -85,5 +86,29 @@ describe("server profiles", () => {
     expect(larger).toBeGreaterThanOrEqual(server);
     // ASCII code costs nothing extra.
     expect(loadQwenTokenizer({ largerOfRawAndNfc: true }).count("const x = 1;\n")).toBe(loadQwenTokenizer().count("const x = 1;\n"));
+  });
+});
+
+// The wordings and listing rules the client and /readyz share.
+describe("server quirks", () => {
+  it("reads an overflow from each server's wording, a bare 400 included, and the window it names", () => {
+    const vllm = "This model's maximum context length is 32768 tokens. However, you requested 40000 tokens";
+    const llamacpp = '{"code":400,"message":"the request exceeds the available context size (8192 tokens)","type":"exceed_context_size_error","n_ctx":8192}';
+    expect(isOverflowAnswer(400, vllm, false)).toBe(true);
+    expect(isOverflowAnswer(400, llamacpp, false)).toBe(true);
+    expect(isOverflowAnswer(400, "400 status code (no body)", true)).toBe(true);
+    expect(isOverflowAnswer(400, "invalid temperature", false)).toBe(false);
+    expect(isOverflowAnswer(500, "Context size has been exceeded.", false)).toBe(false);
+    expect(windowFromOverflowText(vllm)).toBe(32768);
+    expect(windowFromOverflowText(llamacpp)).toBe(8192);
+    expect(windowFromOverflowText("prompt is too long")).toBeNull();
+  });
+
+  it("lists only entries that name a model, and picks LLM_MODEL or else the first", () => {
+    const listed = listedModels([{ id: "a", owned_by: "vllm" }, { object: "model" }, null, "b", { id: "c" }]);
+    expect(listed.map((m) => m.id)).toEqual(["a", "c"]);
+    expect(chooseModel(listed, null)?.id).toBe("a");
+    expect(chooseModel(listed, "c")?.id).toBe("c");
+    expect(chooseModel(listed, "missing")).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { ProbotOctokit } from "probot";
 import { afterEach, describe, expect, it } from "vitest";
 import { UnrecoverableError } from "bullmq";
-import { ContextOverflowError, ModelUnavailableError } from "../../src/model/errors.js";
+import { ContextOverflowError, ModelUnavailableError } from "../../src/errors.js";
 import { failureReason, modelOutcome } from "../../src/ops/failure-labels.js";
 import { createQueues, enqueueReview } from "../../src/queue/queues.js";
 import { instrumentOctokit, routeTemplate } from "../../src/ops/github-metrics.js";

@@ -4,8 +4,17 @@
 import { UnrecoverableError } from "bullmq";
 import { ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
-import { CheckoutError, WorkflowChangeError } from "../../src/fix/github/errors.js";
-import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../../src/model/errors.js";
+import {
+  CheckoutError,
+  CheckoutUnavailableError,
+  ContextOverflowError,
+  ModelConfigurationError,
+  ModelUnavailableError,
+  PackLimitError,
+  PermanentError,
+  WindowTooSmallError,
+  WorkflowChangeError,
+} from "../../src/errors.js";
 import { backoffDelay, classifyFailure, judgeFailure, publicReason } from "../../src/queue/retry-policy.js";
 
 const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -44,7 +53,10 @@ describe("classifyFailure", () => {
     ["a prompt that overflows after every re-pack", new ContextOverflowError("The model server rejected 40000 prompt tokens as too long", 40_000, 32_768)],
     ["an UnrecoverableError", new UnrecoverableError("Pull request acme/widgets#1 no longer exists.")],
     ["a fix error that knows it is permanent", new WorkflowChangeError([".github/workflows/ci.yml"])],
-    ["a checkout the server refused", new CheckoutError("git fetch was refused (403)", true)],
+    ["a checkout the server refused", new CheckoutError("git fetch was refused (403)")],
+    ["a window too small for the fix agent's system prompt", new WindowTooSmallError("The model's window (4096 tokens) is too small for the agent's system prompt and tools.")],
+    ["a window that leaves the prompt no room", new PackLimitError("Only 212 prompt tokens are left for the diff after the system prompt and the PR description. Raise the context size or lower the answer reserve.")],
+    ["a PermanentError", new PermanentError("Pull request acme/widgets#1 no longer exists.")],
   ])("%s is permanent, with its message as the reason", (_name, error) => {
     expect(classifyFailure(error, NOW)).toEqual({ kind: "permanent", reason: error.message });
   });
@@ -89,7 +101,7 @@ describe("classifyFailure", () => {
   it("network errors, unknown errors and checkouts that may heal are transient", () => {
     expect(classifyFailure(new TypeError("fetch failed"), NOW).kind).toBe("transient");
     expect(classifyFailure("something odd", NOW).kind).toBe("transient");
-    expect(classifyFailure(new CheckoutError("git fetch timed out", false), NOW).kind).toBe("transient");
+    expect(classifyFailure(new CheckoutUnavailableError("git fetch timed out"), NOW).kind).toBe("transient");
   });
 });
 

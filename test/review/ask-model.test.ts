@@ -3,9 +3,9 @@
 // and a server that refuses even small requests gets a clear configuration error, not a loop.
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { ContextOverflowError } from "../../src/model/errors.js";
+import { ContextOverflowError, WindowTooSmallError } from "../../src/errors.js";
 import type { Completion, CompletionRequest } from "../../src/model/client.js";
-import { askAll, WindowTooSmallError, type AskDeps } from "../../src/review/ask-model.js";
+import { askAll, type AskDeps } from "../../src/review/ask-model.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { gitDiffOf, inputOf } from "../context/fixtures.js";
 

@@ -2,6 +2,7 @@
 // stay; when the history outgrows the budget, the oldest observations give way first (replaced by a
 // one-line note), then the oldest long arguments of the model's own calls, then every observation
 // but the newest, then whole old steps, and last the newest observation itself is cut in the middle.
+import { WindowTooSmallError } from "../../errors.js";
 import { DEFAULT_SYSTEM_PROMPT_TOKENS, GENERATION_PROMPT_TOKENS, type ChatMessage, type QwenTokenizer } from "../../tokenizer/index.js";
 import { renderCall, type ToolCall } from "./function-calls.js";
 import { truncateMiddleTokens } from "./truncate.js";
@@ -12,13 +13,6 @@ const KEEP_RECENT = 2;
 const HEADROOM = 0.75;
 /** Arguments longer than this are shortened in old calls. */
 const LONG_ARGUMENT_CHARS = 400;
-
-export class WindowTooSmallError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "WindowTooSmallError";
-  }
-}
 
 export interface Step {
   /** The model's turn as the history shows it. */

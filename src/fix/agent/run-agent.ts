@@ -1,8 +1,8 @@
 // The fix agent's loop: OpenHands 0.32 CodeAct in text function-call mode, one model turn and at
 // most one tool call per step, the prompt kept inside the window with exact counts.
-import { ContextOverflowError } from "../../model/errors.js";
+import { ContextOverflowError, WindowTooSmallError } from "../../errors.js";
 import { neutralizeSpecialTokens, type ChatMessage } from "../../tokenizer/index.js";
-import { ConversationWindow, WindowTooSmallError, type Step } from "./context-window.js";
+import { ConversationWindow, type Step } from "./context-window.js";
 import type { AgentEnvironment } from "./environment.js";
 import { FileEditor, type EditorParams } from "./file-editor.js";
 import { parseTurn, rawParam, stringParam, type ToolCall } from "./function-calls.js";

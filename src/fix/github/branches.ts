@@ -1,9 +1,9 @@
 // Branches through the git database API, idempotent for retried jobs.
 // https://docs.github.com/rest/git/refs
+import { BranchConflictError } from "../../errors.js";
 import type { Octokit } from "../../github/app-client.js";
 import { httpStatus } from "../../github/errors.js";
 import { fixIdsOf } from "./commit-message.js";
-import { BranchConflictError } from "./errors.js";
 import type { RepoRef } from "./types.js";
 
 export interface BranchResult {

@@ -1,6 +1,6 @@
 // The change a fix proposes, as the publishing side needs it, and the rules every change set must
 // pass before anything is written to GitHub.
-import { InvalidChangeError, WorkflowChangeError } from "./errors.js";
+import { InvalidChangeError, WorkflowChangeError } from "../../errors.js";
 
 /** Git's modes for files: plain, executable, symbolic link (content = link target). */
 export type FileMode = "100644" | "100755" | "120000";

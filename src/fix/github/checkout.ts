@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckoutError } from "./errors.js";
+import { CheckoutError, CheckoutUnavailableError } from "../../errors.js";
 import { GitFailure, runGit } from "../../git/run-git.js";
 
 /** Where git lives: github.com, or GHE_HOST with GHE_PROTOCOL (AppConfig `github.webHost`, `github.protocol`). */
@@ -60,7 +60,7 @@ function authEnv(token: string): Record<string, string> {
 }
 
 /** 401/403/404 and "not our ref" will fail again; network trouble may not. */
-function isPermanent(stderr: string): boolean {
+function isRefusal(stderr: string): boolean {
   return /\b(401|403|404)\b|Authentication failed|could not read Username|not found|not our ref|couldn't find remote ref|Invalid username or token/i.test(stderr);
 }
 
@@ -70,15 +70,15 @@ async function prepareDirectory(dir: string | undefined): Promise<{ dir: string;
     if (error.code === "ENOENT") return null;
     throw error;
   });
-  if (existing && existing.length > 0) throw new CheckoutError(`Cannot check out into ${dir}: the directory is not empty.`, true);
+  if (existing && existing.length > 0) throw new CheckoutError(`Cannot check out into ${dir}: the directory is not empty.`);
   await mkdir(dir, { recursive: true });
   return { dir, created: existing === null };
 }
 
 export async function checkoutRepository(options: CheckoutOptions): Promise<Checkout> {
-  if (!SHA.test(options.sha)) throw new CheckoutError(`Cannot check out ${JSON.stringify(options.sha)}: a full 40-character commit sha is required.`, true);
+  if (!SHA.test(options.sha)) throw new CheckoutError(`Cannot check out ${JSON.stringify(options.sha)}: a full 40-character commit sha is required.`);
   const depth = options.depth ?? DEFAULT_DEPTH;
-  if (!Number.isInteger(depth) || depth < 1) throw new CheckoutError(`depth must be a positive integer, not ${depth}.`, true);
+  if (!Number.isInteger(depth) || depth < 1) throw new CheckoutError(`depth must be a positive integer, not ${depth}.`);
   const { dir, created } = await prepareDirectory(options.dir);
   const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   const url = repositoryUrl(options.host, options.owner, options.repo);
@@ -102,7 +102,6 @@ export async function checkoutRepository(options: CheckoutOptions): Promise<Chec
     if (fetched !== options.sha) {
       throw new CheckoutError(
         `${options.ref ?? options.sha} of ${options.owner}/${options.repo} now points at ${fetched.slice(0, 7)}, not ${options.sha.slice(0, 7)}; the pull request moved. Ask again to fix its new head.`,
-        true,
       );
     }
     await runGit(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", options.sha], local);
@@ -113,7 +112,8 @@ export async function checkoutRepository(options: CheckoutOptions): Promise<Chec
     else await rm(join(dir, ".git"), { recursive: true, force: true }).catch(() => undefined);
     if (error instanceof CheckoutError) throw error;
     if (error instanceof GitFailure) {
-      throw new CheckoutError(`Could not fetch ${options.sha.slice(0, 7)} of ${options.owner}/${options.repo} from ${options.host.host}: ${error.stderr || error.message}`, isPermanent(error.stderr));
+      const message = `Could not fetch ${options.sha.slice(0, 7)} of ${options.owner}/${options.repo} from ${options.host.host}: ${error.stderr || error.message}`;
+      throw isRefusal(error.stderr) ? new CheckoutError(message) : new CheckoutUnavailableError(message);
     }
     throw error;
   }

@@ -6,12 +6,12 @@
 //   sets every mode. Without a custom author GitHub signs that commit as the App too.
 // https://docs.github.com/graphql/reference/mutations#createcommitonbranch
 // https://docs.github.com/authentication/managing-commit-signature-verification/about-commit-signature-verification#signature-verification-for-bots
+import { StaleBranchError } from "../../errors.js";
 import type { Octokit } from "../../github/app-client.js";
 import { httpStatus } from "../../github/errors.js";
 import { getBranchHead, isFixCommit } from "./branches.js";
 import { assertPublishable, type PublishableChange } from "./change-set.js";
 import { fullMessage, withFixTrailer } from "./commit-message.js";
-import { StaleBranchError } from "./errors.js";
 import type { CommitMessage, RepoRef } from "./types.js";
 
 export type CommitMethod = "graphql" | "git-data" | "existing";

@@ -5,7 +5,6 @@ export { assertPublishable, isWorkflowPath, type FileMode, type PublishableChang
 export { checkoutRepository, repositoryUrl, type Checkout, type CheckoutOptions, type GitHost } from "./checkout.js";
 export { commitChanges, type CommitMethod, type CommitOptions, type CommitResult } from "./commit-changes.js";
 export { FIX_TRAILER, fixIdsOf, fullMessage, withFixTrailer } from "./commit-message.js";
-export { BranchConflictError, CheckoutError, InvalidChangeError, StaleBranchError, WorkflowChangeError } from "./errors.js";
 export {
   FIX_MARKER_KIND,
   fixBranchName,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { hostEnvironment, sandboxEnvironment, type AgentEnvironment } from "../../../src/fix/agent/environment.js";
 import { collectChanges, runAgent, type AgentProgress, type RunAgentOptions } from "../../../src/fix/agent/index.js";
-import { ContextOverflowError, ModelUnavailableError } from "../../../src/model/errors.js";
+import { ContextOverflowError, ModelUnavailableError } from "../../../src/errors.js";
 import { loadQwenTokenizer } from "../../../src/tokenizer/index.js";
 import { sandboxOver, testSandboxSettings } from "../../helpers/sandbox.js";
 import { makeRepo, type TempRepo } from "./helpers.js";

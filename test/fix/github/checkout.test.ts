@@ -4,7 +4,8 @@ import * as childProcess from "node:child_process";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { checkoutRepository, CheckoutError, type Checkout, type GitHost } from "../../../src/fix/github/index.js";
+import { CheckoutError, PermanentError } from "../../../src/errors.js";
+import { checkoutRepository, type Checkout, type GitHost } from "../../../src/fix/github/index.js";
 import { installationToken, startWorld, type World } from "./helpers.js";
 
 // Watch every process the checkout starts, to prove the token never reaches an argument list.
@@ -89,7 +90,7 @@ describe("checkoutRepository", () => {
     expect(message).toMatch(/Could not fetch/);
     expect(message).not.toContain(bogus);
     expect(message).not.toContain(Buffer.from(`x-access-token:${bogus}`).toString("base64"));
-    expect((error as CheckoutError).permanent).toBe(true);
+    expect(error).toBeInstanceOf(PermanentError);
     expect(world.fake.gitRequests.at(-1)).toMatchObject({ token: bogus, status: 401 });
 
     const missing = await checkoutRepository({ host, owner: "acme", repo: "shop", sha: "f".repeat(40), token }).catch((e: unknown) => e);

@@ -4,13 +4,12 @@ import {
   assertPublishable,
   fixBranchName,
   fixIdsOf,
-  InvalidChangeError,
   planFix,
   shortFixId,
-  WorkflowChangeError,
   withFixTrailer,
   type PullTarget,
 } from "../../../src/fix/github/index.js";
+import { InvalidChangeError, WorkflowChangeError } from "../../../src/errors.js";
 import { parseMarkers } from "../../../src/github/markers.js";
 import { text } from "../../../src/github/markup.js";
 

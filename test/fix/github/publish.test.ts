@@ -2,7 +2,6 @@
 // createCommitOnBranch vs the git database API, the three targets, idempotent re-runs, refusals.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  BranchConflictError,
   commitChanges,
   createBranch,
   fixIdsOf,
@@ -12,10 +11,9 @@ import {
   planFix,
   publishFix,
   shortFixId,
-  StaleBranchError,
-  WorkflowChangeError,
   type PublishableChange,
 } from "../../../src/fix/github/index.js";
+import { BranchConflictError, StaleBranchError, WorkflowChangeError } from "../../../src/errors.js";
 import type { FakeRepo } from "../../fakes/github/index.js";
 import { startWorld, type World } from "./helpers.js";
 import { md, text as quote } from "../../../src/github/markup.js";

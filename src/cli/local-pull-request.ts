@@ -1,16 +1,14 @@
 // A pull request made of two refs of a local repository: the diff GitHub would show
 // (`base...head`, from the merge base) and the files at the head. Used by `skywork pack --repo`
 // and `skywork review`.
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import { promisify } from "node:util";
 import type { FileSource } from "../context/index.js";
 import { parseGitDiff, type DiffProblem, type FileDiff } from "../diff/index.js";
+import { GitFailure, runGitBuffer, startGit } from "../git/run-git.js";
 import type { PullRequestHeader } from "../review/prompt.js";
 import { CliError, type CliIo } from "./io.js";
-
-const run = promisify(execFile);
 
 export type LocalGitErrorKind = "not-a-repository" | "unknown-ref" | "git-missing" | "git-failed";
 
@@ -118,15 +116,15 @@ async function resolveCommit(repo: string, ref: string): Promise<string> {
   }
 }
 
+/** git in the user's repository, as they would run it; its failures as LocalGitErrors. */
 async function git(repo: string, args: readonly string[]): Promise<Buffer> {
   try {
     // Not a terminal, so git runs no pager and writes no colors.
-    const { stdout } = await run("git", ["-C", repo, "-c", "core.quotePath=true", ...args], { encoding: "buffer", maxBuffer: MAX_DIFF_BYTES });
-    return stdout;
+    return await runGitBuffer(["-c", "core.quotePath=true", ...args], { cwd: repo, environment: "user", maxOutputBytes: MAX_DIFF_BYTES });
   } catch (error) {
-    const err = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (err.code === "ENOENT") throw new LocalGitError("git-missing", "git is not installed or not on PATH.");
-    const detail = err.stderr?.toString("utf8").trim().split("\n")[0] ?? err.message;
+    if (!(error instanceof GitFailure)) throw error;
+    if (error.startError === "ENOENT") throw new LocalGitError("git-missing", "git is not installed or not on PATH.");
+    const detail = error.stderr.split("\n")[0] || error.message;
     throw new LocalGitError("git-failed", `git ${args[0] ?? ""} failed: ${detail}`);
   }
 }
@@ -171,7 +169,7 @@ class BlobReader {
 
   #start(): ChildProcessWithoutNullStreams {
     if (this.#child) return this.#child;
-    const child = spawn("git", ["-C", this.#repo, "cat-file", "--batch"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = startGit(["cat-file", "--batch"], { cwd: this.#repo, environment: "user" });
     child.stdout.on("data", (chunk: Buffer) => {
       this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
       this.#drain();
