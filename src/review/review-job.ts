@@ -2,7 +2,7 @@
 // showing progress, incremental scope, no repeated findings, and work for old heads abandoned.
 import { setMaxListeners } from "node:events";
 import { UnrecoverableError } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../queue/connection.js";
 import type { Logger } from "probot";
 import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { memoizeSource, type PackInput, type PackPlan } from "../context/index.js";
@@ -43,7 +43,7 @@ export interface ReviewDeps {
   settings: ReviewSettings;
   log: Logger;
   /** Where the intake records each PR's newest head (see queue/supersede.ts). */
-  heads?: { redis: Redis; prefix: string };
+  heads?: { redis: RedisClient; prefix: string };
   /** Where this run stands in the queue's attempts; absent: no retry follows a failure. */
   attempt?: AttemptInfo;
 }

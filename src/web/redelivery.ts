@@ -3,14 +3,14 @@
 // periodically the app lists its recent deliveries and asks GitHub to redeliver each one that
 // never got a 2xx, remembering what it asked for. Redelivery is safe: intake is idempotent.
 // https://docs.github.com/webhooks/using-webhooks/automatically-redelivering-failed-deliveries-for-a-github-app
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../queue/connection.js";
 import type { Logger } from "probot";
 import type { Octokit } from "../github/app-client.js";
 
 export interface RedeliveryOptions {
   /** An Octokit authenticated as the App itself (JWT): the deliveries endpoints require it. */
   appOctokit: () => Promise<Octokit>;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   log: Logger;
   intervalMs: number;
