@@ -29,6 +29,8 @@ import { HAND_BACK_MS, startWorkers } from "./worker/workers.js";
 export const SHUTDOWN_MARGIN_MS = 5_000;
 /** The most one closing step other than the workers may take. */
 const STEP_MS = 1_000;
+/** How long the web role waits for its Redis connection before it takes deliveries anyway. */
+const INTAKE_READY_MS = 5_000;
 
 export interface RunningApp {
   /** Base URL of the web role (http://host:port), or of the worker's ops server. */
@@ -90,6 +92,10 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       const producer = createRedisConnection(config.redis.target, "producer");
       closers.push(["intake Redis", () => producer.quit()]);
       forceClose.set("intake Redis", () => producer.disconnect());
+      // The intake sends nothing before its connection is ready (a Cluster first learns its
+      // slots): the first deliveries would be refused. A Redis still away after this is reported
+      // by the intake's own 503s.
+      await connected(producer, INTAKE_READY_MS);
       const queues = createQueues(producer, config.redis.prefix, config.ops);
       closers.push(["intake queues", () => queues.close()]);
       const all = [queues.review, queues.command, queues.fix];
@@ -123,6 +129,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
           appOctokit: async () => instrumentOctokit((await app.auth()) as Octokit, metrics, null),
           redis: producer,
           prefix: config.redis.prefix,
+          replicaAcks: config.redis.replicaAcks,
           log: log.child({ name: "redelivery" }),
           intervalMs: config.ops.redeliveryIntervalMs,
           onRedelivery: (outcome) => metrics.redelivery(outcome),
@@ -229,6 +236,16 @@ function instrumentedGitHub(base: GitHubApp, metrics: Metrics): GitHubApp {
     ...base,
     octokitFor: async (installationId) => instrumentOctokit(await base.octokitFor(installationId), metrics, installationId),
   };
+}
+
+/** Resolves once `redis` is ready, or after `ms` whatever its state. */
+async function connected(redis: RedisClient, ms: number): Promise<void> {
+  if (redis.status === "ready") return;
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  redis.once("ready", onReady);
+  await bounded(ready, ms);
+  redis.off("ready", onReady);
 }
 
 /** Logs Redis going away and coming back once each, and runs `onRecovered` when it returns. */

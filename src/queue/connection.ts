@@ -52,14 +52,24 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
       });
     case "cluster": {
       const clusterOptions: ClusterOptions = {
-        redisOptions: { ...perNode, ...auth(target), ...(target.tls ? { tls: {} } : {}) },
+        // Node connections keep ioredis's own defaults: a lost node is dropped and the slots are
+        // fetched again (not reconnected forever), and commands queue while a node connects.
+        redisOptions: {
+          ...(options.maxRetriesPerRequest !== undefined ? { maxRetriesPerRequest: options.maxRetriesPerRequest } : {}),
+          ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
+          ...auth(target),
+          ...(target.tls ? { tls: {} } : {}),
+        },
         enableOfflineQueue: options.enableOfflineQueue ?? true,
         lazyConnect: options.lazyConnect ?? false,
         clusterRetryStrategy: options.retryStrategy ?? RECONNECT,
-        // While a replica takes over a failed primary, commands for its slots wait and retry.
+        // While a replica takes over a failed primary, commands for its slots wait and retry (the
+        // nodes' views of who serves a slot disagree for a moment: MOVED back and forth).
         retryDelayOnClusterDown: 200,
         retryDelayOnFailover: 200,
         retryDelayOnTryAgain: 200,
+        retryDelayOnMoved: 100,
+        maxRedirections: 32,
         slotsRefreshTimeout: options.connectTimeout ?? 2_000,
       };
       return new Cluster(target.nodes, clusterOptions);

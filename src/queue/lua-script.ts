@@ -30,7 +30,8 @@ async function evalScript(redis: RedisClient, { source, sha, keys, args }: Scrip
   try {
     return await redis.evalsha(sha, keys.length, ...keys, ...args);
   } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    // On Cluster the error may come wrapped ("Too many Cluster redirections. Last error: NOSCRIPT …").
+    if (!(error instanceof Error) || !error.message.includes("NOSCRIPT")) throw error;
     return redis.eval(source, keys.length, ...keys, ...args);
   }
 }

@@ -28,10 +28,11 @@ export interface ReplicatedWriteOptions {
 export async function replicatedWrite<T>(client: RedisClient, options: ReplicatedWriteOptions, write: () => Promise<T>): Promise<T> {
   if (options.replicas === 0) return write();
   const before = await primaryConnection(client, options.key);
+  if (before === null) throw new NotReplicatedError("no connection to the primary");
   const result = await write();
   const after = await primaryConnection(client, options.key);
   // A reconnect or a new primary in between: the write may have gone to a connection WAIT cannot see.
-  if (before === null || after === null || after.node !== before.node || after.stream !== before.stream) {
+  if (after === null || after.node !== before.node || after.stream !== before.stream) {
     throw new NotReplicatedError("the connection to the primary changed during the write");
   }
   const confirmed = await after.node.wait(options.replicas, options.timeoutMs);
