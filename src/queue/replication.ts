@@ -60,6 +60,9 @@ async function primaryConnection(client: RedisClient, key: string): Promise<Prim
     slot = Number(await cluster.cluster("KEYSLOT", key));
     slots.set(key, slot);
   }
+  // ioredis learns who serves a slot from the answers to commands for it (MOVED after a
+  // failover) and connects to a node on its first command: one for the key brings both up to date.
+  await cluster.exists(key);
   const owner = cluster.slots[slot]?.[0];
   const node = cluster.nodes("master").find((n) => `${n.options.host}:${n.options.port}` === owner);
   return node && node.status === "ready" ? { node, stream: node.stream } : null;
