@@ -154,6 +154,8 @@ describe("deploy/kubernetes", () => {
     });
     expect(container("skywork-worker").securityContext).not.toHaveProperty("privileged");
     expect(worker.metadata.annotations?.["container.apparmor.security.beta.kubernetes.io/worker"]).toBe("unconfined");
+    // Pod Security Admission's baseline level refuses those settings: the namespace must allow them.
+    expect(find("Namespace", readKustomization().namespace).metadata.labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "privileged" });
     const web = deployment("skywork-web").spec.template;
     expect(web.spec.hostUsers).toBeUndefined();
     expect(JSON.stringify(web)).not.toMatch(/Unconfined|Unmasked|unconfined/);
