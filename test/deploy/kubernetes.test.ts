@@ -2,7 +2,8 @@
 // Operator's CRDs), then against what this app needs from it: probes on its health endpoints,
 // metrics scraped, disruption budgets, credentials from the Secret only, a grace period that
 // covers the shutdown deadline, the sandbox's security settings, and autoscaling on queue depth.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SHUTDOWN_MARGIN_MS } from "../../src/app.js";
 import { ENV_VARS } from "../../src/config/env.js";
@@ -26,7 +27,7 @@ interface Container {
 }
 interface PodTemplate {
   metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
-  spec: { containers: Container[]; terminationGracePeriodSeconds?: number; hostUsers?: boolean };
+  spec: { containers: Container[]; terminationGracePeriodSeconds?: number; hostUsers?: boolean; securityContext?: Record<string, unknown> };
 }
 
 const objects = loadManifests();
@@ -172,6 +173,12 @@ describe("deploy/kubernetes", () => {
     expect(trigger!.metadata.threshold).toBe(configMap.data.WORKER_CONCURRENCY);
     expect(trigger!.metadata.query).toContain(`namespace="${readKustomization().namespace}"`);
     for (const state of ["waiting", "prioritized", "active"]) expect(trigger!.metadata.query).toContain(state);
+  });
+
+  it.each(ROLES)("$role: runs as the image's own user, never root", ({ name }) => {
+    // The Dockerfile's runtime stage runs as `node`, uid 1000 in the official Node images.
+    expect(readFileSync(join(KUBERNETES_DIR, "../../Dockerfile"), "utf8")).toMatch(/^USER node$/m);
+    expect(deployment(name).spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 });
   });
 
   it("runs the image kustomization.yaml names", () => {
