@@ -18,7 +18,7 @@ export class NotReplicatedError extends Error {
 export interface ReplicatedWriteOptions {
   /** Replicas that must confirm (REDIS_REPLICA_ACKS); 0 returns as soon as `write` does. */
   replicas: number;
-  /** Any key the write touches: on Cluster it picks the primary (the app's keys share one slot). */
+  /** A key in the slot the write goes to (any key under the deployment's prefix): on Cluster it picks the primary. */
   key: string;
   /** How long WAIT may wait for the replicas. */
   timeoutMs: number;

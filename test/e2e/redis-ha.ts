@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/env.js";
 import { createRedisClient } from "../../src/queue/connection.js";
 import { fairPriority, waitingFor } from "../../src/queue/fairness.js";
+import { envFor, startChildApp } from "../helpers/child-app.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import type { RedisTopology } from "../helpers/redis-topologies.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
@@ -47,6 +48,18 @@ export function highAvailabilityScenarios(start: () => Promise<RedisTopology>): 
     const concerns = [`${h.prefix}:review:`, `${h.prefix}:fair:review:`, `${h.prefix}:pr-head:`, `${h.prefix}:model-slots:`, `b_${h.prefix}:octokit-`];
     for (const concern of concerns) expect(keys.some((key) => key.startsWith(concern)), concern).toBe(true);
     expect(keys.filter((key) => !key.startsWith(`${h.prefix}:`) && !key.startsWith(`b_${h.prefix}:`))).toEqual([]);
+  });
+
+  it("starts as `npm start` runs it and reports ready", { timeout: 60_000 }, async () => {
+    const h = (harness = await startHarness({ startApp: false, env: { REDIS_URL: topology.url, QUEUE_PREFIX: queuePrefix } }));
+    const child = await startChildApp(envFor(h));
+    try {
+      const ready = await fetch(`http://127.0.0.1:${h.config.server.port}/readyz`);
+      expect(await ready.json()).toMatchObject({ ready: true, checks: { redis: { ok: true } } });
+    } finally {
+      child.kill("SIGTERM");
+      expect(await child.exited).toBe(0);
+    }
   });
 
   // The fairness script forgets stale entries of OTHER installations, whose keys it builds from
