@@ -108,7 +108,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     redis,
     async close() {
       await app.close().catch(() => undefined);
-      await deleteKeys(redis, `${config.redis.prefix}:*`).catch(() => undefined);
+      // Some tests stop the app's Redis: the clean-up does not wait for it to come back.
+      await Promise.race([deleteKeys(redis, `${config.redis.prefix}:*`).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000))]);
       redis.disconnect();
       await model.close();
       await github.close();
