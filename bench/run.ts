@@ -12,6 +12,7 @@ const MODULES: ReadonlyArray<{ file: string; exportName: string }> = [
   { file: "./pipeline.ts", exportName: "benchPipeline" },
   { file: "./sandbox.ts", exportName: "benchSandbox" },
   { file: "./capacity.ts", exportName: "benchCapacity" },
+  { file: "./redis-ha.ts", exportName: "benchRedisHa" },
 ];
 
 async function load(file: string, exportName: string): Promise<Bench | string> {
