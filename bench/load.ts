@@ -21,8 +21,8 @@ import { cpuMs, percentile, printFigures, round, type BenchFigure } from "./figu
 import { sign, verify } from "@octokit/webhooks-methods";
 import type { PullRequestEvent } from "@octokit/webhooks-types";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
-import { createRedisConnection } from "../src/queue/connection.js";
+import { parseRedisUrl } from "../src/config/redis-url.js";
+import { createRedisConnection, type RedisClient } from "../src/queue/connection.js";
 import { reviewJobId, QUEUE_NAMES } from "../src/queue/jobs.js";
 import { createQueues } from "../src/queue/queues.js";
 import { reviewJobFromEvent } from "../src/web/review-events.js";
@@ -261,7 +261,7 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
  * keeps the job on the same BullMQ path) and superseding older heads.
  */
 async function serveBaseline(settings: BaselineSettings): Promise<void> {
-  const producer = createRedisConnection(settings.redisUrl, "producer");
+  const producer = createRedisConnection(parseRedisUrl(settings.redisUrl), "producer");
   const queues = createQueues(producer, settings.prefix);
   const readBody = async (req: IncomingMessage): Promise<string> => {
     const chunks: Buffer[] = [];
@@ -381,7 +381,7 @@ async function fireAtMax(target: Target, deliveries: Deliveries, amount: number,
 // ── Measuring ────────────────────────────────────────────────────────────────────────────────────
 
 /** CPU time Redis has used so far, in ms: on this machine it competes with the servers for 2 cores. */
-async function redisCpuMs(redis: Redis): Promise<number> {
+async function redisCpuMs(redis: RedisClient): Promise<number> {
   const info = await redis.info("cpu");
   const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(info)?.[1] ?? Number.NaN);
   return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
@@ -399,7 +399,7 @@ interface PhaseFigures {
 }
 
 /** Runs a phase against `target` and keeps its collector for the LOST check. */
-async function measure(redis: Redis, target: Target, run: () => Promise<Collector>, kept: Collector[]): Promise<PhaseFigures> {
+async function measure(redis: RedisClient, target: Target, run: () => Promise<Collector>, kept: Collector[]): Promise<PhaseFigures> {
   const cpuBefore = cpuMs(target.pid);
   const redisBefore = await redisCpuMs(redis);
   const collector = await run();
@@ -420,7 +420,7 @@ async function measure(redis: Redis, target: Target, run: () => Promise<Collecto
 }
 
 /** Jobs in the target's review queue (every state), and the acknowledged deliveries without one. */
-async function lostJobs(redis: Redis, target: Target, collectors: readonly Collector[]): Promise<{ acked: number; jobs: number; lost: number }> {
+async function lostJobs(redis: RedisClient, target: Target, collectors: readonly Collector[]): Promise<{ acked: number; jobs: number; lost: number }> {
   const queue = new Queue(QUEUE_NAMES.review, { connection: redis, prefix: target.prefix });
   try {
     const counts = await queue.getJobCounts();

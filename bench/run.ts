@@ -13,6 +13,7 @@ const MODULES: ReadonlyArray<{ file: string; exportName: string }> = [
   { file: "./sandbox.ts", exportName: "benchSandbox" },
   { file: "./capacity.ts", exportName: "benchCapacity" },
   { file: "./timed-review.ts", exportName: "benchTimedReview" },
+  { file: "./redis-ha.ts", exportName: "benchRedisHa" },
 ];
 
 async function load(file: string, exportName: string): Promise<Bench | string> {

@@ -1,4 +1,5 @@
 // Fails fast, in one sentence, when no Redis answers: the tests need a real one.
+import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { pathToFileURL } from "node:url";
 
@@ -24,8 +25,19 @@ export async function checkRedis(redisUrl = process.env.REDIS_URL || "redis://12
         `(or \`sudo apt-get install -y redis-server && redis-server --daemonize yes\`), or set REDIS_URL.`;
 }
 
+/**
+ * Resolves to null when the programs the Sentinel and Cluster tests start are installed
+ * (test/helpers/redis-topologies.ts), else to the sentence to print.
+ */
+export function checkRedisPrograms() {
+  const missing = ["redis-server", "redis-sentinel", "redis-cli"].filter((name) => spawnSync("sh", ["-c", `command -v ${name}`]).status !== 0);
+  return missing.length === 0
+    ? null
+    : `${missing.join(", ")} not found: the Redis Sentinel and Cluster tests start their own; install them with \`sudo apt-get install -y redis-server redis-sentinel redis-tools\`.`;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const problem = await checkRedis();
+  const problem = (await checkRedis()) ?? checkRedisPrograms();
   if (problem) {
     console.error(problem);
     process.exit(1);

@@ -1,7 +1,7 @@
 // The composition root: builds the web role, the worker role, or both, from one AppConfig.
 import { Probot, Server, type Logger } from "probot";
 import type { AppConfig } from "./config/env.js";
-import { redactUrl } from "./config/env.js";
+import { redactRedisUrl } from "./config/redis-url.js";
 import { createFixRuntime } from "./fix/runtime.js";
 import { createStartFix } from "./fix/start-fix.js";
 import { createGitHubApp, type GitHubApp, type Octokit } from "./github/app-client.js";
@@ -15,7 +15,7 @@ import { createOpsHandler, startOpsServer } from "./ops/ops-handler.js";
 import { createReadiness, modelCheck, redisCheck } from "./ops/readiness.js";
 import { instrumentWebhooks } from "./ops/webhook-metrics.js";
 import { withTimeout } from "./ops/with-timeout.js";
-import { createRedisConnection } from "./queue/connection.js";
+import { createRedisConnection, type RedisClient } from "./queue/connection.js";
 import { createQueues, enqueueFix, enqueueReview } from "./queue/queues.js";
 import { loadQwenTokenizer } from "./tokenizer/index.js";
 import { RedeliverySweeper } from "./web/redelivery.js";
@@ -30,6 +30,8 @@ import { HAND_BACK_MS, startWorkers } from "./worker/workers.js";
 export const SHUTDOWN_MARGIN_MS = 5_000;
 /** The most one closing step other than the workers may take. */
 const STEP_MS = 1_000;
+/** How long the web role waits for its Redis connection before it takes deliveries anyway. */
+const INTAKE_READY_MS = 5_000;
 
 export interface RunningApp {
   /** Base URL of the web role (http://host:port), or of the worker's ops server. */
@@ -81,16 +83,20 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       privateKey: config.github.privateKey!,
       secret: config.github.webhookSecret,
       baseUrl: config.github.restUrl,
-      Octokit: clusteredOctokit(config.redis.url, log, { writeIntervalMs: config.github.writeIntervalMs }),
+      Octokit: clusteredOctokit(config.redis, log, { writeIntervalMs: config.github.writeIntervalMs }),
       log,
     };
     let url: string | null = null;
     let probot: Probot | null = null;
 
     if (config.role !== "worker") {
-      const producer = createRedisConnection(config.redis.url, "producer");
+      const producer = createRedisConnection(config.redis.target, "producer");
       closers.push(["intake Redis", () => producer.quit()]);
       forceClose.set("intake Redis", () => producer.disconnect());
+      // The intake sends nothing before its connection is ready (a Cluster first learns its
+      // slots): the first deliveries would be refused. A Redis still away after this is reported
+      // by the intake's own 503s.
+      await connected(producer, INTAKE_READY_MS);
       const queues = createQueues(producer, config.redis.prefix, config.ops);
       closers.push(["intake queues", () => queues.close()]);
       const all = [queues.review, queues.command, queues.fix, queues.feedback];
@@ -106,7 +112,10 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
       });
       await server.load(async (app) => {
         probot = app;
-        await createWebhookApp({ queues, redis: producer, prefix: config.redis.prefix })(app, { cwd: process.cwd(), addHandler: () => undefined });
+        await createWebhookApp({ queues, redis: producer, prefix: config.redis.prefix, replicaAcks: config.redis.replicaAcks })(app, {
+          cwd: process.cwd(),
+          addHandler: () => undefined,
+        });
       });
       // /healthz, /readyz, /metrics and the dashboard; added before start(), which copies handlers.
       server.addHandler(createOpsHandler({ metrics, readiness, dashboard: createAdminDashboard({ token: config.ops.adminToken, queues: all }) }));
@@ -121,6 +130,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
           appOctokit: async () => instrumentOctokit((await app.auth()) as Octokit, metrics, null),
           redis: producer,
           prefix: config.redis.prefix,
+          replicaAcks: config.redis.replicaAcks,
           log: log.child({ name: "redelivery" }),
           intervalMs: config.ops.redeliveryIntervalMs,
           onRedelivery: (outcome) => metrics.redelivery(outcome),
@@ -136,8 +146,8 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
     }
 
     if (config.role !== "web") {
-      const consumer = createRedisConnection(config.redis.url, "consumer");
-      consumer.on("error", (error) => log.warn({ err: error.message }, `Redis (${redactUrl(config.redis.url)}) connection error`));
+      const consumer = createRedisConnection(config.redis.target, "consumer");
+      consumer.on("error", (error: Error) => log.warn({ err: error.message }, `Redis (${redactRedisUrl(config.redis.url)}) connection error`));
       closers.push(["worker Redis", () => consumer.quit()]);
       forceClose.set("worker Redis", () => consumer.disconnect());
       // Workers enqueue follow-up jobs (a command asking for a review or a fix) on the same queues.
@@ -224,8 +234,18 @@ function instrumentedGitHub(base: GitHubApp, metrics: Metrics): GitHubApp {
   };
 }
 
+/** Resolves once `redis` is ready, or after `ms` whatever its state. */
+async function connected(redis: RedisClient, ms: number): Promise<void> {
+  if (redis.status === "ready") return;
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  redis.once("ready", onReady);
+  await bounded(ready, ms);
+  redis.off("ready", onReady);
+}
+
 /** Logs Redis going away and coming back once each, and runs `onRecovered` when it returns. */
-function watchRedis(redis: ReturnType<typeof createRedisConnection>, log: Logger, url: string, onRecovered?: () => void): void {
+function watchRedis(redis: RedisClient, log: Logger, url: string, onRecovered?: () => void): void {
   // A lost connection counts from "close", not from the first "error": a Redis that restarts
   // within the first reconnect delay never raises an error, yet deliveries failed meanwhile.
   let lost = false;
@@ -234,14 +254,14 @@ function watchRedis(redis: ReturnType<typeof createRedisConnection>, log: Logger
     lost = true;
   });
   redis.on("error", (error: Error) => {
-    if (!reported) log.error({ err: error.message }, `Redis (${redactUrl(url)}) is unreachable: webhooks are answered 503 until it returns`);
+    if (!reported) log.error({ err: error.message }, `Redis (${redactRedisUrl(url)}) is unreachable: webhooks are answered 503 until it returns`);
     reported = true;
   });
   redis.on("ready", () => {
     if (!lost) return;
     lost = false;
     reported = false;
-    log.info(`Redis (${redactUrl(url)}) is back`);
+    log.info(`Redis (${redactRedisUrl(url)}) is back`);
     onRecovered?.();
   });
 }

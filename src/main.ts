@@ -1,11 +1,12 @@
 // `npm start`: configuration, a Redis check with a one-sentence answer, then the roles.
 import { existsSync } from "node:fs";
 import { run } from "probot";
-import { ConfigError, loadConfig, redactUrl } from "./config/env.js";
+import { ConfigError, loadConfig } from "./config/env.js";
+import { redactRedisUrl, type RedisTarget } from "./config/redis-url.js";
 import { SHUTDOWN_MARGIN_MS, startApp } from "./app.js";
 import { SandboxRequiredError } from "./fix/runtime.js";
 import { createLogger } from "./ops/logger.js";
-import { Redis } from "ioredis";
+import { createRedisClient } from "./queue/connection.js";
 
 async function main(): Promise<void> {
   // Probot's setup page writes the new App's credentials to .env; read them on the next start.
@@ -27,14 +28,17 @@ async function main(): Promise<void> {
       `No GitHub App credentials yet (APP_ID, PRIVATE_KEY). Open http://${config.server.host}:${config.server.port} ` +
         "to register the App from app.yml; its credentials are saved to .env, then run `npm start` again.",
     );
-    await run(() => undefined, { env: process.env });
+    // Without REDIS_URL: the setup page needs no Redis, and Probot would read our Sentinel and
+    // Cluster URL forms as a plain one.
+    const { REDIS_URL: _redis, ...env } = process.env;
+    await run(() => undefined, { env });
     return;
   }
 
-  const problem = await pingRedis(config.redis.url);
+  const problem = await pingRedis(config.redis.target);
   if (problem) {
     console.error(
-      `Redis is not answering at ${redactUrl(config.redis.url)} (${problem}); start one with \`docker compose up -d redis\` ` +
+      `Redis is not answering at ${redactRedisUrl(config.redis.url)} (${problem}); start one with \`docker compose up -d redis\` ` +
         "(or `sudo apt-get install -y redis-server && redis-server --daemonize yes`), or set REDIS_URL.",
     );
     process.exit(1);
@@ -78,8 +82,8 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-async function pingRedis(url: string): Promise<string | null> {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
+async function pingRedis(target: RedisTarget): Promise<string | null> {
+  const redis = createRedisClient(target, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
   let cause: string | null = null;
   redis.on("error", (error: Error) => {
     cause ??= error.message;

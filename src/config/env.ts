@@ -2,6 +2,7 @@
 // its default and its documentation. Nothing else in the app reads process.env.
 import { readFileSync } from "node:fs";
 import type { SandboxSettings } from "../sandbox/types.js";
+import { keyPrefix, parseRedisUrl, queuePrefixProblem, redactRedisUrl, REDIS_URL_FORMS, type RedisTarget } from "./redis-url.js";
 
 export type Role = "all" | "web" | "worker";
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -28,7 +29,19 @@ export interface AppConfig {
   };
   server: { host: string; port: number };
   log: { level: LogLevel; format: "json" | "pretty" };
-  redis: { url: string; prefix: string };
+  redis: {
+    /** REDIS_URL as written (print it with redactRedisUrl). */
+    url: string;
+    /** One Redis, Sentinel or Cluster, as REDIS_URL says. */
+    target: RedisTarget;
+    /**
+     * Every Redis key of the deployment starts with this: `${prefix}:<concern>:…` (see keyPrefix in
+     * redis-url.ts: on Cluster it is a hash tag, so all of them share one slot).
+     */
+    prefix: string;
+    /** Replicas that must hold a webhook's job before the delivery is answered 2xx (WAIT). */
+    replicaAcks: number;
+  };
   llm: {
     baseUrl: string;
     apiKey: string | null;
@@ -114,8 +127,24 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
       "Least time between two GitHub writes (POST, PATCH, PUT, DELETE, GraphQL) of one installation, across all processes; writes that notify people (comments, reviews, pull requests) wait three times as long. GitHub asks for at least one second; lower it only for tests.",
     default: "1000",
   },
-  { name: "REDIS_URL", description: "Redis holding the job queues (and Probot's shared rate-limit state).", default: "redis://127.0.0.1:6379" },
-  { name: "QUEUE_PREFIX", description: "Key prefix of the BullMQ queues, to share one Redis between deployments.", default: "skywork" },
+  {
+    name: "REDIS_URL",
+    description: `Redis holding the job queues, the model-request cap and the shared GitHub rate limits. One of: ${REDIS_URL_FORMS.join("; ")}. User names and passwords URL-encoded.`,
+    default: "redis://127.0.0.1:6379",
+    secret: true,
+  },
+  {
+    name: "QUEUE_PREFIX",
+    description:
+      "Prefix of every Redis key of this deployment, to share one Redis between deployments. On Redis Cluster it is used as a hash tag, {skywork}, so that all keys share one slot (a prefix that already has one is kept).",
+    default: "skywork",
+  },
+  {
+    name: "REDIS_REPLICA_ACKS",
+    description:
+      "Replicas that must confirm a webhook's job (Redis WAIT) before the delivery is answered 2xx, so that a failover of the primary cannot lose an accepted delivery; otherwise it is answered 503 and redelivered. 0 turns the wait off.",
+    default: "1 with Sentinel or Cluster, 0 with one Redis",
+  },
   { name: "SKYWORK_ROLE", description: "all (web and worker in one process), web (receive webhooks) or worker (process jobs).", default: "all" },
   { name: "WORKER_CONCURRENCY", description: "Jobs one worker process handles at once.", default: "4" },
   { name: "FIX_CONCURRENCY", description: "/skywork fix jobs one worker process runs at once (each runs an agent for minutes).", default: "2" },
@@ -294,8 +323,17 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
     problems.push("ADMIN_TOKEN is shorter than 16 characters; generate one with `openssl rand -hex 24`.");
   }
 
-  const prefix = text("QUEUE_PREFIX");
-  if (prefix.includes(":")) problems.push(`QUEUE_PREFIX=${prefix} must not contain ":" (BullMQ uses it as a separator).`);
+  const redisUrl = text("REDIS_URL");
+  let redisTarget: RedisTarget = { kind: "single", url: redisUrl };
+  try {
+    redisTarget = parseRedisUrl(redisUrl);
+  } catch (error) {
+    problems.push(`REDIS_URL=${redactRedisUrl(redisUrl)} ${(error as Error).message}`);
+  }
+  const queuePrefix = text("QUEUE_PREFIX");
+  const prefixProblem = queuePrefixProblem(queuePrefix);
+  if (prefixProblem !== null) problems.push(`QUEUE_PREFIX=${queuePrefix} ${prefixProblem}`);
+  const replicaAcks = get("REDIS_REPLICA_ACKS") === undefined ? (redisTarget.kind === "single" ? 0 : 1) : int("REDIS_REPLICA_ACKS", 0, 16);
 
   // As root the sandbox switches to an unprivileged user: per-user process limits do not bind root.
   const runningAsRoot = (options.uid ?? process.getuid?.() ?? -1) === 0;
@@ -336,7 +374,7 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
     },
     server: { host: text("HOST"), port: int("PORT", 1, 65535) },
     log: { level: oneOf("LOG_LEVEL", LOG_LEVELS), format: logFormat },
-    redis: { url: url("REDIS_URL", ["redis:", "rediss:"]), prefix },
+    redis: { url: redisUrl, target: redisTarget, prefix: keyPrefix(queuePrefix, redisTarget), replicaAcks },
     llm: {
       baseUrl: url("LLM_BASE_URL", ["http:", "https:"]),
       apiKey: get("LLM_API_KEY") ?? null,

@@ -10,12 +10,12 @@
 // Every state change is one Lua script, timed by Redis's clock so process clocks may disagree.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Redis } from "ioredis";
 import { TimeoutError, withTimeout } from "../ops/with-timeout.js";
+import type { RedisClient } from "../queue/connection.js";
 
 export interface ModelSlotsOptions {
   /** A command connection (never in subscriber mode); a duplicate of it listens for releases. */
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix shared by every process of one deployment (the app's QUEUE_PREFIX). */
   prefix: string;
   /** Model requests allowed at once across all processes (LLM_MAX_CONCURRENCY); all processes must agree. */
@@ -204,7 +204,7 @@ export function modelSlotKeys(prefix: string, name = "model-slots") {
 }
 
 export class ModelSlots implements ModelGate {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #limit: number;
   readonly #leaseMs: number;
   readonly #heartbeatMs: number;
@@ -218,7 +218,7 @@ export class ModelSlots implements ModelGate {
   readonly #wakers = new Set<() => void>();
   /** Waiters' rejections and held slots' releases, run by close(). */
   readonly #closers = new Set<() => Promise<void>>();
-  #subscriber: Redis | null = null;
+  #subscriber: RedisClient | null = null;
   #subscribed: Promise<void> | null = null;
   #closed = false;
 

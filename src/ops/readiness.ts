@@ -1,9 +1,10 @@
 // Readiness: can this process do its work right now? Each check is bounded in time so /readyz
 // answers within about a second even while Redis or the model server hangs, and every message is
 // free of credentials (URLs are shown with their password masked; API keys never appear).
-import { Redis } from "ioredis";
 import { redactUrl } from "../config/env.js";
 import { chooseModel, discoverServer, httpProbe, listedModels, type ListedModel } from "../model/server-profiles.js";
+import { parseRedisUrl, redactRedisUrl } from "../config/redis-url.js";
+import { createRedisClient } from "../queue/connection.js";
 import { withTimeout } from "./with-timeout.js";
 
 export type CheckResult = { ok: true; [detail: string]: unknown } | { ok: false; error: string; [detail: string]: unknown };
@@ -46,6 +47,7 @@ export function createReadiness(checks: readonly ReadinessCheck[]): Readiness {
 }
 
 export interface RedisCheckOptions {
+  /** REDIS_URL: one Redis, Sentinel or Cluster; shown with its passwords masked. */
   url: string;
   /** @defaultValue 1000 */
   timeoutMs?: number;
@@ -57,11 +59,11 @@ export interface RedisCheckOptions {
  */
 export function redisCheck(options: RedisCheckOptions): ReadinessCheck {
   const timeoutMs = options.timeoutMs ?? 1_000;
-  const where = redactUrl(options.url);
+  const where = redactRedisUrl(options.url);
   let lastError: string | null = null;
   // No command waits past one failed connection attempt (maxRetriesPerRequest 0), and the
   // connection heals by itself when Redis comes back.
-  const redis = new Redis(options.url, {
+  const redis = createRedisClient(parseRedisUrl(options.url), {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,

@@ -19,7 +19,7 @@
 // State is kept per installation in Redis and changed only by the scripts below. Entries leave when
 // the job starts or is removed (superseded), or after a bounded age, so a crash between enqueue and
 // start heals by itself; a leftover entry costs little, since its tag falls behind the clock.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.js";
 import { luaScript, type ScriptCall } from "./lua-script.js";
 
 /** BullMQ 6's largest priority (Job.PRIORITY_LIMIT). */
@@ -73,7 +73,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[3]), 'LIMIT', 0, ${PRUNE_BATCH})
 for _, member in ipairs(stale) do
   local installation, job = string.match(member, '^([^:]+):(.*)$')
-  -- Other installations' sets are named from the shared prefix (single Redis, not Cluster).
+  -- Other installations' sets are named from the shared prefix; on Cluster its hash tag keeps them in this slot.
   if installation then redis.call('ZREM', ARGV[4] .. installation, job) end
   redis.call('ZREM', KEYS[2], member)
 end
@@ -114,7 +114,7 @@ return tag and 1 or 0
  * The BullMQ priority for a job about to be added for `installationId` (1 or more; lower runs
  * first), recorded as waiting. Calling it again for a job still waiting returns the same number.
  */
-export async function fairPriority(redis: Redis, prefix: string, installationId: number, jobId: string, options: FairPriorityOptions = {}): Promise<number> {
+export async function fairPriority(redis: RedisClient, prefix: string, installationId: number, jobId: string, options: FairPriorityOptions = {}): Promise<number> {
   const { keys, args } = fairPriorityCall(prefix, installationId, jobId, options);
   return Number(await FAIR_PRIORITY.run(redis, keys, args));
 }
@@ -129,13 +129,13 @@ export function fairPriorityCall(prefix: string, installationId: number, jobId: 
 }
 
 /** The job no longer waits (see ReleaseFairnessOptions.how). Idempotent. */
-export async function releaseFairness(redis: Redis, prefix: string, installationId: number, jobId: string, options: ReleaseFairnessOptions = {}): Promise<void> {
+export async function releaseFairness(redis: RedisClient, prefix: string, installationId: number, jobId: string, options: ReleaseFairnessOptions = {}): Promise<void> {
   const keys = fairnessKeys(prefix, installationId, options.scope);
   const started = (options.how ?? "started") === "started" ? "1" : "0";
   await RELEASE.run(redis, [keys.installation, keys.waiting, keys.clock], [jobId, String(installationId), started, String(DEFAULT_MAX_AGE_MS)]);
 }
 
 /** How many jobs of an installation are counted as waiting (metrics, tests). */
-export async function waitingFor(redis: Redis, prefix: string, installationId: number, scope?: string): Promise<number> {
+export async function waitingFor(redis: RedisClient, prefix: string, installationId: number, scope?: string): Promise<number> {
   return redis.zcard(fairnessKeys(prefix, installationId, scope).installation);
 }

@@ -3,10 +3,10 @@
 // Redis forgets scripts when it restarts or is flushed: the first call after that sends the text
 // (EVAL), which caches it again. https://redis.io/docs/latest/develop/interact/programmability/eval-intro/#script-cache
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.js";
 
 export interface LuaScript {
-  run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
+  run(redis: RedisClient, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
   /** This script with these keys and arguments, to run with others in one round trip (runScripts). */
   call(keys: readonly string[], args: ReadonlyArray<string | number>): ScriptCall;
 }
@@ -26,11 +26,12 @@ export function luaScript(source: string): LuaScript {
   };
 }
 
-async function evalScript(redis: Redis, { source, sha, keys, args }: ScriptCall): Promise<unknown> {
+async function evalScript(redis: RedisClient, { source, sha, keys, args }: ScriptCall): Promise<unknown> {
   try {
     return await redis.evalsha(sha, keys.length, ...keys, ...args);
   } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    // On Cluster the error may come wrapped ("Too many Cluster redirections. Last error: NOSCRIPT …").
+    if (!(error instanceof Error) || !error.message.includes("NOSCRIPT")) throw error;
     return redis.eval(source, keys.length, ...keys, ...args);
   }
 }
@@ -40,9 +41,10 @@ async function evalScript(redis: Redis, { source, sha, keys, args }: ScriptCall)
  * round trip costs a system call on each side, and an ioredis pipeline costs more than it saves
  * (it copies every command BullMQ defined on the connection). Each part runs as a Lua function
  * whose parameters shadow KEYS and ARGV, so part sources need no change. Replies come back in
- * order, nil as null. Single Redis only (the keys of all parts go to one server).
+ * order, nil as null. On Cluster the keys of all parts must share a slot, as every key under the
+ * deployment's prefix does (keyPrefix in src/config/redis-url.ts).
  */
-export async function runScripts(redis: Redis, calls: readonly ScriptCall[]): Promise<unknown[]> {
+export async function runScripts(redis: RedisClient, calls: readonly ScriptCall[]): Promise<unknown[]> {
   if (calls.length === 1) {
     return [await evalScript(redis, calls[0] as ScriptCall)];
   }

@@ -1,7 +1,7 @@
 // The queues the web role writes and the worker role reads. Scale-out is more workers on the same
 // Redis; nothing here is process-local.
 import { Queue, type JobsOptions } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.js";
 import { fairPriorityCall, releaseFairness } from "./fairness.js";
 import { runScripts, type ScriptCall } from "./lua-script.js";
 import {
@@ -36,7 +36,7 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: Redis, prefix: string, settings: { failedJobRetentionDays?: number } = {}): Queues {
+export function createQueues(connection: RedisClient, prefix: string, settings: { failedJobRetentionDays?: number } = {}): Queues {
   const defaultJobOptions: JobsOptions = {
     ...DEFAULT_JOB_OPTIONS,
     ...(settings.failedJobRetentionDays ? { removeOnFail: { age: settings.failedJobRetentionDays * DAY_S } } : {}),
@@ -63,7 +63,7 @@ export function createQueues(connection: Redis, prefix: string, settings: { fail
 
 /** Where fairness across installations is kept (see fairness.ts). */
 export interface FairnessStore {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
 }
 

@@ -3,7 +3,7 @@
 // the job's AbortSignal, which reaches the model request). Events are ordered by the PR's
 // updated_at, so a late redelivery of an old event cannot supersede newer work.
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.js";
 import { luaScript, type ScriptCall } from "./lua-script.js";
 
 export interface HeadRecord {
@@ -46,7 +46,7 @@ function parseRecord(raw: string | null): HeadRecord | null {
 }
 
 /** The newest head seen for a pull request, if any. */
-export async function latestHead(redis: Redis, prefix: string, repoId: number, pullNumber: number): Promise<HeadRecord | null> {
+export async function latestHead(redis: RedisClient, prefix: string, repoId: number, pullNumber: number): Promise<HeadRecord | null> {
   return parseRecord(await redis.get(headKey(prefix, repoId, pullNumber)));
 }
 
@@ -72,7 +72,7 @@ export function recordHeadCall(prefix: string, head: NewHead): ScriptCall {
  * waiting; a running job is locked and gets the cancel message instead. Call it once the new
  * head's job is stored. Returns the superseded job id, if any.
  */
-export async function retireSuperseded(redis: Redis, prefix: string, queue: Pick<Queue, "remove">, head: NewHead, reply: unknown): Promise<string | null> {
+export async function retireSuperseded(redis: RedisClient, prefix: string, queue: Pick<Queue, "remove">, head: NewHead, reply: unknown): Promise<string | null> {
   const previous = parseRecord(typeof reply === "string" ? reply : null);
   if (!previous || previous.jobId === head.jobId) return null;
   await queue.remove(previous.jobId);

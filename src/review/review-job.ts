@@ -1,7 +1,7 @@
 // One review of one head of one pull request: gather, pack, ask, check, act — with the check run
 // showing progress, incremental scope, no repeated findings, and work for old heads abandoned.
 import { setMaxListeners } from "node:events";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../queue/connection.js";
 import type { Logger } from "probot";
 import { loadRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { fromGitHubFile, type FileDiff } from "../diff/index.js";
@@ -46,7 +46,7 @@ export interface ReviewDeps {
   settings: ReviewSettings;
   log: Logger;
   /** Where the intake records each PR's newest head (see queue/supersede.ts). */
-  heads?: { redis: Redis; prefix: string };
+  heads?: { redis: RedisClient; prefix: string };
   /** Where this run stands in the queue's attempts; absent: no retry follows a failure. */
   attempt?: AttemptInfo;
 }

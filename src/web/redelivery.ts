@@ -3,19 +3,26 @@
 // periodically the app lists its recent deliveries and asks GitHub to redeliver each one that
 // never got a 2xx, remembering what it asked for. Redelivery is safe: intake is idempotent.
 // https://docs.github.com/webhooks/using-webhooks/automatically-redelivering-failed-deliveries-for-a-github-app
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../queue/connection.js";
+import { replicatedWrite } from "../queue/replication.js";
 import type { Logger } from "probot";
 import type { Octokit } from "../github/app-client.js";
 
 export interface RedeliveryOptions {
   /** An Octokit authenticated as the App itself (JWT): the deliveries endpoints require it. */
   appOctokit: () => Promise<Octokit>;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   log: Logger;
   intervalMs: number;
   /** Redelivery requests per delivery before giving up on it. */
   maxRequestsPerDelivery?: number;
+  /**
+   * Replicas the intake waits for (REDIS_REPLICA_ACKS): a sweep starts only when they confirm its
+   * lock, since the intake would refuse every redelivery meanwhile and use up its requests.
+   * @defaultValue 0
+   */
+  replicaAcks?: number;
   onRedelivery?: (outcome: "requested" | "failed") => void;
   now?: () => number;
 }
@@ -76,13 +83,26 @@ export class RedeliverySweeper {
     // One sweep at a time across all web processes; the lock expires by itself if its holder dies.
     const lockKey = `${prefix}:redelivery:lock`;
     const token = `${process.pid}:${now}:${Math.random()}`;
+    // A release that fails (Redis lost mid-sweep, a failover) is sent again once Redis is back:
+    // otherwise no sweep would run until the lock expired, minutes later.
+    const releaseLock = () =>
+      redis.eval(RELEASE_LOCK, 1, lockKey, token).then(
+        () => undefined,
+        () => void redis.once("ready", () => void releaseLock()),
+      );
+    // Would the intake accept a redelivery now? Its replicas must confirm a write first.
+    const replicas = this.#options.replicaAcks ?? 0;
+    if (replicas > 0) {
+      const probeKey = `${prefix}:redelivery:replicated`;
+      await replicatedWrite(redis, { replicas, key: probeKey, timeoutMs: 1_000 }, () => redis.set(probeKey, token, "PX", 60_000));
+    }
     const lock = await redis.set(lockKey, token, "PX", LOCK_MS, "NX");
     if (lock !== "OK") return { scanned: 0, failed: 0, requested: 0, skipped: "locked" };
     try {
       return await this.#sweep(now);
     } finally {
       // Released at once, so a sweep triggered by Redis coming back is not turned away.
-      await redis.eval(RELEASE_LOCK, 1, lockKey, token).catch(() => undefined);
+      await releaseLock();
     }
   }
 

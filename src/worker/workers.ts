@@ -1,6 +1,6 @@
 // The worker role: BullMQ workers that run jobs. Stateless; any number may share one Redis.
 import { UnrecoverableError, WaitingError, Worker, type Job, type Processor } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../queue/connection.js";
 import type { Logger } from "probot";
 import { runCommandJob, type CommandDeps, type CommandOutcome } from "../commands/command-job.js";
 import { PermanentError } from "../errors.js";
@@ -28,7 +28,7 @@ export interface Workers {
 export const HAND_BACK_MS = 2_000;
 
 export interface WorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   /** Lock duration; a job whose worker died is recovered after it (stalled-job detection). */

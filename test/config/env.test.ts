@@ -51,7 +51,7 @@ describe("loadConfig", () => {
       },
       server: { host: "localhost", port: 3000 },
       log: { level: "info", format: "pretty" },
-      redis: { url: "redis://127.0.0.1:6379", prefix: "skywork" },
+      redis: { url: "redis://127.0.0.1:6379", target: { kind: "single", url: "redis://127.0.0.1:6379" }, prefix: "skywork", replicaAcks: 0 },
       llm: {
         baseUrl: "http://127.0.0.1:8000/v1",
         apiKey: null,
@@ -179,8 +179,11 @@ describe("loadConfig", () => {
       LLM_MODEL: "the first model the endpoint lists",
       LLM_CONTEXT_TOKENS: "the window the server reports (vLLM max_model_len, llama.cpp n_ctx, Ollama num_ctx, LM Studio loaded_context_length), else 32768",
       SANDBOX_UID: "65534 when the worker runs as root",
+      REDIS_REPLICA_ACKS: "1 with Sentinel or Cluster, 0 with one Redis",
     });
     expect(loadConfig({}).log.format).toBe("pretty");
+    expect(loadConfig({}).redis.replicaAcks).toBe(0);
+    expect(loadConfig({ REDIS_URL: "redis+cluster://a:7000" }).redis.replicaAcks).toBe(1);
     expect(loadConfig({ NODE_ENV: "production" }).log.format).toBe("json");
     // null: the model client asks the endpoint, falling back to its window constant.
     expect(loadConfig({}).llm).toMatchObject({ model: null, contextTokens: null });

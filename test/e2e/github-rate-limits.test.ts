@@ -59,8 +59,8 @@ describe("GitHub write limits across processes", () => {
   let github: TinyGitHub;
   let admin: Redis;
   const processes: NodeProcess[] = [];
-  // Bottleneck's keys are not under a prefix of ours ("b_octokit-…-<installation id>"): a random
-  // installation id keeps this test's limiters apart from everyone's.
+  // The writers' limiters live under their own prefix ("b_github-writer:octokit-…-<installation id>",
+  // processes/github-writer.mjs), and a random installation id keeps them apart from other runs'.
   const installationId = randomInt(10_000_000, 2 ** 31 - 1);
 
   beforeAll(async () => {
@@ -74,7 +74,7 @@ describe("GitHub write limits across processes", () => {
   });
 
   afterAll(async () => {
-    await deleteKeys(admin, `b_octokit-*-${installationId}*`);
+    await deleteKeys(admin, `b_github-writer:octokit-*-${installationId}*`);
     admin.disconnect();
     await github.close();
   });
@@ -89,7 +89,7 @@ describe("GitHub write limits across processes", () => {
 
   /** Jobs the installation's write limiter has let in (registered) across all processes, from Redis. */
   async function writesAdmitted(): Promise<number> {
-    const running = await admin.zrange(`b_octokit-write-${installationId}_client_running`, 0, -1, "WITHSCORES");
+    const running = await admin.zrange(`b_github-writer:octokit-write-${installationId}_client_running`, 0, -1, "WITHSCORES");
     return running.filter((_, i) => i % 2 === 1).reduce((sum, weight) => sum + Number(weight), 0);
   }
 
@@ -103,7 +103,7 @@ describe("GitHub write limits across processes", () => {
     // held there, and GitHub has not seen it.
     await eventually(async () => (await writesAdmitted()) === 1, "the second write to be admitted and held");
     expect(github.writes).toBe(1);
-    expect(await admin.hget(`b_octokit-write-${installationId}_settings`, "minTime")).toBe(String(WRITE_INTERVAL_MS));
+    expect(await admin.hget(`b_github-writer:octokit-write-${installationId}_settings`, "minTime")).toBe(String(WRITE_INTERVAL_MS));
   });
 
   it("control: with throttling local to each process, the other process writes at once", async () => {

@@ -14,6 +14,8 @@ import { Redis } from "ioredis";
 
 /** GITHUB_WRITE_INTERVAL_MS for this file: not GitHub's 1 s, to see that the setting is the one applied. */
 const WRITE_INTERVAL_MS = 250;
+/** The deployment's key prefix: the limiters' ids start with it (on Cluster it is a hash tag). */
+const PREFIX = "throttling-test";
 
 let github: FakeGitHub;
 let redis: PrivateRedis;
@@ -28,7 +30,7 @@ beforeAll(async () => {
     appId: github.appId,
     privateKey: github.privateKey,
     baseUrl: github.restUrl,
-    Octokit: clusteredOctokit(redis.url, log, { writeIntervalMs: WRITE_INTERVAL_MS }),
+    Octokit: clusteredOctokit({ url: redis.url, prefix: PREFIX }, log, { writeIntervalMs: WRITE_INTERVAL_MS }),
     log,
   });
 });
@@ -56,8 +58,8 @@ describe("clustered GitHub rate limits", () => {
     await octokit.rest.issues.createComment({ owner, repo: "shop", issue_number: issue, body: "hello" });
     const admin = new Redis(redis.url);
     try {
-      expect(await admin.hgetall(`b_octokit-write-${id}_settings`)).toMatchObject({ maxConcurrent: "1", minTime: String(WRITE_INTERVAL_MS) });
-      expect(await admin.hgetall(`b_octokit-notifications-${id}_settings`)).toMatchObject({ maxConcurrent: "1", minTime: String(3 * WRITE_INTERVAL_MS) });
+      expect(await admin.hgetall(`b_${PREFIX}:octokit-write-${id}_settings`)).toMatchObject({ maxConcurrent: "1", minTime: String(WRITE_INTERVAL_MS) });
+      expect(await admin.hgetall(`b_${PREFIX}:octokit-notifications-${id}_settings`)).toMatchObject({ maxConcurrent: "1", minTime: String(3 * WRITE_INTERVAL_MS) });
     } finally {
       admin.disconnect();
     }

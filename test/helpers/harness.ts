@@ -4,11 +4,12 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
+import { Cluster } from "ioredis";
 import { pino, type Logger } from "pino";
 import { expect } from "vitest";
 import { startApp, type RunningApp } from "../../src/app.js";
 import { loadConfig, type AppConfig } from "../../src/config/env.js";
+import { createRedisClient, type RedisClient } from "../../src/queue/connection.js";
 import { QUEUE_NAMES } from "../../src/queue/jobs.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/github/index.js";
 import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
@@ -22,8 +23,10 @@ export interface Harness {
   config: AppConfig;
   webhookUrl: string;
   secret: string;
+  /** The app's key prefix (config.redis.prefix: on Cluster, QUEUE_PREFIX as a hash tag). */
   prefix: string;
-  redis: Redis;
+  /** A connection of the test's own to the app's Redis (REDIS_URL, or what options.env names). */
+  redis: RedisClient;
   close(): Promise<void>;
 }
 
@@ -90,7 +93,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const log = options.log ?? pino({ level: config.log.level });
   const app = options.startApp === false ? { url: null, close: async (): Promise<string[]> => [] } : await startApp(config, log);
-  const redis = new Redis(REDIS_URL);
+  const redis = createRedisClient(config.redis.target);
+  // Failovers and stopped Redis servers are part of some tests; the app reports its own errors.
+  redis.on("error", () => undefined);
   return {
     github,
     model,
@@ -99,11 +104,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     // The same whether the app runs in this process or as a child process on that port.
     webhookUrl: `http://127.0.0.1:${config.server.port}${config.github.webhookPath}`,
     secret,
-    prefix,
+    prefix: config.redis.prefix,
     redis,
     async close() {
       await app.close().catch(() => undefined);
-      await deleteKeys(redis, `${prefix}:*`).catch(() => undefined);
+      // Some tests stop the app's Redis: the clean-up does not wait for it to come back.
+      await Promise.race([deleteKeys(redis, `${config.redis.prefix}:*`).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000))]);
       redis.disconnect();
       await model.close();
       await github.close();
@@ -122,13 +128,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
+/** Deletes the keys matching `pattern`; on Cluster, on every primary (SCAN sees one node's keys). */
+export async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
+  for (const node of redis instanceof Cluster ? redis.nodes("master") : [redis]) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", 500);
+      cursor = next;
+      // One DEL per key: on Cluster the keys of one SCAN page may lie in different slots.
+      for (const key of keys) await node.del(key);
+    } while (cursor !== "0");
+  }
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails with `what`. */

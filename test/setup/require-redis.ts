@@ -1,7 +1,7 @@
 // Runs once before any test file: a clear sentence instead of dozens of connection timeouts.
-import { checkRedis } from "../../scripts/require-redis.mjs";
+import { checkRedis, checkRedisPrograms } from "../../scripts/require-redis.mjs";
 
 export default async function requireRedis(): Promise<void> {
-  const problem: string | null = await checkRedis();
+  const problem: string | null = (await checkRedis()) ?? checkRedisPrograms();
   if (problem) throw new Error(problem);
 }

@@ -2,6 +2,7 @@
 // app gives it (dist/github/throttling.js), writing through an installation Octokit on "go".
 // Usage: node github-writer.mjs <github-rest-url> <installation-id> <redis-url|local> <writes> <write-interval-ms>
 //   local: Probot's own Octokit, whose throttling lives in this process only (the control).
+// The limiters live under the key prefix WRITER_PREFIX (b_github-writer:octokit-write-<installation>_…).
 import { generateKeyPairSync } from "node:crypto";
 import { createInterface } from "node:readline";
 import { pino } from "pino";
@@ -12,12 +13,13 @@ const [baseUrl, installation, redis, writes, interval] = process.argv.slice(2);
 if (!baseUrl || !installation || !redis || !writes || !interval) throw new Error("usage: github-writer.mjs <url> <installation-id> <redis-url|local> <writes> <write-interval-ms>");
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const log = pino({ level: "silent" });
+const WRITER_PREFIX = "github-writer";
 const probot = new Probot({
   appId: 1,
   privateKey,
   baseUrl,
   log,
-  ...(redis === "local" ? {} : { Octokit: clusteredOctokit(redis, log, { writeIntervalMs: Number(interval) }) }),
+  ...(redis === "local" ? {} : { Octokit: clusteredOctokit({ url: redis, prefix: WRITER_PREFIX }, log, { writeIntervalMs: Number(interval) }) }),
 });
 const octokit = await probot.auth(Number(installation));
 // One read first: the token is minted and the throttling groups exist before the race starts.
