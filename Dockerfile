@@ -17,6 +17,7 @@ COPY package.json package-lock.json ./
 # optional msgpackr-extract, which ships prebuilt binaries.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/copy-lua.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 

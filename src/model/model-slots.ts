@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { TimeoutError, withTimeout } from "../ops/with-timeout.js";
 import type { RedisClient } from "../queue/connection.js";
+import { loadLuaScript } from "../queue/lua-script.js";
 
 export interface ModelSlotsOptions {
   /** A command connection (never in subscriber mode); a duplicate of it listens for releases. */
@@ -86,102 +87,10 @@ const KEY_TTL_MS = 24 * 60 * 60 * 1000;
  */
 const LEARNED_LIMIT_TTL_MS = 24 * 60 * 60 * 1000;
 
-// KEYS: 1 holders (token → lease end), 2 tickets (token → sequence), 3 ticket leases (token → lease
-// end), 4 ticket sequence. Times in ms from Redis's clock.
-const COMMON = `
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
--- Drops expired holders and waiters; returns how many went, so waiters can be told to look again.
-local function prune(now)
-  local gone = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-  local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)
-  for _, token in ipairs(dead) do redis.call('ZREM', KEYS[2], token) end
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  return gone + #dead
-end
-local function touch(ttl)
-  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
-end
-`;
-
-// KEYS[5] (the scripts that grant): a lower cap learned from the server, if any.
-const EFFECTIVE_LIMIT = `
-local function effective(limit)
-  local learned = tonumber(redis.call('GET', KEYS[5]) or '')
-  if learned and learned >= 1 and learned < limit then return learned end
-  return limit
-end
-`;
-
-// ARGV: token, limit, lease ms, channel, key ttl ms. Returns { granted (0|1), tickets ahead }.
-const TRY_ACQUIRE = `${COMMON}${EFFECTIVE_LIMIT}
-local token, lease = ARGV[1], tonumber(ARGV[3])
-local limit = effective(tonumber(ARGV[2]))
-local now = now_ms()
-local changed = prune(now)
-local granted, ahead = 0, 0
-if redis.call('ZSCORE', KEYS[1], token) then
-  redis.call('ZADD', KEYS[1], now + lease, token)
-  granted = 1
-else
-  if not redis.call('ZSCORE', KEYS[2], token) then
-    redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), token)
-  end
-  ahead = redis.call('ZRANK', KEYS[2], token)
-  -- The first (free) tickets in line may go: nobody overtakes an earlier ticket.
-  if ahead < limit - redis.call('ZCARD', KEYS[1]) then
-    redis.call('ZREM', KEYS[2], token)
-    redis.call('ZREM', KEYS[3], token)
-    redis.call('ZADD', KEYS[1], now + lease, token)
-    granted = 1
-  else
-    redis.call('ZADD', KEYS[3], now + lease, token)
-  end
-end
-touch(ARGV[5])
-if changed > 0 then redis.call('PUBLISH', ARGV[4], 'expired') end
-return { granted, ahead }
-`;
-
-// ARGV: token, limit, lease ms, channel, key ttl ms. Returns 1 renewed, 2 regained, 0 lost.
-const RENEW = `${COMMON}${EFFECTIVE_LIMIT}
-local token, lease = ARGV[1], tonumber(ARGV[3])
-local limit = effective(tonumber(ARGV[2]))
-local now = now_ms()
-if redis.call('ZSCORE', KEYS[1], token) then
-  redis.call('ZADD', KEYS[1], now + lease, token)
-  touch(ARGV[5])
-  return 1
-end
-local changed = prune(now)
-if changed > 0 then redis.call('PUBLISH', ARGV[4], 'expired') end
--- The lease ran out but nobody wanted the slot: take it back, since no waiter is overtaken.
-if redis.call('ZCARD', KEYS[2]) == 0 and redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now + lease, token)
-  touch(ARGV[5])
-  return 2
-end
-return 0
-`;
-
-// ARGV: token, channel. Gives back a slot or a place in line; returns how many entries went.
-const RELEASE = `
-local gone = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-if gone > 0 then redis.call('PUBLISH', ARGV[2], 'released') end
-return gone
-`;
-
-// KEYS: 1 learned limit. ARGV: limit, ttl ms. Keeps the lower of the stored and the new limit.
-const LOWER_LIMIT = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '')
-local limit = tonumber(ARGV[1])
-if current and current < limit then limit = current end
-redis.call('SET', KEYS[1], limit, 'PX', ARGV[2])
-return limit
-`;
+const TRY_ACQUIRE = loadLuaScript("model-slot-acquire-5");
+const RENEW = loadLuaScript("model-slot-renew-5");
+const RELEASE = loadLuaScript("model-slot-release-3");
+const LOWER_LIMIT = loadLuaScript("model-slot-lower-limit-1");
 
 export interface ModelSlotsSnapshot {
   /** Leases currently held (including ones expired but not yet pruned). */
@@ -325,7 +234,7 @@ export class ModelSlots implements ModelGate {
   }
 
   async lowerLimit(limit: number): Promise<void> {
-    await this.#redis.eval(LOWER_LIMIT, 1, this.#keys.learnedLimit, Math.max(1, Math.floor(limit)), LEARNED_LIMIT_TTL_MS);
+    await LOWER_LIMIT.run(this.#redis, [this.#keys.learnedLimit], [Math.max(1, Math.floor(limit)), LEARNED_LIMIT_TTL_MS]);
     // Waiters re-check against the new cap at their next beat; nobody needs waking for a lower one.
   }
 
@@ -376,22 +285,13 @@ export class ModelSlots implements ModelGate {
   }
 
   async #tryAcquire(token: string): Promise<boolean> {
-    const reply = (await this.#redis.eval(
-      TRY_ACQUIRE,
-      5,
-      ...this.#keyList(),
-      token,
-      this.#limit,
-      this.#leaseMs,
-      this.#keys.channel,
-      KEY_TTL_MS,
-    )) as [number, number];
+    const reply = (await TRY_ACQUIRE.run(this.#redis, this.#keyList(), [token, this.#limit, this.#leaseMs, this.#keys.channel, KEY_TTL_MS])) as [number, number];
     return reply[0] === 1;
   }
 
   async #release(token: string): Promise<void> {
     const k = this.#keys;
-    const call = this.#redis.eval(RELEASE, 3, k.holders, k.tickets, k.ticketLeases, token, k.channel);
+    const call = RELEASE.run(this.#redis, [k.holders, k.tickets, k.ticketLeases], [token, k.channel]);
     try {
       // After a lease the slot is free anyway: waiting longer on an unreachable Redis gains nothing.
       await withTimeout(call, this.#leaseMs, { what: "releasing a model slot" });
@@ -409,16 +309,7 @@ export class ModelSlots implements ModelGate {
       if (renewing) return;
       renewing = true;
       try {
-        const state = (await this.#redis.eval(
-          RENEW,
-          5,
-          ...this.#keyList(),
-          token,
-          this.#limit,
-          this.#leaseMs,
-          this.#keys.channel,
-          KEY_TTL_MS,
-        )) as number;
+        const state = (await RENEW.run(this.#redis, this.#keyList(), [token, this.#limit, this.#leaseMs, this.#keys.channel, KEY_TTL_MS])) as number;
         if (state === 0 && !released) {
           clearInterval(beat);
           lost.abort(new SlotLostError(token));

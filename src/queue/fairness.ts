@@ -20,7 +20,7 @@
 // the job starts or is removed (superseded), or after a bounded age, so a crash between enqueue and
 // start heals by itself; a leftover entry costs little, since its tag falls behind the clock.
 import type { RedisClient } from "./connection.js";
-import { luaScript, type ScriptCall } from "./lua-script.js";
+import { loadLuaScript, type ScriptCall } from "./lua-script.js";
 
 /** BullMQ 6's largest priority (Job.PRIORITY_LIMIT). */
 export const MAX_PRIORITY = 2 ** 21 - 1;
@@ -28,7 +28,6 @@ export const MAX_PRIORITY = 2 ** 21 - 1;
 /** Entries older than this are forgotten: longer than any job should wait in the queue. */
 const DEFAULT_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 /** Stale entries forgotten per call, so one call stays short even after a long outage. */
-const PRUNE_BATCH = 500;
 
 export interface FairPriorityOptions {
   /**
@@ -67,48 +66,8 @@ export function fairnessKeys(prefix: string, installationId: number, scope = "re
   };
 }
 
-const NOW_AND_PRUNE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[3]), 'LIMIT', 0, ${PRUNE_BATCH})
-for _, member in ipairs(stale) do
-  local installation, job = string.match(member, '^([^:]+):(.*)$')
-  -- Other installations' sets are named from the shared prefix; on Cluster its hash tag keeps them in this slot.
-  if installation then redis.call('ZREM', ARGV[4] .. installation, job) end
-  redis.call('ZREM', KEYS[2], member)
-end
-`;
-
-// KEYS: 1 installation set, 2 waiting set, 3 clock, [4 BullMQ job key].
-// ARGV: 1 job id, 2 installation id, 3 max age ms, 4 installation key prefix, 5 max priority.
-const FAIR_PRIORITY = luaScript(`${NOW_AND_PRUNE}
-local job, member, maxAge = ARGV[1], ARGV[2] .. ':' .. ARGV[1], tonumber(ARGV[3])
-local known = redis.call('ZSCORE', KEYS[1], job)
-if known then return tonumber(known) end
-if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[3]) end
-local clock = tonumber(redis.call('GET', KEYS[3]) or '0')
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
-local tag = math.max(clock, tonumber(last or '0')) + 1
-if tag > tonumber(ARGV[5]) then tag = tonumber(ARGV[5]) end
-if KEYS[4] and redis.call('EXISTS', KEYS[4]) == 1 then return tag end
-redis.call('ZADD', KEYS[1], tag, job)
-redis.call('ZADD', KEYS[2], now, member)
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], maxAge) end
-return tag
-`);
-
-// KEYS: 1 installation set, 2 waiting set, 3 clock. ARGV: 1 job id, 2 installation id, 3 "1" if
-// the job started (its tag moves the clock) or "0" if it was removed unstarted, 4 clock ttl ms.
-const RELEASE = luaScript(`
-local tag = redis.call('ZSCORE', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[2] .. ':' .. ARGV[1])
-if tag and ARGV[3] == '1' then
-  local clock = tonumber(redis.call('GET', KEYS[3]) or '0')
-  if tonumber(tag) > clock then redis.call('SET', KEYS[3], tag, 'PX', ARGV[4]) end
-end
-return tag and 1 or 0
-`);
+const FAIR_PRIORITY = loadLuaScript("fair-priority-4");
+const RELEASE = loadLuaScript("release-fairness-3");
 
 /**
  * The BullMQ priority for a job about to be added for `installationId` (1 or more; lower runs

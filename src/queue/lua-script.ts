@@ -1,9 +1,23 @@
-// Lua scripts run by digest (EVALSHA). The intake runs two scripts per webhook; sending their text
+// The app's own Redis scripts: one .lua file each in ./lua, named `<name>-<number of keys>.lua`
+// with an Input/Output header (as BullMQ keeps its commands), loaded once through loadLuaScript.
+// A line `--- @include "name"` is replaced by ./lua/includes/name.lua (shared functions).
+// Scripts run by digest (EVALSHA). The intake runs two scripts per webhook; sending their text
 // each time (EVAL) puts a kilobyte or two on the wire and makes Redis hash it again on every call.
 // Redis forgets scripts when it restarts or is flushed: the first call after that sends the text
 // (EVAL), which caches it again. https://redis.io/docs/latest/develop/interact/programmability/eval-intro/#script-cache
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { RedisClient } from "./connection.js";
+
+const LUA_DIR = new URL("./lua/", import.meta.url);
+
+/** The script in ./lua/<name>.lua, its includes resolved. */
+export function loadLuaScript(name: string): LuaScript {
+  const source = readFileSync(new URL(`${name}.lua`, LUA_DIR), "utf8").replace(/^--- @include "([\w-]+)"$/gm, (_line, include: string) =>
+    readFileSync(new URL(`includes/${include}.lua`, LUA_DIR), "utf8"),
+  );
+  return luaScript(source);
+}
 
 export interface LuaScript {
   run(redis: RedisClient, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;

@@ -4,7 +4,7 @@
 // updated_at, so a late redelivery of an old event cannot supersede newer work.
 import type { Queue } from "bullmq";
 import type { RedisClient } from "./connection.js";
-import { luaScript, type ScriptCall } from "./lua-script.js";
+import { loadLuaScript, type ScriptCall } from "./lua-script.js";
 
 export interface HeadRecord {
   sha: string;
@@ -16,19 +16,7 @@ export interface HeadRecord {
 /** Kept a month: enough for any job still queued, short enough not to accumulate. */
 const HEAD_TTL_S = 30 * 24 * 60 * 60;
 
-// Returns the previous record when the new one replaced it with another head, else nil.
-const RECORD_HEAD = luaScript(`
-local current = redis.call('GET', KEYS[1])
-if current then
-  local sha, at, job = string.match(current, '^([^|]*)|([^|]*)|(.*)$')
-  if tonumber(at) > tonumber(ARGV[2]) then return nil end
-  if sha == ARGV[1] then return nil end
-  redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[3], 'EX', ARGV[4])
-  return current
-end
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[3], 'EX', ARGV[4])
-return nil
-`);
+const RECORD_HEAD = loadLuaScript("record-head-1");
 
 export function headKey(prefix: string, repoId: number, pullNumber: number): string {
   return `${prefix}:pr-head:${repoId}:${pullNumber}`;

@@ -4,6 +4,7 @@
 // never got a 2xx, remembering what it asked for. Redelivery is safe: intake is idempotent.
 // https://docs.github.com/webhooks/using-webhooks/automatically-redelivering-failed-deliveries-for-a-github-app
 import type { RedisClient } from "../queue/connection.js";
+import { loadLuaScript } from "../queue/lua-script.js";
 import { replicatedWrite } from "../queue/replication.js";
 import type { Logger } from "probot";
 import type { Octokit } from "../github/app-client.js";
@@ -47,7 +48,7 @@ const LOOKBACK_MS = 3 * 24 * 60 * 60_000 - 60 * 60_000;
 const OVERLAP_MS = 60 * 60_000;
 const DEFAULT_MAX_REQUESTS = 3;
 const LOCK_MS = 5 * 60_000;
-const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RELEASE_LOCK = loadLuaScript("release-lock-1");
 
 export class RedeliverySweeper {
   readonly #options: RedeliveryOptions;
@@ -86,7 +87,7 @@ export class RedeliverySweeper {
     // A release that fails (Redis lost mid-sweep, a failover) is sent again once Redis is back:
     // otherwise no sweep would run until the lock expired, minutes later.
     const releaseLock = () =>
-      redis.eval(RELEASE_LOCK, 1, lockKey, token).then(
+      RELEASE_LOCK.run(redis, [lockKey], [token]).then(
         () => undefined,
         () => void redis.once("ready", () => void releaseLock()),
       );

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { copyLua } from "../../scripts/copy-lua.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Written by every build (tsconfig.build.json, incremental). */
@@ -28,6 +29,7 @@ export default function buildApp(): void {
     const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
     throw new Error(`The tests run the built app and CLI, and \`npm run build\` failed:\n${output}`);
   }
+  copyLua();
   // tsc leaves its build info alone when a newer file built to the same output: mark it current.
   const now = new Date();
   utimesSync(BUILD_INFO, now, now);

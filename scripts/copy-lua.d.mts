@@ -1,0 +1,2 @@
+/** Copies src/queue/lua to dist/queue/lua (part of the build). */
+export function copyLua(): void;
