@@ -26,10 +26,10 @@ import { createRedisConnection, type RedisClient } from "../src/queue/connection
 import { reviewJobId, QUEUE_NAMES } from "../src/queue/jobs.js";
 import { createQueues } from "../src/queue/queues.js";
 import { reviewJobFromEvent } from "../src/web/review-events.js";
-import { pullRequestEvent } from "../test/fakes/github/index.js";
-import { envFor } from "../test/helpers/child-app.js";
-import { deleteKeys, eventually, freePort, REDIS_URL, startHarness, type Harness } from "../test/helpers/harness.js";
-import { MEAN_CHANGE, openPullRequest } from "../test/helpers/scenario.js";
+import { pullRequestEvent } from "../testbed/fakes/github/index.js";
+import { envFor } from "../testbed/child-app.js";
+import { deleteKeys, eventually, freePort, REDIS_URL, startHarness, type Harness } from "../testbed/harness.js";
+import { MEAN_CHANGE, openPullRequest } from "../testbed/scenario.js";
 
 /** The targets of issue #6 on this machine. */
 const TARGET_RATE = 500;
@@ -150,7 +150,7 @@ class Deliveries {
     return first;
   }
 
-  /** Delivery `n` as GitHub Enterprise's Hookshot sends it (headers as test/fakes/github/webhooks.ts deliverWebhook). */
+  /** Delivery `n` as GitHub Enterprise's Hookshot sends it (headers as testbed/fakes/github/webhooks.ts deliverWebhook). */
   delivery(n: number): Delivery {
     const signature = this.#signatures.get(n);
     if (!signature) throw new Error(`delivery ${n} was not prepared: call prepare() for enough deliveries first`);

@@ -15,11 +15,11 @@
 import { pathToFileURL } from "node:url";
 import { cpuMs, percentile, printFigures, round, type BenchFigure } from "./figures.js";
 import { Queue, type Job } from "bullmq";
-import { deliverWebhook, pullRequestEvent, type FakeRepo, type RecordedRequest as GitHubRequest } from "../test/fakes/github/index.js";
-import type { RecordedRequest as ModelRequest } from "../test/fakes/model/index.js";
-import { envFor, startChildApp, type ChildApp } from "../test/helpers/child-app.js";
-import { eventually, startHarness, type Harness } from "../test/helpers/harness.js";
-import { BASE_FILES, MEAN_CHANGE, type PullScenario } from "../test/helpers/scenario.js";
+import { deliverWebhook, pullRequestEvent, type FakeRepo, type RecordedRequest as GitHubRequest } from "../testbed/fakes/github/index.js";
+import type { RecordedRequest as ModelRequest } from "../testbed/fakes/model/index.js";
+import { envFor, startChildApp, type ChildApp } from "../testbed/child-app.js";
+import { eventually, startHarness, type Harness } from "../testbed/harness.js";
+import { BASE_FILES, MEAN_CHANGE, type PullScenario } from "../testbed/scenario.js";
 import { QUEUE_NAMES, reviewJobId, type ReviewJobData } from "../src/queue/jobs.js";
 
 const EVENTS_PER_RUN = 200;

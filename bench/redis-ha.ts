@@ -12,8 +12,8 @@ import { createQueues, enqueueReview } from "../src/queue/queues.js";
 import { replicatedWrite } from "../src/queue/replication.js";
 import { recordHeadCall } from "../src/queue/supersede.js";
 import { checkRedisPrograms } from "../scripts/require-redis.mjs";
-import { startPrivateRedis } from "../test/helpers/private-redis.js";
-import { startRedisCluster, startRedisSentinel } from "../test/helpers/redis-topologies.js";
+import { startPrivateRedis } from "../testbed/private-redis.js";
+import { startRedisCluster, startRedisSentinel } from "../testbed/redis-topologies.js";
 import { percentile, printFigures, round, type BenchFigure } from "./figures.js";
 
 const STORES = 300;

@@ -14,9 +14,9 @@
 // Run alone with `npx tsx bench/timed-review.ts`; `benchTimedReview()` returns the figures.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { deliverWebhook, pullRequestEvent } from "../test/fakes/github/index.js";
-import { referenceCount, type RecordedRequest, type Reply } from "../test/fakes/model/index.js";
-import { eventually, startHarness } from "../test/helpers/harness.js";
+import { deliverWebhook, pullRequestEvent } from "../testbed/fakes/github/index.js";
+import { referenceCount, type RecordedRequest, type Reply } from "../testbed/fakes/model/index.js";
+import { eventually, startHarness } from "../testbed/harness.js";
 import { printFigures, round, type BenchFigure } from "./figures.js";
 import { buildSource, random, type Language } from "./pack.js";
 

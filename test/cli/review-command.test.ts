@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
 import { answerTokensFor, maxFindingsFor } from "../../src/review/answer-budget.js";
 import { REVIEW_SYSTEM_PROMPT } from "../../src/review/prompt.js";
-import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
+import { startFakeModel, type FakeModel, type FakeModelOptions } from "../../testbed/fakes/model/index.js";
 import { createGitRepo, type GitRepo } from "../diff/git-fixture.js";
 
 interface Ran {

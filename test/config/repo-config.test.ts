@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_PATH, ConfigReadTimeoutError, loadRepoConfig, MAX_EXTENDS, validateRepoConfig } from "../../src/config/repo-config.js";
 import { compileIgnore } from "../../src/context/glob.js";
 import { classifyFailure } from "../../src/queue/retry-policy.js";
-import type { FakeGitHub } from "../fakes/github/index.js";
+import type { FakeGitHub } from "../../testbed/fakes/github/index.js";
 import { installationOctokit } from "../fix/github/helpers.js";
-import { startFakeGitHub } from "../fakes/github/index.js";
+import { startFakeGitHub } from "../../testbed/fakes/github/index.js";
 import type { Octokit } from "../../src/github/app-client.js";
 
 let fake: FakeGitHub;

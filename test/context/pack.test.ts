@@ -4,7 +4,7 @@ import type { FileDiff } from "../../src/diff/index.js";
 import { PackLimitError } from "../../src/errors.js";
 import { REVIEW_SYSTEM_PROMPT, reviewPreamble } from "../../src/review/prompt.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
-import { referenceChatCount } from "../fakes/model/reference-tokenizer.js";
+import { referenceChatCount } from "../../testbed/fakes/model/reference-tokenizer.js";
 import { LIMITS, contentOf, gitDiffOf, goFile, inputOf, lineOf, pythonClass, replaceLine, shownRows, typescriptClass, type Change } from "./fixtures.js";
 
 const tokenizer = loadQwenTokenizer();

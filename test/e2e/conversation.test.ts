@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseThreadAnswerMarker } from "../../src/github/markers.js";
 import { CONVERSATION_SYSTEM_PROMPT } from "../../src/review/conversation.js";
-import { deliverWebhook, pullRequestReviewCommentEvent } from "../fakes/github/index.js";
-import type { RecordedRequest, Reply } from "../fakes/model/index.js";
+import { deliverWebhook, pullRequestReviewCommentEvent } from "../../testbed/fakes/github/index.js";
+import type { RecordedRequest, Reply } from "../../testbed/fakes/model/index.js";
 import { startHarness, eventually, type Harness } from "../helpers/harness.js";
 import { answer, finding, jobOutcome, replyInThread, reviews, storedLearnings, systemPrompt, userPrompt, withQueue } from "../helpers/listening.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";

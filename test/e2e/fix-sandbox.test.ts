@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../fakes/github/index.js";
+import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
 import { agentScripts, bash, call, create, lastObservation, replace, view } from "../helpers/agent-script.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
 import { requireSandbox } from "../helpers/sandbox.js";

@@ -3,7 +3,7 @@
 // published as a pull request or commits.
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWebhook, issueCommentEvent, pullRequestReviewCommentEvent, type FakeRepo } from "../fakes/github/index.js";
+import { deliverWebhook, issueCommentEvent, pullRequestReviewCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
 import { agentScripts, bash, call, create, finish, lastObservation, replace, view } from "../helpers/agent-script.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { BASE_FILES, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";

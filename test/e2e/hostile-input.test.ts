@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixIdsOf } from "../../src/fix/github/index.js";
 import { parseReviewMarker } from "../../src/github/markers.js";
-import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../fakes/github/index.js";
+import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
 import { agentScripts, create, finish } from "../helpers/agent-script.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
 import { auditMarkdown } from "../helpers/markdown-audit.js";

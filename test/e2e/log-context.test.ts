@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { ModelClient } from "../../src/model/client.js";
-import { startFakeModel, type FakeModelOptions } from "../fakes/model/index.js";
+import { startFakeModel, type FakeModelOptions } from "../../testbed/fakes/model/index.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
 

@@ -3,8 +3,8 @@
 // that keeps every complete finding, asks again only for the files the answer did not reach (never
 // the same prompt), and states its coverage truthfully, also when an answer is lost for good.
 import { afterEach, describe, expect, it } from "vitest";
-import { referenceDecode, referenceEncode } from "../fakes/model/reference-tokenizer.js";
-import type { RecordedRequest, Reply } from "../fakes/model/index.js";
+import { referenceDecode, referenceEncode } from "../../testbed/fakes/model/reference-tokenizer.js";
+import type { RecordedRequest, Reply } from "../../testbed/fakes/model/index.js";
 import { completedCheck, deliverPullRequest, firstReview, openPullRequest, renderedPrompt } from "../helpers/scenario.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 

@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { modelSlotKeys } from "../../src/model/model-slots.js";
-import { deliverWebhook, issueCommentEvent } from "../fakes/github/index.js";
+import { deliverWebhook, issueCommentEvent } from "../../testbed/fakes/github/index.js";
 import { agentScripts, finish, replace, view } from "../helpers/agent-script.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
 import { BASE_FILES, deliverPullRequest, firstReview, openPullRequest } from "../helpers/scenario.js";

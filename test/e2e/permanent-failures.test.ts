@@ -5,7 +5,7 @@
 import { Queue } from "bullmq";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../fakes/github/index.js";
+import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { BASE_FILES, completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
 import { commandJobId, type CommandJobData } from "../../src/queue/jobs.js";

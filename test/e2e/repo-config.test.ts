@@ -4,8 +4,8 @@
 // reads it — organisation defaults included, through Probot's `_extends`.
 import { afterEach, describe, expect, it } from "vitest";
 import { answerTokensFor, maxFindingsFor } from "../../src/review/answer-budget.js";
-import { deliverWebhook, issueCommentEvent } from "../fakes/github/index.js";
-import type { Reply } from "../fakes/model/index.js";
+import { deliverWebhook, issueCommentEvent } from "../../testbed/fakes/github/index.js";
+import type { Reply } from "../../testbed/fakes/model/index.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { completedCheck, deliverPullRequest, firstReview, MEAN_CHANGE, openPullRequest, type PullScenario, renderedPrompt } from "../helpers/scenario.js";
 

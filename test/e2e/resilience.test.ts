@@ -2,7 +2,7 @@
 // intake, the model and GitHub failing for a while. The app runs as real processes where a
 // process must die.
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWebhook, githubFaults, issueCommentEvent } from "../fakes/github/index.js";
+import { deliverWebhook, githubFaults, issueCommentEvent } from "../../testbed/fakes/github/index.js";
 import { agentScripts, finish, replace, view } from "../helpers/agent-script.js";
 import { envFor, startChildApp, type ChildApp } from "../helpers/child-app.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";

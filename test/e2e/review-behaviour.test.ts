@@ -2,7 +2,7 @@
 // tells the story, configuration mistakes are shown with their key, skips say why, and only
 // people with write access can make the bot work.
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWebhook, issueCommentEvent } from "../fakes/github/index.js";
+import { deliverWebhook, issueCommentEvent } from "../../testbed/fakes/github/index.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { completedCheck, deliverPullRequest, firstReview, MEAN_CHANGE, openPullRequest, type PullScenario, renderedPrompt } from "../helpers/scenario.js";
 

@@ -2,7 +2,7 @@
 // full again after a force-push, and work for an old head abandoned when a newer one arrives.
 import { afterEach, describe, expect, it } from "vitest";
 import { parseReviewMarker } from "../../src/github/markers.js";
-import type { RecordedRequest } from "../fakes/model/index.js";
+import type { RecordedRequest } from "../../testbed/fakes/model/index.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseReviewMarker } from "../../src/github/markers.js";
 import { reviewJobId } from "../../src/queue/jobs.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
-import { deliverWebhook, pullRequestReviewThreadEvent } from "../fakes/github/index.js";
+import { deliverWebhook, pullRequestReviewThreadEvent } from "../../testbed/fakes/github/index.js";
 import { deleteKeys, eventually, startHarness, type Harness } from "../helpers/harness.js";
 import { answer, botReplyTo, comment, finding, guidanceOf, jobOutcome, push, reviews, storedLearnings, systemPrompt, userPrompt, withQueue } from "../helpers/listening.js";
 import { completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";

@@ -8,7 +8,7 @@ import { answerTokensFor } from "../../src/review/answer-budget.js";
 import { parseReviewMarker } from "../../src/github/markers.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
-import { deliverWebhook, pullRequestEvent } from "../fakes/github/index.js";
+import { deliverWebhook, pullRequestEvent } from "../../testbed/fakes/github/index.js";
 import { startPrivateRedis } from "../helpers/private-redis.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
 

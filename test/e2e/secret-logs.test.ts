@@ -11,7 +11,7 @@ import { createLogger } from "../../src/ops/logger.js";
 import { createMetrics } from "../../src/ops/metrics.js";
 import { createOpsHandler } from "../../src/ops/ops-handler.js";
 import { createReadiness, modelCheck, redisCheck } from "../../src/ops/readiness.js";
-import { startFakeGitHub } from "../fakes/github/index.js";
+import { startFakeGitHub } from "../../testbed/fakes/github/index.js";
 import { eventually, REDIS_URL, startHarness, type Harness } from "../helpers/harness.js";
 import { deliverPullRequest, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
 import { freePort } from "../ops/helpers.js";

@@ -5,7 +5,7 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWebhook, pullRequestEvent } from "../fakes/github/index.js";
+import { deliverWebhook, pullRequestEvent } from "../../testbed/fakes/github/index.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
 import { firstReview, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
 

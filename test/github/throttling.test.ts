@@ -8,7 +8,7 @@ import { Probot, type Logger } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Octokit } from "../../src/github/app-client.js";
 import { clusteredOctokit } from "../../src/github/throttling.js";
-import { githubFaults, startFakeGitHub, type FakeGitHub } from "../fakes/github/index.js";
+import { githubFaults, startFakeGitHub, type FakeGitHub } from "../../testbed/fakes/github/index.js";
 import { startPrivateRedis, type PrivateRedis } from "../helpers/private-redis.js";
 import { Redis } from "ioredis";
 

@@ -1,7 +1,7 @@
 // Plays Skywork's side of an agent conversation for the fake model: one scripted turn per request,
 // in OpenHands' text function-call format. Several conversations (best-of-N candidates) can run
 // at once; each is recognised by a tag in its first turn.
-import type { Reply, RecordedRequest } from "../fakes/model/index.js";
+import type { Reply, RecordedRequest } from "../../testbed/fakes/model/index.js";
 
 type Params = Record<string, string>;
 

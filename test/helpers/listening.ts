@@ -2,8 +2,8 @@
 // the model saw them, pushes, comments, the queue's view of a job, and learnings as stored on GitHub.
 import { execFileSync } from "node:child_process";
 import { Queue } from "bullmq";
-import { deliverWebhook, issueCommentEvent, pullRequestReviewCommentEvent, type FakeRepo } from "../fakes/github/index.js";
-import type { RecordedRequest, Reply } from "../fakes/model/index.js";
+import { deliverWebhook, issueCommentEvent, pullRequestReviewCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
+import type { RecordedRequest, Reply } from "../../testbed/fakes/model/index.js";
 import { eventually, type Harness } from "./harness.js";
 import { deliverPullRequest, type PullScenario } from "./scenario.js";
 

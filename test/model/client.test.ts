@@ -4,7 +4,7 @@ import { ModelClient, type ModelSettings } from "../../src/model/client.js";
 import { ContextOverflowError, ModelConfigurationError, ModelUnavailableError } from "../../src/errors.js";
 import { classifyFailure } from "../../src/queue/retry-policy.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
-import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
+import { startFakeModel, type FakeModel, type FakeModelOptions } from "../../testbed/fakes/model/index.js";
 
 const log = pino({ level: "silent" });
 let fake: FakeModel | null = null;

@@ -6,8 +6,8 @@ import { ContextOverflowError } from "../../src/errors.js";
 import { ModelClient } from "../../src/model/client.js";
 import { chooseModel, isOverflowAnswer, listedModels, windowFromOverflowText } from "../../src/model/server-profiles.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
-import { referenceEncodeUnnormalized } from "../fakes/model/reference-tokenizer.js";
-import { startFakeModel, type FakeModel, type FakeModelOptions } from "../fakes/model/index.js";
+import { referenceEncodeUnnormalized } from "../../testbed/fakes/model/reference-tokenizer.js";
+import { startFakeModel, type FakeModel, type FakeModelOptions } from "../../testbed/fakes/model/index.js";
 
 const log = pino({ level: "silent" });
 let fake: FakeModel | null = null;

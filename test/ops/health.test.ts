@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createMetrics } from "../../src/ops/metrics.js";
 import { createOpsHandler, startOpsServer, type OpsServer } from "../../src/ops/ops-handler.js";
 import { createReadiness, modelCheck, redisCheck, type Readiness } from "../../src/ops/readiness.js";
-import { startFakeModel, type FakeModel } from "../fakes/model/index.js";
+import { startFakeModel, type FakeModel } from "../../testbed/fakes/model/index.js";
 import { eventually } from "../helpers/harness.js";
 import { closedPort, REDIS_URL, sample, testRedis } from "./helpers.js";
 

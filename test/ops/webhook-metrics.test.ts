@@ -5,7 +5,7 @@ import { Probot, Server } from "probot";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMetrics } from "../../src/ops/metrics.js";
 import { instrumentWebhooks } from "../../src/ops/webhook-metrics.js";
-import { deliverWebhook, startFakeGitHub } from "../fakes/github/index.js";
+import { deliverWebhook, startFakeGitHub } from "../../testbed/fakes/github/index.js";
 import { eventually } from "../helpers/harness.js";
 import { freePort, sample } from "./helpers.js";
 

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addLearnings, forgetLearning, learningPattern, normalizeLearningId, readLearnings, type NewLearning } from "../../src/review/learnings.js";
-import { startFakeGitHub, type FakeGitHub, type FakeRepo } from "../fakes/github/index.js";
+import { startFakeGitHub, type FakeGitHub, type FakeRepo } from "../../testbed/fakes/github/index.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 

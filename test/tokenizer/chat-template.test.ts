@@ -10,7 +10,7 @@ import {
   type ChatMessage,
   type ChatRole,
 } from "../../src/tokenizer/index.js";
-import { referenceChatCount, referenceCount, renderReferenceChat } from "../fakes/model/reference-tokenizer.js";
+import { referenceChatCount, referenceCount, renderReferenceChat } from "../../testbed/fakes/model/reference-tokenizer.js";
 
 const tokenizer = loadQwenTokenizer();
 

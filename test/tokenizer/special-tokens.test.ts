@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { loadQwenTokenizer, neutralizeSpecialTokens } from "../../src/tokenizer/index.js";
 import { QWEN25_ADDED_TOKENS, QWEN3_ONLY_ADDED_TOKENS } from "../../src/tokenizer/special-tokens.js";
-import { referenceChatCount, referenceCount, referenceEncode } from "../fakes/model/reference-tokenizer.js";
+import { referenceChatCount, referenceCount, referenceEncode } from "../../testbed/fakes/model/reference-tokenizer.js";
 import { seededRandom, SPECIAL_IN_CONTENT, TEXT_SAMPLES } from "./fixtures.js";
 
 const tokenizer = loadQwenTokenizer();

@@ -10,7 +10,7 @@ import { Probot } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Octokit } from "../../src/github/app-client.js";
 import { RedeliverySweeper } from "../../src/web/redelivery.js";
-import { deliverWebhook, startFakeGitHub, type FakeGitHub } from "../fakes/github/index.js";
+import { deliverWebhook, startFakeGitHub, type FakeGitHub } from "../../testbed/fakes/github/index.js";
 import { deleteKeys, REDIS_URL } from "../helpers/harness.js";
 
 const log = pino({ level: "silent" });

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFakeGitHub, type FakeGitHub, type FakeRepo } from "./index.js";
+import { startFakeGitHub, type FakeGitHub, type FakeRepo } from "../../../testbed/fakes/github/index.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 

@@ -14,7 +14,7 @@ import {
   startFakeGitHub,
   type FakeGitHub,
   type FakeRepo,
-} from "./index.js";
+} from "../../../testbed/fakes/github/index.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 

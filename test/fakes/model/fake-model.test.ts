@@ -10,7 +10,7 @@ import {
   type FakeModel,
   type FakeModelOptions,
   type OverflowStyle,
-} from "./index.js";
+} from "../../../testbed/fakes/model/index.js";
 
 const MODEL = "Skywork/Skywork-SWE-32B";
 const started: FakeModel[] = [];

@@ -6,7 +6,7 @@ import { hostEnvironment } from "../../../src/fix/agent/environment.js";
 import { collectChanges, runAgent } from "../../../src/fix/agent/index.js";
 import { ModelClient } from "../../../src/model/client.js";
 import { loadQwenTokenizer } from "../../../src/tokenizer/index.js";
-import { startFakeModel, type FakeModel } from "../../fakes/model/index.js";
+import { startFakeModel, type FakeModel } from "../../../testbed/fakes/model/index.js";
 import { makeRepo, type TempRepo } from "./helpers.js";
 import { call } from "./scripted-model.js";
 

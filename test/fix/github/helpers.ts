@@ -2,7 +2,7 @@
 // tests of the GitHub side of fixes.
 import { ProbotOctokit } from "probot";
 import type { Octokit } from "../../../src/github/app-client.js";
-import { startFakeGitHub, type FakeGitHub, type FakeRepo } from "../../fakes/github/index.js";
+import { startFakeGitHub, type FakeGitHub, type FakeRepo } from "../../../testbed/fakes/github/index.js";
 
 /** An installation client the way Probot builds one, with retries and throttling off. */
 export function installationOctokit(fake: FakeGitHub, installationId: number): Octokit {

@@ -14,7 +14,7 @@ import {
   type PublishableChange,
 } from "../../../src/fix/github/index.js";
 import { BranchConflictError, StaleBranchError, WorkflowChangeError } from "../../../src/errors.js";
-import type { FakeRepo } from "../../fakes/github/index.js";
+import type { FakeRepo } from "../../../testbed/fakes/github/index.js";
 import { startWorld, type World } from "./helpers.js";
 import { md, text as quote } from "../../../src/github/markup.js";
 

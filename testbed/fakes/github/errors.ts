@@ -52,7 +52,7 @@ export const githubErrors = {
     error(
       501,
       `The fake GitHub does not implement ${operationId} (${method} ${template}). ` +
-        "To resolve, add a handler for it under test/fakes/github/routes/ and register it in routes/index.ts.",
+        "To resolve, add a handler for it under testbed/fakes/github/routes/ and register it in routes/index.ts.",
       GHES_DOCS,
     ),
 };
