@@ -41,7 +41,7 @@ export function createReadiness(checks: readonly ReadinessCheck[]): Readiness {
       return { ready: results.every(([, result]) => result.ok), checks: Object.fromEntries(results) };
     },
     async close() {
-      await Promise.allSettled(checks.map((check) => check.close?.()));
+      await Promise.allSettled(checks.map(async (check) => check.close?.()));
     },
   };
 }

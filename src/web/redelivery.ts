@@ -79,7 +79,7 @@ export class RedeliverySweeper {
   }
 
   async sweepOnce(): Promise<SweepResult> {
-    const { redis, prefix, log } = this.#options;
+    const { redis, prefix } = this.#options;
     const now = (this.#options.now ?? Date.now)();
     // One sweep at a time across all web processes; the lock expires by itself if its holder dies.
     const lockKey = `${prefix}:redelivery:lock`;

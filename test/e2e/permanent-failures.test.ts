@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
-import { BASE_FILES, completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
+import { BASE_FILES, completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
 import { commandJobId, type CommandJobData } from "../../src/queue/jobs.js";
 
 let harness: Harness | null = null;
@@ -141,7 +141,7 @@ describe("a review that cannot succeed", () => {
   it("by contrast, a model outage that will be retried says so, and the next attempt completes the same check run", async () => {
     const h = (harness = await startHarness());
     // Three 503s: the SDK's own two retries are spent, so the first attempt fails; the second succeeds.
-    await h.model.failNext(503, 3);
+    h.model.failNext(503, 3);
     const pr = await openPullRequest(h.github, MEAN_CHANGE);
     await deliverPullRequest(h, pr, "opened");
 

@@ -109,7 +109,7 @@ describe("a worker stopped with SIGTERM", () => {
 describe("failures that pass", () => {
   it("the model answering 503 for a while: retried with backoff, one review", { timeout: 120_000 }, async () => {
     const h = (harness = await startHarness());
-    await h.model.failNext(503, 3);
+    h.model.failNext(503, 3);
     const pr = await openPullRequest(h.github, MEAN_CHANGE);
     await deliverPullRequest(h, pr, "opened");
     await eventually(() => h.github.reviews(pr.repo, pr.number).length === 1, "the review after the model came back", 40_000);

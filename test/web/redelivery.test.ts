@@ -38,7 +38,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-let started: FakeGitHub[] = [];
+const started: FakeGitHub[] = [];
 async function world() {
   github = await startFakeGitHub();
   started.push(github);
