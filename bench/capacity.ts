@@ -81,7 +81,11 @@ export async function benchCapacity(): Promise<BenchFigure[]> {
       const started = performance.now();
       await Promise.all(processes.flatMap((s) => Array.from({ length: 10 }, () => s.withSlot(() => sleep(10 + Math.random() * 10)))));
       const elapsed = performance.now() - started;
-      figures.push({ name: `model slots: 50 × ~15 ms requests, limit ${limit}, 5 connections`, value: Math.round(elapsed), unit: `ms (ideal ~${Math.round((50 * 15) / limit)})` });
+      figures.push({
+        name: `model slots: 50 × ~15 ms requests, limit ${limit}, 5 connections`,
+        value: Math.round(elapsed),
+        unit: `ms (ideal ~${Math.round((50 * 15) / limit)})`,
+      });
     }
     return figures;
   } finally {

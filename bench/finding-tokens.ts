@@ -12,7 +12,10 @@ import { percentile, printFigures, round, type BenchFigure } from "./figures.js"
 /** JSON as Python's json.dumps and most models write it: ", " and ": " separators. */
 export function spacedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(spacedJson).join(", ")}]`;
-  if (value !== null && typeof value === "object") return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${spacedJson(v)}`).join(", ")}}`;
+  if (value !== null && typeof value === "object")
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${spacedJson(v)}`)
+      .join(", ")}}`;
   return JSON.stringify(value) ?? "null";
 }
 
@@ -34,7 +37,7 @@ function findingsOf(files: readonly string[]): unknown[] {
     readFileSync(file, "utf8")
       .split("\n")
       .filter((line) => line.trim())
-      .flatMap((line) => ((JSON.parse(line) as { findings?: unknown[] }).findings ?? [])),
+      .flatMap((line) => (JSON.parse(line) as { findings?: unknown[] }).findings ?? []),
   );
 }
 

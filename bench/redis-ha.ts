@@ -39,10 +39,21 @@ async function measureStores(url: string, replicaCounts: readonly number[]): Pro
     for (let i = -20 * replicaCounts.length; i < STORES * replicaCounts.length; i++) {
       const which = (i + 20 * replicaCounts.length) % replicaCounts.length;
       const replicas = replicaCounts[which]!;
-      const data = { installationId: 1 + (i & 7), owner: "acme", repo: "widgets", repoId: 7, pullNumber: 1000 + i, headSha: randomBytes(20).toString("hex"), trigger: "opened" as const, deliveryId: `d${i}` };
+      const data = {
+        installationId: 1 + (i & 7),
+        owner: "acme",
+        repo: "widgets",
+        repoId: 7,
+        pullNumber: 1000 + i,
+        headSha: randomBytes(20).toString("hex"),
+        trigger: "opened" as const,
+        deliveryId: `d${i}`,
+      };
       const t0 = performance.now();
       await replicatedWrite(producer, { replicas, key: `${prefix}:intake`, timeoutMs: 1_000 }, () =>
-        enqueueReview(queues, data, { redis: producer, prefix }, (jobId) => [recordHeadCall(prefix, { repoId: 7, pullNumber: data.pullNumber, sha: data.headSha, at: Date.now(), jobId })]),
+        enqueueReview(queues, data, { redis: producer, prefix }, (jobId) => [
+          recordHeadCall(prefix, { repoId: 7, pullNumber: data.pullNumber, sha: data.headSha, at: Date.now(), jobId }),
+        ]),
       );
       // The first stores load scripts and connections: not measured.
       if (i >= 0) times[which]!.push(performance.now() - t0);
@@ -59,7 +70,10 @@ export async function benchRedisHa(): Promise<BenchFigure[]> {
   if (missing) throw new Error(missing);
   const figures: BenchFigure[] = [];
   const add = (label: string, r: Spread) =>
-    figures.push({ name: `${label}: a webhook's store, p50`, value: round(r.p50, 3), unit: "ms" }, { name: `${label}: a webhook's store, p99`, value: round(r.p99, 3), unit: "ms" });
+    figures.push(
+      { name: `${label}: a webhook's store, p50`, value: round(r.p50, 3), unit: "ms" },
+      { name: `${label}: a webhook's store, p99`, value: round(r.p99, 3), unit: "ms" },
+    );
 
   const single = await startPrivateRedis();
   try {

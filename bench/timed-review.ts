@@ -52,7 +52,9 @@ function pullRequestFiles(): { base: Record<string, string>; head: Record<string
     SITES.forEach((site, s) => {
       const at = Math.floor(((s + 1) * changed.length) / (SITES.length + 1));
       const indent = language === "py" ? "    " : "  ";
-      const added = Array.from({ length: site.added }, (_, i) => (language === "py" ? `${indent}retry_${s}_${i} = backoff(${i}, attempt)` : `${indent}const retry${s}_${i} = backoff(${i}, attempt);`));
+      const added = Array.from({ length: site.added }, (_, i) =>
+        language === "py" ? `${indent}retry_${s}_${i} = backoff(${i}, attempt)` : `${indent}const retry${s}_${i} = backoff(${i}, attempt);`,
+      );
       changed.splice(at, site.deleted, ...added);
     });
     base[path] = `${lines.join("\n")}\n`;
@@ -86,7 +88,14 @@ function longAnswers(samples: readonly SampleFinding[]) {
     const ends: number[] = [];
     written.forEach(({ path, k }, i) => {
       const sample = samples[n++ % samples.length]!;
-      const finding = { path, line: 2 + k, severity: sample.severity, title: `${sample.title} (${n})`, comment: sample.comment, ...(sample.suggestion ? { suggestion: sample.suggestion } : {}) };
+      const finding = {
+        path,
+        line: 2 + k,
+        severity: sample.severity,
+        title: `${sample.title} (${n})`,
+        comment: sample.comment,
+        ...(sample.suggestion ? { suggestion: sample.suggestion } : {}),
+      };
       text += `${i > 0 ? ", " : ""}${JSON.stringify(finding).replace(/","/g, '", "').replace(/":/g, '": ')}`;
       ends.push(text.length);
     });
@@ -115,7 +124,11 @@ export async function benchTimedReview(speedup = 1): Promise<BenchFigure[]> {
     env: { LLM_MAX_CONCURRENCY: String(MODEL_CONCURRENCY) },
     model: {
       reply: longAnswers(samples),
-      timing: { prefillTokensPerSecond: TIMING.prefillTokensPerSecond * speedup, decodeTokensPerSecond: TIMING.decodeTokensPerSecond * speedup, sequences: MODEL_CONCURRENCY },
+      timing: {
+        prefillTokensPerSecond: TIMING.prefillTokensPerSecond * speedup,
+        decodeTokensPerSecond: TIMING.decodeTokensPerSecond * speedup,
+        sequences: MODEL_CONCURRENCY,
+      },
     },
   });
   try {
@@ -149,14 +162,26 @@ export async function benchTimedReview(speedup = 1): Promise<BenchFigure[]> {
     const changed = Object.keys(head).length;
     return [
       { name: "timed review: pull request", value: changed, unit: `files, ${FILES * SITES.reduce((n, s) => n + s.added + s.deleted, 0)} changed lines` },
-      { name: "timed review: fake GPU prefill / decode per sequence", value: TIMING.prefillTokensPerSecond * speedup, unit: `tokens/s / ${TIMING.decodeTokensPerSecond * speedup} tokens/s` },
+      {
+        name: "timed review: fake GPU prefill / decode per sequence",
+        value: TIMING.prefillTokensPerSecond * speedup,
+        unit: `tokens/s / ${TIMING.decodeTokensPerSecond * speedup} tokens/s`,
+      },
       { name: "timed review: LLM_MAX_CONCURRENCY (sequences at once)", value: MODEL_CONCURRENCY, unit: "" },
-      { name: "timed review: model requests (first round and re-asks)", value: requests.length, unit: `requests, ${requests.filter((r) => r.completion?.finishReason === "length").length} cut at max_tokens` },
+      {
+        name: "timed review: model requests (first round and re-asks)",
+        value: requests.length,
+        unit: `requests, ${requests.filter((r) => r.completion?.finishReason === "length").length} cut at max_tokens`,
+      },
       { name: "timed review: prompt / answer tokens", value: requests.reduce((n, r) => n + r.promptTokens, 0), unit: `/ ${decoded}` },
       { name: "timed review: time to review (delivery to review posted)", value: round(reviewMs / 1000, 1), unit: "s" },
       { name: "timed review: the model's own minimum time for those requests", value: round(modelMs / 1000, 1), unit: "s" },
       { name: "timed review: time to review / model's time (target ≤ 1.1)", value: round(reviewMs / modelMs, 3), unit: "x" },
-      { name: "timed review: decode time on answer tokens thrown away (target 0%)", value: round((100 * thrown) / Math.max(1, decoded), 2), unit: `% (${thrown} of ${decoded} tokens)` },
+      {
+        name: "timed review: decode time on answer tokens thrown away (target 0%)",
+        value: round((100 * thrown) / Math.max(1, decoded), 2),
+        unit: `% (${thrown} of ${decoded} tokens)`,
+      },
       { name: `timed review: coverage stated (check run title: ${check.output?.title ?? "none"})`, value: 0, unit: coverage },
     ];
   } finally {

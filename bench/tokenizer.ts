@@ -45,37 +45,42 @@ export function buildCodeCorpus(bytes: number, seed = 1): string {
   const num = (): string => String(Math.floor(rand() * (rand() < 0.7 ? 100 : 100000)));
   const str = (): string => `"${pick(WORDS)} ${pick(WORDS)} ${num()}"`;
   const lines: Record<string, (indent: string) => string> = {
-    ts: (i) => pick([
-      `${i}const ${ident()} = ${ident()}.${ident()}(${ident()}, ${num()});`,
-      `${i}if (${ident()} === ${str()}) return ${ident()};`,
-      `${i}export async function ${ident()}(${ident()}: string): Promise<${pick(["void", "number", "string[]"])}> {`,
-      `${i}// ${pick(WORDS)} the ${pick(WORDS)} before ${pick(WORDS)}ing the ${pick(WORDS)}`,
-      `${i}for (const ${ident()} of ${ident()}) ${ident()}.push(${ident()} + ${num()});`,
-      `${i}}`,
-    ]),
-    py: (i) => pick([
-      `${i}def ${ident()}(self, ${ident()}, ${ident()}=${num()}):`,
-      `${i}${ident()} = [${ident()} for ${ident()} in ${ident()} if ${ident()} > ${num()}]`,
-      `${i}return self.${ident()}.get(${str()}, None)`,
-      `${i}# ${pick(WORDS)} ${pick(WORDS)}: ${pick(WORDS)}`,
-      `${i}raise ValueError(f"${pick(WORDS)} {${ident()}!r} is ${pick(WORDS)}")`,
-    ]),
-    go: (i) => pick([
-      `${i}func (${ident()[0]} *${ident()}) ${ident()}(${ident()} int) (${ident()}, error) {`,
-      `${i}if err != nil {`,
-      `${i}\treturn nil, fmt.Errorf("${pick(WORDS)} %w", err)`,
-      `${i}${ident()} := make(map[string]int, ${num()})`,
-    ]),
-    rs: (i) => pick([
-      `${i}pub fn ${ident()}(&self, ${ident()}: &str) -> Result<${ident()}, Error> {`,
-      `${i}let ${ident()} = ${ident()}.iter().map(|x| x * ${num()}).collect::<Vec<_>>();`,
-      `${i}match ${ident()} { Some(v) => v, None => return Err(Error::${ident()}) }`,
-    ]),
-    c: (i) => pick([
-      `${i}static int ${ident()}(const char *${ident()}, size_t ${ident()}) {`,
-      `${i}for (size_t i = 0; i < ${ident()}; i++) ${ident()}[i] = ${num()};`,
-      `${i}/* ${pick(WORDS)} ${pick(WORDS)} */`,
-    ]),
+    ts: (i) =>
+      pick([
+        `${i}const ${ident()} = ${ident()}.${ident()}(${ident()}, ${num()});`,
+        `${i}if (${ident()} === ${str()}) return ${ident()};`,
+        `${i}export async function ${ident()}(${ident()}: string): Promise<${pick(["void", "number", "string[]"])}> {`,
+        `${i}// ${pick(WORDS)} the ${pick(WORDS)} before ${pick(WORDS)}ing the ${pick(WORDS)}`,
+        `${i}for (const ${ident()} of ${ident()}) ${ident()}.push(${ident()} + ${num()});`,
+        `${i}}`,
+      ]),
+    py: (i) =>
+      pick([
+        `${i}def ${ident()}(self, ${ident()}, ${ident()}=${num()}):`,
+        `${i}${ident()} = [${ident()} for ${ident()} in ${ident()} if ${ident()} > ${num()}]`,
+        `${i}return self.${ident()}.get(${str()}, None)`,
+        `${i}# ${pick(WORDS)} ${pick(WORDS)}: ${pick(WORDS)}`,
+        `${i}raise ValueError(f"${pick(WORDS)} {${ident()}!r} is ${pick(WORDS)}")`,
+      ]),
+    go: (i) =>
+      pick([
+        `${i}func (${ident()[0]} *${ident()}) ${ident()}(${ident()} int) (${ident()}, error) {`,
+        `${i}if err != nil {`,
+        `${i}\treturn nil, fmt.Errorf("${pick(WORDS)} %w", err)`,
+        `${i}${ident()} := make(map[string]int, ${num()})`,
+      ]),
+    rs: (i) =>
+      pick([
+        `${i}pub fn ${ident()}(&self, ${ident()}: &str) -> Result<${ident()}, Error> {`,
+        `${i}let ${ident()} = ${ident()}.iter().map(|x| x * ${num()}).collect::<Vec<_>>();`,
+        `${i}match ${ident()} { Some(v) => v, None => return Err(Error::${ident()}) }`,
+      ]),
+    c: (i) =>
+      pick([
+        `${i}static int ${ident()}(const char *${ident()}, size_t ${ident()}) {`,
+        `${i}for (size_t i = 0; i < ${ident()}; i++) ${ident()}[i] = ${num()};`,
+        `${i}/* ${pick(WORDS)} ${pick(WORDS)} */`,
+      ]),
   };
   const languages = Object.keys(lines);
   const out: string[] = [];
@@ -186,7 +191,6 @@ export async function benchTokenizer(): Promise<BenchFigure[]> {
     return performance.now() - start;
   })();
   figures.push({ name: "tokenizer: package load (import + build)", value: Math.round(rawLoadMs), unit: "ms" });
-
 
   // JIT warm-up of both on text that is not measured, so "cold" below means empty caches, not cold code.
   rawEncode(unseen.slice(0, 20_000));

@@ -177,7 +177,10 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
         command: {
           github,
           enqueueReview: (data) => enqueueReview(followUps, data, fairness),
-          startFix: createStartFix((data) => enqueueFix(followUps, data), () => github.botLogin()),
+          startFix: createStartFix(
+            (data) => enqueueFix(followUps, data),
+            () => github.botLogin(),
+          ),
           fixSummary: fixes.summary,
           log,
         },
@@ -221,7 +224,10 @@ type Bounded = { kind: "done"; value: unknown } | { kind: "failed"; error: unkno
 
 /** How `work` ended within `ms`; it is not waited for past that. */
 async function bounded(work: Promise<unknown>, ms: number): Promise<Bounded> {
-  const ended = work.then((value): Bounded => ({ kind: "done", value }), (error: unknown): Bounded => ({ kind: "failed", error }));
+  const ended = work.then(
+    (value): Bounded => ({ kind: "done", value }),
+    (error: unknown): Bounded => ({ kind: "failed", error }),
+  );
   // `ended` never rejects: a rejection is the time running out.
   return withTimeout(ended, ms, { unref: false }).catch((): Bounded => ({ kind: "timeout" }));
 }

@@ -70,7 +70,10 @@ async function main(): Promise<void> {
     const deadlineMs = config.worker.shutdownTimeoutMs;
     log.info({ signal, deadlineMs }, "shutting down: no new jobs; running ones get until the deadline");
     const cutoff = setTimeout(() => {
-      log.error({ afterMs: deadlineMs + SHUTDOWN_MARGIN_MS }, "shutdown did not finish by its deadline plus margin: exiting; what was still closing is left unclean");
+      log.error(
+        { afterMs: deadlineMs + SHUTDOWN_MARGIN_MS },
+        "shutdown did not finish by its deadline plus margin: exiting; what was still closing is left unclean",
+      );
       process.exit(1);
     }, deadlineMs + SHUTDOWN_MARGIN_MS);
     const unclean = await app.close(deadlineMs);
@@ -83,7 +86,13 @@ async function main(): Promise<void> {
 }
 
 async function pingRedis(target: RedisTarget): Promise<string | null> {
-  const redis = createRedisClient(target, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
+  const redis = createRedisClient(target, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 3_000,
+  });
   let cause: string | null = null;
   redis.on("error", (error: Error) => {
     cause ??= error.message;

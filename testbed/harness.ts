@@ -136,13 +136,17 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, t
 export async function queuesDrained(h: Pick<Harness, "redis" | "prefix">, timeoutMs = 30_000): Promise<void> {
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: h.redis, prefix: h.prefix }));
   try {
-    await eventually(async () => {
-      for (const queue of queues) {
-        const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
-        if (Object.values(counts).some((n) => n > 0)) return false;
-      }
-      return true;
-    }, "the queues to drain", timeoutMs);
+    await eventually(
+      async () => {
+        for (const queue of queues) {
+          const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+          if (Object.values(counts).some((n) => n > 0)) return false;
+        }
+        return true;
+      },
+      "the queues to drain",
+      timeoutMs,
+    );
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));
   }

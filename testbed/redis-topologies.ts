@@ -77,8 +77,19 @@ export async function startRedisCluster(): Promise<RedisTopology> {
       const [port, bus] = [await freePort(), await freePort()];
       servers.push(
         startServer(port, [
-          "--port", String(port), "--cluster-port", String(bus), ...COMMON, "--dir", dir,
-          "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`, "--cluster-node-timeout", "1000",
+          "--port",
+          String(port),
+          "--cluster-port",
+          String(bus),
+          ...COMMON,
+          "--dir",
+          dir,
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          `nodes-${port}.conf`,
+          "--cluster-node-timeout",
+          "1000",
         ]),
       );
     }
@@ -89,13 +100,17 @@ export async function startRedisCluster(): Promise<RedisTopology> {
       timeout: 30_000,
     });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
-    await eventually(async () => {
-      for (const s of servers) {
-        const info = String(await command(s.port, "CLUSTER", "INFO"));
-        if (!info.includes("cluster_state:ok")) return false;
-      }
-      return replicasInSync(servers);
-    }, "the Cluster to be ok with every replica in sync", 20_000);
+    await eventually(
+      async () => {
+        for (const s of servers) {
+          const info = String(await command(s.port, "CLUSTER", "INFO"));
+          if (!info.includes("cluster_state:ok")) return false;
+        }
+        return replicasInSync(servers);
+      },
+      "the Cluster to be ok with every replica in sync",
+      20_000,
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -122,7 +137,10 @@ export async function startRedisCluster(): Promise<RedisTopology> {
     return found;
   };
   return {
-    url: `redis+cluster://${servers.slice(0, 2).map((s) => `127.0.0.1:${s.port}`).join(",")}`,
+    url: `redis+cluster://${servers
+      .slice(0, 2)
+      .map((s) => `127.0.0.1:${s.port}`)
+      .join(",")}`,
     async killPrimaryOf(key) {
       const port = await primaryOf(key);
       await killServer(servers.find((s) => s.port === port)!);

@@ -92,10 +92,14 @@ export async function firstReview(h: Harness, pr: PullScenario) {
 
 /** The "Skywork review" check run on the scenario's head, once it is completed. */
 export async function completedCheck(h: Harness, pr: PullScenario) {
-  return eventually(() => {
-    const run = h.github.checkRuns(pr.repo, pr.headSha).find((r) => r.name === "Skywork review");
-    return run?.status === "completed" && run;
-  }, "the completed check run", 30_000);
+  return eventually(
+    () => {
+      const run = h.github.checkRuns(pr.repo, pr.headSha).find((r) => r.name === "Skywork review");
+      return run?.status === "completed" && run;
+    },
+    "the completed check run",
+    30_000,
+  );
 }
 
 /** Every message of a model request, joined: what the model was shown. */

@@ -64,17 +64,23 @@ export async function packCommand(argv: readonly string[], io: CliIo): Promise<n
     maxRequests: positiveInt(values["max-requests"], "--max-requests", DEFAULTS.maxRequests),
   };
   if (limits.answerTokens + limits.marginTokens >= limits.contextTokens) {
-    throw new CliError(`--answer-tokens ${limits.answerTokens} leaves no room for a prompt in a ${limits.contextTokens}-token window; lower it or raise --context.`);
+    throw new CliError(
+      `--answer-tokens ${limits.answerTokens} leaves no room for a prompt in a ${limits.contextTokens}-token window; lower it or raise --context.`,
+    );
   }
   if (values.diff !== undefined && values.repo !== undefined) throw new CliError("give either --diff or --repo, not both.");
   if (values.diff === undefined && values.repo === undefined) throw new CliError("nothing to pack: give --diff <file.patch>, or --repo <path> --base <ref>.");
   if (values.repo === undefined && (values.base !== undefined || values.head !== undefined)) throw new CliError("--base and --head go with --repo.");
 
-  const loaded = values.diff !== undefined ? await loadPatch(resolve(io.cwd, values.diff)) : await loadRepo(resolve(io.cwd, values.repo as string), values.base, values.head);
+  const loaded =
+    values.diff !== undefined
+      ? await loadPatch(resolve(io.cwd, values.diff))
+      : await loadRepo(resolve(io.cwd, values.repo as string), values.base, values.head);
   try {
     warnDiffProblems(io, "pack", loaded.problems);
     // A local repository's own .github/skywork.yml counts, as in the app (a .patch file has none).
-    const repoConfig = values.repo !== undefined ? await loadLocalRepoConfig(resolve(io.cwd, values.repo), values.base as string, io, "pack") : DEFAULT_REPO_CONFIG;
+    const repoConfig =
+      values.repo !== undefined ? await loadLocalRepoConfig(resolve(io.cwd, values.repo), values.base as string, io, "pack") : DEFAULT_REPO_CONFIG;
     const header: PullRequestHeader = {
       ...loaded.header,
       ...(values.title !== undefined ? { title: values.title } : {}),
@@ -109,7 +115,9 @@ async function loadPatch(path: string): Promise<Loaded> {
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : ((error as Error).message ?? String(error))}.`);
+    throw new CliError(
+      `cannot read ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : ((error as Error).message ?? String(error))}.`,
+    );
   }
   const problems: DiffProblem[] = [];
   const files = parseGitDiff(bytes, { onProblem: (p) => problems.push(p) });
@@ -146,7 +154,10 @@ export function formatPlan(plan: PackPlan, limits: PackLimits): string {
       `(answer ${number(limits.answerTokens)}, margin ${number(limits.marginTokens)}, prompt budget ${number(budget)}, cap ${limits.maxRequests})`,
   );
   plan.requests.forEach((request, i) => {
-    out.push("", `Request ${i + 1}/${total}: ${number(request.promptTokens)} prompt tokens (${percent(request.promptTokens, budget)} of budget), ${number(request.changedLines)} changed lines`);
+    out.push(
+      "",
+      `Request ${i + 1}/${total}: ${number(request.promptTokens)} prompt tokens (${percent(request.promptTokens, budget)} of budget), ${number(request.changedLines)} changed lines`,
+    );
     const width = Math.max(...request.parts.map((p) => p.path.length), 4);
     for (const part of request.parts) {
       const notes = [
@@ -157,7 +168,9 @@ export function formatPlan(plan: PackPlan, limits: PackLimits): string {
       ]
         .filter(Boolean)
         .join(", ");
-      out.push(`  ${part.path.padEnd(width)}  ${number(part.tokens).padStart(7)} tokens  ${number(part.changedLines).padStart(6)} changed${notes ? `  (${notes})` : ""}`);
+      out.push(
+        `  ${part.path.padEnd(width)}  ${number(part.tokens).padStart(7)} tokens  ${number(part.changedLines).padStart(6)} changed${notes ? `  (${notes})` : ""}`,
+      );
     }
   });
   const { coverage } = plan;

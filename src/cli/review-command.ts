@@ -128,14 +128,19 @@ export async function reviewCommand(argv: readonly string[], io: CliIo): Promise
 
     if (values["dry-run"]) {
       const window = limits.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
-      const packLimits = { contextTokens: window, answerTokens: answerReserve(limits.answerTokens, window), marginTokens: DEFAULT_MARGIN_TOKENS, maxRequests: limits.maxRequests };
+      const packLimits = {
+        contextTokens: window,
+        answerTokens: answerReserve(limits.answerTokens, window),
+        marginTokens: DEFAULT_MARGIN_TOKENS,
+        maxRequests: limits.maxRequests,
+      };
       const plan = await packReview(input, packLimits, loadQwenTokenizer()).catch(rethrowLimitError);
       io.stdout(values.json ? `${JSON.stringify(planToJson(plan, packLimits), null, 2)}\n` : formatPlan(plan, packLimits));
       return EXIT_OK;
     }
 
-    const result = await reviewLocally(input, pr.files, { ...settings, contextTokens: limits.contextTokens }, limits, warningLogger(io)).catch((error: unknown) =>
-      explainFailure(error, settings.baseUrl, context),
+    const result = await reviewLocally(input, pr.files, { ...settings, contextTokens: limits.contextTokens }, limits, warningLogger(io)).catch(
+      (error: unknown) => explainFailure(error, settings.baseUrl, context),
     );
     io.stdout(values.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : formatReview(result, colorEnabled(io)));
     if (!result.complete) {
@@ -154,7 +159,10 @@ export async function reviewCommand(argv: readonly string[], io: CliIo): Promise
 
 /** The LLM_* settings as the App parses them; a flag replaces its variable, even an invalid one. */
 function modelSettings(env: CliIo["env"], flags: { context: number | undefined; answerTokens: number | undefined }): AppConfig["llm"] {
-  const overridden = new Set([...(flags.context !== undefined ? ["LLM_CONTEXT_TOKENS"] : []), ...(flags.answerTokens !== undefined ? ["LLM_ANSWER_TOKENS"] : [])]);
+  const overridden = new Set([
+    ...(flags.context !== undefined ? ["LLM_CONTEXT_TOKENS"] : []),
+    ...(flags.answerTokens !== undefined ? ["LLM_ANSWER_TOKENS"] : []),
+  ]);
   try {
     return loadModelSettings(Object.fromEntries(Object.entries(env).filter(([name]) => !overridden.has(name))));
   } catch (error) {
@@ -181,7 +189,13 @@ async function reviewLocally(input: PackInput, files: readonly FileDiff[], setti
   const outside = new Set(placeFindings(reported, new Map(files.map((f) => [f.path, f]))).unplaced.map((u) => u.finding));
   const findings = reported
     .map((f) => ({ ...f, inDiff: !outside.has(f) }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || (a.startLine ?? a.line) - (b.startLine ?? b.line) || a.line - b.line || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+    .sort(
+      (a, b) =>
+        (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
+        (a.startLine ?? a.line) - (b.startLine ?? b.line) ||
+        a.line - b.line ||
+        SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity],
+    );
   return {
     findings,
     summary: answers
@@ -198,7 +212,13 @@ async function reviewLocally(input: PackInput, files: readonly FileDiff[], setti
       answer: answers.reduce((n, a) => n + a.completionTokens, 0),
       requests: answers.length,
     },
-    model: { id: resolved.id, contextTokens: window, answerTokens: answerReserve(answerTokens, window), server: resolved.server.name, windowSource: resolved.windowSource },
+    model: {
+      id: resolved.id,
+      contextTokens: window,
+      answerTokens: answerReserve(answerTokens, window),
+      server: resolved.server.name,
+      windowSource: resolved.windowSource,
+    },
   };
 }
 
@@ -273,10 +293,14 @@ function formatReview(result: ReviewResult, color: boolean): string {
   const { plan } = result;
   const missing = new Set(result.unreviewed.map((u) => u.path)).size;
   if (plan.requests.length === 0) out.push(`Nothing reviewable: ${plural(plan.skipped.length, "changed file")}, all skipped.`);
-  else if (result.findings.length === 0) out.push(result.complete ? "No findings." : `Incomplete review: ${plural(missing, "file")} not reviewed (listed below); no findings in the rest.`);
+  else if (result.findings.length === 0)
+    out.push(result.complete ? "No findings." : `Incomplete review: ${plural(missing, "file")} not reviewed (listed below); no findings in the rest.`);
   if (result.summary) out.push("", result.summary);
   const c = result.coverage;
-  out.push("", `Coverage: ${number(c.reviewedFiles)} of ${number(c.reviewableFiles)} files, ${number(c.reviewedChangedLines)} of ${number(c.reviewableChangedLines)} changed lines reviewed.`);
+  out.push(
+    "",
+    `Coverage: ${number(c.reviewedFiles)} of ${number(c.reviewableFiles)} files, ${number(c.reviewedChangedLines)} of ${number(c.reviewableChangedLines)} changed lines reviewed.`,
+  );
   for (const note of result.notes) out.push(`Note: ${note}`);
   if (plan.skipped.length > 0) out.push(`Skipped (${plan.skipped.length}):`, ...plan.skipped.map((s) => `  ${s.path}: ${s.reason}`));
   if (result.unreviewed.length > 0) {

@@ -25,10 +25,7 @@ export interface CommandDeps {
   attempt?: AttemptInfo;
 }
 
-export type CommandOutcome =
-  | { status: "ignored"; reason: string }
-  | { status: "refused"; reason: string }
-  | { status: "done"; verb: CommandVerb | "unknown" };
+export type CommandOutcome = { status: "ignored"; reason: string } | { status: "refused"; reason: string } | { status: "done"; verb: CommandVerb | "unknown" };
 
 export async function runCommandJob(job: CommandJobData, deps: CommandDeps): Promise<CommandOutcome> {
   const parsed = parseCommand(job.comment.body);
@@ -57,15 +54,25 @@ export async function runCommandJob(job: CommandJobData, deps: CommandDeps): Pro
   }
 }
 
-async function carryOut(job: CommandJobData, parsed: Exclude<ParsedCommand, { kind: "none" }>, deps: CommandDeps, octokit: Octokit, botLogin: string, log: Logger): Promise<CommandOutcome> {
+async function carryOut(
+  job: CommandJobData,
+  parsed: Exclude<ParsedCommand, { kind: "none" }>,
+  deps: CommandDeps,
+  octokit: Octokit,
+  botLogin: string,
+  log: Logger,
+): Promise<CommandOutcome> {
   const repo = { owner: job.owner, repo: job.repo };
-  const comment: CommentRef = job.comment.kind === "issue" ? { kind: "issue", id: job.comment.id } : { kind: "review", id: job.comment.id, pullNumber: job.issueNumber };
+  const comment: CommentRef =
+    job.comment.kind === "issue" ? { kind: "issue", id: job.comment.id } : { kind: "review", id: job.comment.id, pullNumber: job.issueNumber };
   const reply = (body: Markup) => replyTo(octokit, job, `command-${job.comment.kind}-${job.comment.id}`, body, botLogin);
   const verb = parsed.kind === "command" ? parsed.verb : "unknown";
 
   if (!(await hasWriteAccess(octokit, repo, job.comment.author))) {
     log.info({ author: job.comment.author, verb }, "command refused: no write access");
-    await reply(md`Sorry ${mention(job.comment.author)}, only people with write access to this repository can run ${code(`/skywork ${verb === "unknown" ? "" : verb}`)}. A maintainer can run it for you.`);
+    await reply(
+      md`Sorry ${mention(job.comment.author)}, only people with write access to this repository can run ${code(`/skywork ${verb === "unknown" ? "" : verb}`)}. A maintainer can run it for you.`,
+    );
     return { status: "refused", reason: "no write access" };
   }
   // At once, so the person sees the command was heard before any long work starts.
@@ -205,7 +212,14 @@ export function failureReply(parsed: Exclude<ParsedCommand, { kind: "none" }>, v
  */
 async function replyTo(octokit: Octokit, job: CommandJobData, key: string, body: Markup, botLogin: string): Promise<void> {
   if (job.comment.kind === "review") {
-    await replyInThreadOnce(octokit, { owner: job.owner, repo: job.repo, pullNumber: job.issueNumber }, job.comment.inReplyTo ?? job.comment.id, key, body, botLogin);
+    await replyInThreadOnce(
+      octokit,
+      { owner: job.owner, repo: job.repo, pullNumber: job.issueNumber },
+      job.comment.inReplyTo ?? job.comment.id,
+      key,
+      body,
+      botLogin,
+    );
     return;
   }
   await upsertComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.issueNumber }, key, body, botLogin);

@@ -3,10 +3,7 @@
 // commands themselves are registry.ts's.
 import { DEFAULT_VERB, isCommandVerb, type CommandVerb } from "./registry.js";
 
-export type ParsedCommand =
-  | { kind: "command"; verb: CommandVerb; instructions: string }
-  | { kind: "unknown"; word: string }
-  | { kind: "none" };
+export type ParsedCommand = { kind: "command"; verb: CommandVerb; instructions: string } | { kind: "unknown"; word: string } | { kind: "none" };
 
 /** Free-text instructions longer than this are cut (they go into a prompt). */
 const MAX_INSTRUCTIONS = 4_000;

@@ -26,7 +26,8 @@ export const COMPOSE_VARS: readonly ComposeVarSpec[] = [
   { name: "VLLM_GPU_COUNT", description: "GPUs reserved for vLLM (needs the NVIDIA Container Toolkit on the host).", default: "1" },
   {
     name: "VLLM_TENSOR_PARALLEL_SIZE",
-    description: "GPUs vLLM splits the model across; keep it equal to VLLM_GPU_COUNT. 1 fits bf16 on one 80 GB GPU; more GPUs leave more room for the KV cache.",
+    description:
+      "GPUs vLLM splits the model across; keep it equal to VLLM_GPU_COUNT. 1 fits bf16 on one 80 GB GPU; more GPUs leave more room for the KV cache.",
     default: "1",
   },
   {
@@ -45,8 +46,16 @@ export const COMPOSE_VARS: readonly ComposeVarSpec[] = [
     description: "Tag of ghcr.io/ggml-org/llama.cpp (profile llamacpp): server for CPU, server-cuda for an NVIDIA GPU.",
     default: "server",
   },
-  { name: "LLAMACPP_HF_REPO", description: "Hugging Face repository of the GGUF that llama.cpp downloads on first start.", default: "bartowski/Skywork_Skywork-SWE-32B-GGUF" },
-  { name: "LLAMACPP_HF_FILE", description: "GGUF file in LLAMACPP_HF_REPO; Q4_K_M (~20 GB) is the usual quality/size balance.", default: "Skywork_Skywork-SWE-32B-Q4_K_M.gguf" },
+  {
+    name: "LLAMACPP_HF_REPO",
+    description: "Hugging Face repository of the GGUF that llama.cpp downloads on first start.",
+    default: "bartowski/Skywork_Skywork-SWE-32B-GGUF",
+  },
+  {
+    name: "LLAMACPP_HF_FILE",
+    description: "GGUF file in LLAMACPP_HF_REPO; Q4_K_M (~20 GB) is the usual quality/size balance.",
+    default: "Skywork_Skywork-SWE-32B-Q4_K_M.gguf",
+  },
   {
     name: "LLAMACPP_GPU_LAYERS",
     description: "Layers llama.cpp offloads to the GPU: 0 on a CPU-only host, 999 for all (with LLAMACPP_IMAGE_TAG=server-cuda and a GPU reservation).",

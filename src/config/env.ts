@@ -107,7 +107,12 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "APP_ID", description: "GitHub App ID (App settings page). Without it `npm start` serves the setup page that registers the App from app.yml." },
   { name: "PRIVATE_KEY", description: "The App's private key (PEM, or base64 of the PEM). Alternatively PRIVATE_KEY_PATH.", secret: true },
   { name: "PRIVATE_KEY_PATH", description: "Path to the App's private key .pem file." },
-  { name: "WEBHOOK_SECRET", description: "Webhook secret set in the App settings; every delivery's X-Hub-Signature-256 is checked against it.", default: "development", secret: true },
+  {
+    name: "WEBHOOK_SECRET",
+    description: "Webhook secret set in the App settings; every delivery's X-Hub-Signature-256 is checked against it.",
+    default: "development",
+    secret: true,
+  },
   { name: "WEBHOOK_PATH", description: "Path that receives webhooks.", default: "/api/github/webhooks" },
   {
     name: "WEBHOOK_PROXY_URL",
@@ -148,10 +153,24 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: "SKYWORK_ROLE", description: "all (web and worker in one process), web (receive webhooks) or worker (process jobs).", default: "all" },
   { name: "WORKER_CONCURRENCY", description: "Jobs one worker process handles at once.", default: "4" },
   { name: "FIX_CONCURRENCY", description: "/skywork fix jobs one worker process runs at once (each runs an agent for minutes).", default: "2" },
-  { name: "WORKER_LOCK_MS", description: "Job lock duration: a job whose worker died (SIGKILL, crash) is picked up by another worker after this long.", default: "30000" },
-  { name: "SHUTDOWN_TIMEOUT_MS", description: "On SIGTERM, how long running jobs may continue before they are handed back to the queue for another worker. The process exits at most 5 s later whatever is unreachable (non-zero if a job could not be handed back or a connection not closed); a second signal exits at once.", default: "20000" },
+  {
+    name: "WORKER_LOCK_MS",
+    description: "Job lock duration: a job whose worker died (SIGKILL, crash) is picked up by another worker after this long.",
+    default: "30000",
+  },
+  {
+    name: "SHUTDOWN_TIMEOUT_MS",
+    description:
+      "On SIGTERM, how long running jobs may continue before they are handed back to the queue for another worker. The process exits at most 5 s later whatever is unreachable (non-zero if a job could not be handed back or a connection not closed); a second signal exits at once.",
+    default: "20000",
+  },
   { name: "WORKER_PORT", description: "With SKYWORK_ROLE=worker: port of the worker's own /healthz, /readyz and /metrics server (0 = none).", default: "3001" },
-  { name: "LLM_MAX_CONCURRENCY", description: "Model requests in flight at once across ALL workers and processes, and in `skywork review` (one 80 GB GPU holds about one full 32k sequence). Lowered automatically toward a server that shows it holds fewer.", default: "1" },
+  {
+    name: "LLM_MAX_CONCURRENCY",
+    description:
+      "Model requests in flight at once across ALL workers and processes, and in `skywork review` (one 80 GB GPU holds about one full 32k sequence). Lowered automatically toward a server that shows it holds fewer.",
+    default: "1",
+  },
   {
     name: "RETRY_BASE_DELAY_MS",
     description:
@@ -159,25 +178,62 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
     default: "5000",
   },
   { name: "FAILED_JOB_RETENTION_DAYS", description: "How long failed jobs are kept in Redis for inspection.", default: "14" },
-  { name: "REDELIVERY_INTERVAL_MS", description: "How often failed webhook deliveries are found and redelivered (also once at start); 0 turns it off.", default: "300000" },
-  { name: "ADMIN_TOKEN", description: "Enables the BullMQ dashboard at /admin/queues for requests bearing this token (at least 16 characters; send it as a Bearer token, or once as ?token=).", secret: true },
-  { name: "LLM_BASE_URL", description: "OpenAI-compatible endpoint serving Skywork-SWE-32B (vLLM, llama.cpp server, LM Studio, Ollama).", default: "http://127.0.0.1:8000/v1" },
+  {
+    name: "REDELIVERY_INTERVAL_MS",
+    description: "How often failed webhook deliveries are found and redelivered (also once at start); 0 turns it off.",
+    default: "300000",
+  },
+  {
+    name: "ADMIN_TOKEN",
+    description:
+      "Enables the BullMQ dashboard at /admin/queues for requests bearing this token (at least 16 characters; send it as a Bearer token, or once as ?token=).",
+    secret: true,
+  },
+  {
+    name: "LLM_BASE_URL",
+    description: "OpenAI-compatible endpoint serving Skywork-SWE-32B (vLLM, llama.cpp server, LM Studio, Ollama).",
+    default: "http://127.0.0.1:8000/v1",
+  },
   { name: "LLM_API_KEY", description: "API key for the endpoint, if it requires one (sent as a Bearer token, never logged).", secret: true },
   { name: "LLM_MODEL", description: "Model name to request.", default: "the first model the endpoint lists" },
-  { name: "LLM_CONTEXT_TOKENS", description: "Context window (prompt + answer) in tokens; set it only to use less than the server has.", default: "the window the server reports (vLLM max_model_len, llama.cpp n_ctx, Ollama num_ctx, LM Studio loaded_context_length), else 32768" },
+  {
+    name: "LLM_CONTEXT_TOKENS",
+    description: "Context window (prompt + answer) in tokens; set it only to use less than the server has.",
+    default: "the window the server reports (vLLM max_model_len, llama.cpp n_ctx, Ollama num_ctx, LM Studio loaded_context_length), else 32768",
+  },
   { name: "LLM_ANSWER_TOKENS", description: "Tokens reserved for the model's answer in every request (sent as max_tokens).", default: "6144" },
   { name: "LLM_TIMEOUT_MS", description: "Time limit for one model request.", default: "600000" },
   { name: "REVIEW_REQUEST_CONCURRENCY", description: "Model requests of one review (a PR split into several requests) sent at once.", default: "2" },
-  { name: "SANDBOX", description: "How /skywork fix runs commands: auto (in a bubblewrap sandbox when one can be made, else the agent only edits files), required (the worker refuses to start without a sandbox) or off (the agent only edits files).", default: "auto" },
+  {
+    name: "SANDBOX",
+    description:
+      "How /skywork fix runs commands: auto (in a bubblewrap sandbox when one can be made, else the agent only edits files), required (the worker refuses to start without a sandbox) or off (the agent only edits files).",
+    default: "auto",
+  },
   { name: "SANDBOX_BWRAP", description: "The bubblewrap program (a name on PATH or an absolute path).", default: "bwrap" },
-  { name: "SANDBOX_UID", description: "Host user id the sandbox runs as when the worker runs as root (its group id is the same number). Never 0.", default: "65534 when the worker runs as root" },
+  {
+    name: "SANDBOX_UID",
+    description: "Host user id the sandbox runs as when the worker runs as root (its group id is the same number). Never 0.",
+    default: "65534 when the worker runs as root",
+  },
   { name: "SANDBOX_MEMORY_MB", description: "Memory (heap and private mappings) each sandboxed process may use.", default: "4096" },
   { name: "SANDBOX_PROCESSES", description: "Processes the sandbox's user may run at once (a fork bomb stops there).", default: "512" },
   { name: "SANDBOX_FILE_SIZE_MB", description: "Largest file a sandboxed process may write.", default: "2048" },
   { name: "SANDBOX_CPU_SECONDS", description: "CPU time each sandboxed process may use.", default: "1800" },
-  { name: "SANDBOX_READ_ONLY_PATHS", description: "Extra host folders shown read-only inside the sandbox at the same path, separated by ':' (toolchains outside /usr, e.g. /opt/go:/opt/jdk)." },
-  { name: "SANDBOX_PRIVATE_HOSTS", description: "Comma-separated hosts (e.g. pypi.internal) that fix.setup may reach on private addresses when the repository's fix.network.allow lists them too; all other private, loopback and link-local addresses are unreachable." },
-  { name: "FIX_COMMAND_TIMEOUT_MS", description: "How long one agent command runs before the model gets its output so far and may wait longer or interrupt it.", default: "120000" },
+  {
+    name: "SANDBOX_READ_ONLY_PATHS",
+    description: "Extra host folders shown read-only inside the sandbox at the same path, separated by ':' (toolchains outside /usr, e.g. /opt/go:/opt/jdk).",
+  },
+  {
+    name: "SANDBOX_PRIVATE_HOSTS",
+    description:
+      "Comma-separated hosts (e.g. pypi.internal) that fix.setup may reach on private addresses when the repository's fix.network.allow lists them too; all other private, loopback and link-local addresses are unreachable.",
+  },
+  {
+    name: "FIX_COMMAND_TIMEOUT_MS",
+    description: "How long one agent command runs before the model gets its output so far and may wait longer or interrupt it.",
+    default: "120000",
+  },
   { name: "FIX_ATTEMPT_TIMEOUT_MS", description: "Wall-clock limit of one fix attempt (the agent's whole run).", default: "2700000" },
   { name: "FIX_SETUP_TIMEOUT_MS", description: "Time limit of a repository's fix.setup commands.", default: "900000" },
   { name: "FIX_TEST_TIMEOUT_MS", description: "Time limit of one run of a repository's fix.test command.", default: "900000" },
@@ -302,20 +358,13 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
   // NODE_ENV is Node's own convention, not one of ours: documented through LOG_FORMAT's default.
   const nodeEnv = env.NODE_ENV?.trim();
   const logFormatRaw = get("LOG_FORMAT");
-  const logFormat =
-    logFormatRaw === undefined
-      ? nodeEnv === "production"
-        ? "json"
-        : "pretty"
-      : oneOf("LOG_FORMAT", ["json", "pretty"] as const);
+  const logFormat = logFormatRaw === undefined ? (nodeEnv === "production" ? "json" : "pretty") : oneOf("LOG_FORMAT", ["json", "pretty"] as const);
 
   const contextRaw = get("LLM_CONTEXT_TOKENS");
   const contextTokens = contextRaw === undefined ? null : int("LLM_CONTEXT_TOKENS", 2048, 1_048_576);
   const answerTokens = int("LLM_ANSWER_TOKENS", 256, 262_144);
   if (contextTokens !== null && answerTokens >= contextTokens / 2) {
-    problems.push(
-      `LLM_ANSWER_TOKENS=${answerTokens} leaves too little of LLM_CONTEXT_TOKENS=${contextTokens} for the prompt; keep it under half the window.`,
-    );
+    problems.push(`LLM_ANSWER_TOKENS=${answerTokens} leaves too little of LLM_CONTEXT_TOKENS=${contextTokens} for the prompt; keep it under half the window.`);
   }
 
   const adminToken = get("ADMIN_TOKEN") ?? null;
@@ -342,7 +391,8 @@ export function loadConfig(env: Env, options: { readFile?: (path: string) => str
   if (sandboxUidRaw !== undefined) {
     const uid = Number(sandboxUidRaw);
     if (!Number.isInteger(uid) || uid < 1 || uid > 4_294_967_294) problems.push(`SANDBOX_UID=${sandboxUidRaw} must be a user id other than 0 (root).`);
-    else if (!runningAsRoot) problems.push(`SANDBOX_UID=${sandboxUidRaw} only applies when the worker runs as root; unset it (the sandbox runs as the worker's own user).`);
+    else if (!runningAsRoot)
+      problems.push(`SANDBOX_UID=${sandboxUidRaw} only applies when the worker runs as root; unset it (the sandbox runs as the worker's own user).`);
     else runAs = { uid, gid: uid };
   } else if (runningAsRoot) {
     runAs = { uid: 65534, gid: 65534 };

@@ -63,9 +63,11 @@ export function parseRedisUrl(raw: string): RedisTarget {
     return { kind: "cluster", nodes, username, password, tls };
   }
   const [name, dbText = "0", ...rest] = segments;
-  if (name === undefined) throw new Error("names no primary: add the Sentinels' name for it after the hosts, e.g. redis+sentinel://sentinel-a:26379,sentinel-b:26379/mymaster.");
+  if (name === undefined)
+    throw new Error("names no primary: add the Sentinels' name for it after the hosts, e.g. redis+sentinel://sentinel-a:26379,sentinel-b:26379/mymaster.");
   const db = Number(dbText);
-  if (rest.length > 0 || !Number.isInteger(db) || db < 0) throw new Error(`has "${path}" after the hosts; write /primary-name or /primary-name/db (db a whole number).`);
+  if (rest.length > 0 || !Number.isInteger(db) || db < 0)
+    throw new Error(`has "${path}" after the hosts; write /primary-name or /primary-name/db (db a whole number).`);
   unknownParams(params, ["sentinelUsername", "sentinelPassword"]);
   return {
     kind: "sentinel",
@@ -115,10 +117,12 @@ function unknownParams(params: URLSearchParams, known: readonly string[]): void 
 
 /** The URL with its passwords hidden, for logs and messages. */
 export function redactRedisUrl(raw: string): string {
-  return raw.replace(/^([a-z+]+:\/\/)([^@/?#]*)@/i, (_, scheme: string, userinfo: string) => {
-    const colon = userinfo.indexOf(":");
-    return `${scheme}${colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`}@`;
-  }).replace(/([?&]sentinelPassword=)[^&#]*/, "$1***");
+  return raw
+    .replace(/^([a-z+]+:\/\/)([^@/?#]*)@/i, (_, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(":");
+      return `${scheme}${colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`}@`;
+    })
+    .replace(/([?&]sentinelPassword=)[^&#]*/, "$1***");
 }
 
 /**

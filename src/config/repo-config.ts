@@ -31,13 +31,18 @@ export const RepoConfigSchema = z
   .object({
     review: z
       .object({
-        auto: z.boolean().default(true).describe("Review pull requests automatically when they open, leave draft or get new commits. When false, only `/skywork review` starts a review."),
+        auto: z
+          .boolean()
+          .default(true)
+          .describe("Review pull requests automatically when they open, leave draft or get new commits. When false, only `/skywork review` starts a review."),
         drafts: z.boolean().default(false).describe("Also review draft pull requests."),
         ignore: z
           .array(z.string().min(1).max(500))
           .max(200)
           .default([])
-          .describe('Glob patterns of files never sent to the model, e.g. ["docs/**", "**/*.snap"]. Lockfiles, generated, minified, vendored and binary files are always skipped.'),
+          .describe(
+            'Glob patterns of files never sent to the model, e.g. ["docs/**", "**/*.snap"]. Lockfiles, generated, minified, vendored and binary files are always skipped.',
+          ),
         instructions: z.string().max(4000).default("").describe("Extra review instructions for this repository, e.g. conventions to enforce."),
         guidance_files: z
           .array(z.string().regex(GUIDANCE_PATH, "must be a file path inside the repository, like AGENTS.md or docs/review.md"))
@@ -55,15 +60,25 @@ export const RepoConfigSchema = z
           .describe(
             "Token budget of the guidance (review.instructions, learnings from dismissed findings, then review.guidance_files), counted exactly; what does not fit is cut. At most a quarter of the prompt's room in the model's window; 0 sends no guidance.",
           ),
-        inline_severity: severity.default("minor").describe("Lowest severity posted as an inline comment; less severe findings are listed in the summary only."),
-        max_inline_comments: z.number().int().min(0).max(100).default(25).describe("At most this many inline comments per review, most severe first; the rest are listed in the summary."),
+        inline_severity: severity
+          .default("minor")
+          .describe("Lowest severity posted as an inline comment; less severe findings are listed in the summary only."),
+        max_inline_comments: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(25)
+          .describe("At most this many inline comments per review, most severe first; the rest are listed in the summary."),
         max_findings: z
           .number()
           .int()
           .min(1)
           .max(100)
           .default(20)
-          .describe("At most this many findings posted per review (inline or listed), most severe first; the rest are only counted by severity in the summary."),
+          .describe(
+            "At most this many findings posted per review (inline or listed), most severe first; the rest are only counted by severity in the summary.",
+          ),
         answer_tokens: z
           .number()
           .int()
@@ -71,7 +86,15 @@ export const RepoConfigSchema = z
           .max(16384)
           .optional()
           .describe("Tokens reserved for the model's answer in each request. Default: the server's LLM_ANSWER_TOKENS (6144)."),
-        max_requests: z.number().int().min(1).max(64).default(8).describe("At most this many model requests per review (bounds GPU time); files past it are named in the summary. Asking again for files an answer cut at the token limit did not reach may use as many again."),
+        max_requests: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(8)
+          .describe(
+            "At most this many model requests per review (bounds GPU time); files past it are named in the summary. Asking again for files an answer cut at the token limit did not reach may use as many again.",
+          ),
         fail_on: z
           .enum(["never", ...SEVERITIES])
           .default("never")
@@ -81,7 +104,10 @@ export const RepoConfigSchema = z
       .prefault({}),
     fix: z
       .object({
-        push: z.boolean().default(false).describe("Let `/skywork fix` on a pull request of this repository push commits to its branch; otherwise it opens a pull request into that branch."),
+        push: z
+          .boolean()
+          .default(false)
+          .describe("Let `/skywork fix` on a pull request of this repository push commits to its branch; otherwise it opens a pull request into that branch."),
         candidates: z.number().int().min(1).max(8).default(1).describe("Fix attempts run in parallel; the patch most candidates agree on wins."),
         max_steps: z.number().int().min(5).max(100).default(40).describe("Step limit of one fix attempt (model turns)."),
         instructions: z.string().max(4000).default("").describe("Extra instructions for fixes, e.g. how tests are written here."),
@@ -96,14 +122,18 @@ export const RepoConfigSchema = z
           .string()
           .max(2000)
           .default("")
-          .describe("The command that runs this repository's tests (e.g. \"pytest -q\"), from the checkout. Each candidate fix is tested on base + change in a fresh sandbox; candidates whose tests fail are dropped. Empty: fixes are not tested."),
+          .describe(
+            'The command that runs this repository\'s tests (e.g. "pytest -q"), from the checkout. Each candidate fix is tested on base + change in a fresh sandbox; candidates whose tests fail are dropped. Empty: fixes are not tested.',
+          ),
         network: z
           .object({
             allow: z
               .array(z.string().regex(HOST_PATTERN, 'must be a host name, "*.domain" or "host:port"'))
               .max(50)
               .default([])
-              .describe('Hosts fix.setup may reach through the sandbox\'s proxy (ports 80 and 443 unless "host:port"), e.g. ["pypi.org", "files.pythonhosted.org"]. The agent itself never has network.'),
+              .describe(
+                'Hosts fix.setup may reach through the sandbox\'s proxy (ports 80 and 443 unless "host:port"), e.g. ["pypi.org", "files.pythonhosted.org"]. The agent itself never has network.',
+              ),
           })
           .strict()
           .prefault({}),
@@ -248,7 +278,12 @@ async function readConfigChain(octokit: Octokit, repo: { owner: string; repo: st
  * One configuration file, parsed and stripped of forbidden keys; "missing" when it does not
  * exist, null when it cannot be used (each reason added to `problems`).
  */
-async function readConfigFile(octokit: Octokit, ref: ConfigFileRef, signal: AbortSignal, problems: string[]): Promise<Record<string, unknown> | "missing" | null> {
+async function readConfigFile(
+  octokit: Octokit,
+  ref: ConfigFileRef,
+  signal: AbortSignal,
+  problems: string[],
+): Promise<Record<string, unknown> | "missing" | null> {
   const name = nameOf(ref);
   let data: unknown;
   try {
@@ -373,8 +408,7 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   for (const [key, value] of Object.entries(over)) {
     if (FORBIDDEN_KEYS.has(key)) continue;
     const prior = out[key];
-    out[key] =
-      isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : value;
+    out[key] = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : value;
   }
   return out;
 }

@@ -106,7 +106,7 @@ export function contentSkipReason(text: string): string | null {
   const head = firstLines(text, MARKER_LINES);
   for (const line of head) {
     const trimmed = line.trimEnd();
-    if (GO_GENERATED.test(trimmed)) return "generated: marked \"Code generated … DO NOT EDIT\"";
+    if (GO_GENERATED.test(trimmed)) return 'generated: marked "Code generated … DO NOT EDIT"';
     if (!COMMENT_START.test(trimmed)) continue;
     for (const marker of GENERATED_MARKERS) {
       if (marker.test(trimmed)) return `generated: marked ${JSON.stringify(clip(trimmed.replace(COMMENT_START, "").trim(), 60))}`;
@@ -186,7 +186,9 @@ function clip(text: string, max: number): string {
 }
 
 const CODE_EXTENSIONS = new Set(
-  "ts tsx mts cts js jsx mjs cjs py pyi go rs java kt kts scala cs fs c h cc cpp cxx hh hpp hxx m mm swift rb php sh bash zsh ps1 psm1 lua pl pm r jl ex exs erl hrl clj cljs dart elm hs ml mli sql vue svelte zig nim sol tf".split(" "),
+  "ts tsx mts cts js jsx mjs cjs py pyi go rs java kt kts scala cs fs c h cc cpp cxx hh hpp hxx m mm swift rb php sh bash zsh ps1 psm1 lua pl pm r jl ex exs erl hrl clj cljs dart elm hs ml mli sql vue svelte zig nim sol tf".split(
+    " ",
+  ),
 );
 const TEST_PATH = /(?:^|\/)(?:tests?|spec|specs|__tests__|testdata|fixtures)\/|[._-](?:test|spec)s?\.[^/]+$|(?:^|\/)test_[^/]+\.py$/;
 

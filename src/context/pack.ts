@@ -150,7 +150,12 @@ interface Prepared {
 }
 
 /** Prepares files in priority order until the counted text cannot fit the cap whatever the packing. */
-async function prepareInOrder(reviewable: readonly Reviewable[], texts: SourceTexts, tokenizer: QwenTokenizer, options: PrepareInOrderOptions): Promise<Prepared> {
+async function prepareInOrder(
+  reviewable: readonly Reviewable[],
+  texts: SourceTexts,
+  tokenizer: QwenTokenizer,
+  options: PrepareInOrderOptions,
+): Promise<Prepared> {
   const files: PreparedFile[] = [];
   const claimed = new Map<Reviewable, string>();
   let counted = 0;
@@ -269,7 +274,10 @@ function layOut(files: readonly PreparedFile[], cap: number, capacity: (total: n
     bins = filled.bins;
     for (const [index, pieces] of filled.left) {
       const file = files[index] as PreparedFile;
-      unreviewed.push({ path: file.path, reason: pieces.length === file.view.pieces.length ? `not sent: ${reason}` : `${describePieces(file, pieces)} not sent: ${reason}` });
+      unreviewed.push({
+        path: file.path,
+        reason: pieces.length === file.view.pieces.length ? `not sent: ${reason}` : `${describePieces(file, pieces)} not sent: ${reason}`,
+      });
     }
   }
   total = bins.length;
@@ -334,7 +342,15 @@ function buildRequests(input: PackInput, layout: Layout, tokenizer: QwenTokenize
       const of = partsOf.get(index) ?? 1;
       const nth = (seen.get(index) ?? 0) + 1;
       seen.set(index, nth);
-      parts.push({ path: file.path, tokens, changedLines, newLines, split: of > 1 ? { index: nth, of } : null, wholeFile: wholeView !== undefined, context: file.context });
+      parts.push({
+        path: file.path,
+        tokens,
+        changedLines,
+        newLines,
+        split: of > 1 ? { index: nth, of } : null,
+        wholeFile: wholeView !== undefined,
+        context: file.context,
+      });
     }
     const preamble = input.preamble({ index: i + 1, total: ordered.length });
     const messages: ChatMessage[] = [
@@ -391,7 +407,9 @@ function checkLimits(limits: PackLimits): void {
   }
   if (maxRequests < 1) throw new Error("Pack limit maxRequests must be at least 1.");
   if (answerTokens + marginTokens >= contextTokens) {
-    throw new PackLimitError(`The answer reserve (${answerTokens}) plus margin (${marginTokens}) leaves no room for a prompt in a ${contextTokens}-token window; lower the answer reserve.`);
+    throw new PackLimitError(
+      `The answer reserve (${answerTokens}) plus margin (${marginTokens}) leaves no room for a prompt in a ${contextTokens}-token window; lower the answer reserve.`,
+    );
   }
 }
 

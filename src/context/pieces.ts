@@ -135,7 +135,15 @@ function lineCosts(hunk: Hunk, width: number, tokenizer: QwenTokenizer): LineCos
  * the line costs, then rendered and counted exactly, and shortened in the rare case the estimate
  * was low. Null when not even the first line fits.
  */
-function takeLines(hunk: Hunk, from: number, limit: number, costs: LineCosts, width: number, compress: boolean, tokenizer: QwenTokenizer): { piece: Piece; to: number } | null {
+function takeLines(
+  hunk: Hunk,
+  from: number,
+  limit: number,
+  costs: LineCosts,
+  width: number,
+  compress: boolean,
+  tokenizer: QwenTokenizer,
+): { piece: Piece; to: number } | null {
   let to = from;
   let sum = costs.header;
   while (to < hunk.lines.length && sum + (costs.lines[to] as number) <= limit) sum += costs.lines[to++] as number;

@@ -79,7 +79,11 @@ async function withContext(
   const wholeView = offerWhole
     ? () => {
         if (whole === undefined) {
-          const hunks = extendHunks(diff.hunks, diff.hunks.map(() => ({ start: 1, end: source.lines.length })), source);
+          const hunks = extendHunks(
+            diff.hunks,
+            diff.hunks.map(() => ({ start: 1, end: source.lines.length })),
+            source,
+          );
           const rendered = renderView(hunks, headerTokens, pieceLimit, tokenizer);
           whole = rendered.pieces.length === 1 ? rendered : null;
         }

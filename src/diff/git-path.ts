@@ -135,10 +135,7 @@ function splitBare(text: string, separator: string): [string, string] | null {
     positions.push(at);
   }
   if (positions.length === 0) return null;
-  const candidates =
-    positions.length <= MAX_SPLIT_CANDIDATES
-      ? positions
-      : positions.filter((at) => at === (text.length - separator.length) / 2);
+  const candidates = positions.length <= MAX_SPLIT_CANDIDATES ? positions : positions.filter((at) => at === (text.length - separator.length) / 2);
   let best: [string, string] | null = null;
   let bestScore = -1;
   for (const at of candidates) {

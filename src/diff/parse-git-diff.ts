@@ -247,12 +247,7 @@ function findRaw(raws: readonly RawFile[], index: number): RawFile | undefined {
   return undefined;
 }
 
-function emitProblems(
-  problems: readonly PendingProblem[],
-  raws: readonly RawFile[],
-  files: readonly (FileDiff | null)[],
-  options: GitDiffOptions,
-): void {
+function emitProblems(problems: readonly PendingProblem[], raws: readonly RawFile[], files: readonly (FileDiff | null)[], options: GitDiffOptions): void {
   if (!options.onProblem || problems.length === 0) return;
   const pathOf = new Map<RawFile, string>();
   raws.forEach((raw, n) => {

@@ -8,8 +8,7 @@ import type { Hunk, ParseOptions } from "./types.js";
 export function parsePatch(patch: string, options: ParseOptions = {}): Hunk[] {
   const source = createDiffSource(patch);
   const hunks: Hunk[] = [];
-  const report = (message: string, index: number): void =>
-    options.onProblem?.({ message, line: index + 1, path: null });
+  const report = (message: string, index: number): void => options.onProblem?.({ message, line: index + 1, path: null });
 
   let i = 0;
   let straySince: number | null = null;

@@ -105,8 +105,7 @@ function hunkHeader(hunk: Hunk): string {
     }
   }
   // With no lines on a side, git's start is the line before the change: keep the parsed one.
-  const range = (start: number | null, fallback: number, count: number): string =>
-    `${start ?? fallback}${count === 1 ? "" : `,${count}`}`;
+  const range = (start: number | null, fallback: number, count: number): string => `${start ?? fallback}${count === 1 ? "" : `,${count}`}`;
   const section = hunk.section === "" ? "" : ` ${hunk.section}`;
   return `@@ -${range(oldStart, hunk.oldStart, oldCount)} +${range(newStart, hunk.newStart, newCount)} @@${section}`;
 }

@@ -8,7 +8,16 @@ import type { RepoConfig } from "../config/repo-config.js";
 import { md, type Markup } from "../github/markup.js";
 import { cloneSandboxDirs, copyTree, createSandboxDirs } from "../sandbox/dirs.js";
 import type { SandboxDirs, SandboxSettings } from "../sandbox/types.js";
-import { collectChanges, runAgent, selectCandidate, type AgentProgress, type AgentResult, type ChangeSet, type RunAgentOptions, type Selection } from "./agent/index.js";
+import {
+  collectChanges,
+  runAgent,
+  selectCandidate,
+  type AgentProgress,
+  type AgentResult,
+  type ChangeSet,
+  type RunAgentOptions,
+  type Selection,
+} from "./agent/index.js";
 import { hostEnvironment, sandboxEnvironment, type AgentEnvironment } from "./agent/environment.js";
 import type { CandidateTests } from "./agent/select-candidate.js";
 import { workspaceName } from "./agent/workspace.js";
@@ -27,7 +36,10 @@ export interface FixRuntime {
 }
 
 /** What each attempt's agent run gets; the rest (environment, steps, test command) comes from here. */
-type AgentInput = Pick<RunAgentOptions, "baseSha" | "task" | "instructions" | "model" | "tokenizer" | "contextTokens" | "answerTokens" | "temperature" | "signal">;
+type AgentInput = Pick<
+  RunAgentOptions,
+  "baseSha" | "task" | "instructions" | "model" | "tokenizer" | "contextTokens" | "answerTokens" | "temperature" | "signal"
+>;
 
 export interface AttemptsInput extends AgentInput {
   runtime: FixRuntime;
@@ -108,7 +120,10 @@ export async function runAttempts(input: AttemptsInput): Promise<AttemptsOutcome
     }
     // The attempt's own time limit; ending the environment also ends a command the agent waits on.
     const limit = new AbortController();
-    const timer = setTimeout(() => limit.abort(new Error(`The attempt reached its time limit of ${Math.round(runtime.attemptTimeoutMs / 60_000)} minutes.`)), runtime.attemptTimeoutMs);
+    const timer = setTimeout(
+      () => limit.abort(new Error(`The attempt reached its time limit of ${Math.round(runtime.attemptTimeoutMs / 60_000)} minutes.`)),
+      runtime.attemptTimeoutMs,
+    );
     const stop = (): void => void environment.close();
     limit.signal.addEventListener("abort", stop, { once: true });
     input.signal?.addEventListener("abort", stop, { once: true });

@@ -99,7 +99,8 @@ export async function runFixJob(job: FixJobData, jobId: string, deps: FixDeps, s
     const task = await buildFixTask(octokit, job, botLogin);
     current = { ...current, target: task.label };
     const { config } = await loadRepoConfig(octokit, repo);
-    const target: FixTarget = job.target.kind === "issue" ? await loadIssueTarget(octokit, repo, job.target.number) : await loadPullTarget(octokit, repo, job.target.number);
+    const target: FixTarget =
+      job.target.kind === "issue" ? await loadIssueTarget(octokit, repo, job.target.number) : await loadPullTarget(octokit, repo, job.target.number);
     const baseSha = target.kind === "issue" ? target.defaultBranchSha : target.headSha;
     workRoot = join(deps.settings.workRoot ?? join(tmpdir(), "skywork-fix"), jobId.replace(/[^\w.-]/g, "_"));
     // A previous attempt of this job may have died and left its working copies behind.
@@ -217,12 +218,25 @@ export function targetLabel(target: FixTargetRef): Markup {
  */
 export function fixSummary(message: string, verification: Markup, skipped: ReadonlyArray<{ path: string; reason: string }>): Markup {
   const parts = [message.trim() ? text(message.trim()) : md`The agent made the change below.`, verification];
-  if (skipped.length > 0) parts.push(md`Not included: ${joinMarkup(skipped.map((s) => md`${code(s.path)} (${s.reason})`), ", ")}.`);
+  if (skipped.length > 0)
+    parts.push(
+      md`Not included: ${joinMarkup(
+        skipped.map((s) => md`${code(s.path)} (${s.reason})`),
+        ", ",
+      )}.`,
+    );
   return joinMarkup(parts, "\n\n");
 }
 
-export function noFixReason(results: readonly AgentResult[], changeSets: readonly ChangeSet[], selection: Selection, maxSteps: number, tests: CandidateTests | null): Markup {
-  if (results.every((r) => r.outcome === "step-limit")) return md`The agent reached its limit of ${maxSteps} steps without finishing (raise \`fix.max_steps\` in .github/skywork.yml, or give more precise instructions).`;
+export function noFixReason(
+  results: readonly AgentResult[],
+  changeSets: readonly ChangeSet[],
+  selection: Selection,
+  maxSteps: number,
+  tests: CandidateTests | null,
+): Markup {
+  if (results.every((r) => r.outcome === "step-limit"))
+    return md`The agent reached its limit of ${maxSteps} steps without finishing (raise \`fix.max_steps\` in .github/skywork.yml, or give more precise instructions).`;
   const errored = results.find((r) => r.outcome === "error");
   if (errored && results.every((r) => r.outcome !== "finished")) return md`The agent stopped with an error: ${errored.message}`;
   const gaveUp = results.find((r) => r.outcome === "finished" && r.gaveUp);
@@ -231,9 +245,13 @@ export function noFixReason(results: readonly AgentResult[], changeSets: readonl
   }
   if (changeSets.every((c) => c.files.length === 0 && !c.refused)) {
     const message = results.find((r) => r.outcome === "finished")?.message.trim();
-    return message ? md`The agent finished without changing any file. It said: ${message.split("\n")[0]!.slice(0, 300)}` : md`The agent finished without changing any file.`;
+    return message
+      ? md`The agent finished without changing any file. It said: ${message.split("\n")[0]!.slice(0, 300)}`
+      : md`The agent finished without changing any file.`;
   }
   const reasons = [...new Set(selection.dropped.map((d) => d.reason))].join("; ");
   const tail = tests?.runs.find((run) => run && !run.passed)?.tail;
-  return tail ? md`No candidate change survived: ${reasons}.\n\nThe end of the test output:\n\n${codeBlock(tail)}` : md`No candidate change survived: ${reasons}.`;
+  return tail
+    ? md`No candidate change survived: ${reasons}.\n\nThe end of the test output:\n\n${codeBlock(tail)}`
+    : md`No candidate change survived: ${reasons}.`;
 }

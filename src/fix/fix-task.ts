@@ -57,7 +57,13 @@ export async function buildFixTask(octokit: Octokit, job: FixJobData, botLogin: 
   let findings = "";
   if (!asked) {
     const all = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: target.number, per_page: 100 });
-    const { dismissals } = await findDismissals(octokit, { ...repo, pullNumber: target.number }, botLogin, new Dismissers(octokit, repo, issue.user?.login ?? ""), all);
+    const { dismissals } = await findDismissals(
+      octokit,
+      { ...repo, pullNumber: target.number },
+      botLogin,
+      new Dismissers(octokit, repo, issue.user?.login ?? ""),
+      all,
+    );
     const dismissed = new Set(dismissals.map((d) => d.finding.commentId));
     const own = all.filter((c) => c.user?.login === botLogin && c.in_reply_to_id === undefined && !dismissed.has(c.id));
     findings = own.length

@@ -35,7 +35,10 @@ export async function createFixRuntime(config: AppConfig, log: Logger): Promise<
   const probe = await probeSandbox(config.sandbox.settings);
   if (!probe.available) {
     if (config.sandbox.mode === "required") throw new SandboxRequiredError(`SANDBOX=required, but ${probe.reason} ${probe.remedy}`);
-    log.warn({ reason: probe.reason, remedy: probe.remedy }, `No sandbox on this worker: /skywork fix runs with the file tools only. ${probe.reason} ${probe.remedy}`);
+    log.warn(
+      { reason: probe.reason, remedy: probe.remedy },
+      `No sandbox on this worker: /skywork fix runs with the file tools only. ${probe.reason} ${probe.remedy}`,
+    );
     return withoutSandbox("no sandbox can be made on its worker");
   }
   log.info({ bubblewrap: probe.version, socat: probe.socat }, "fix sandbox ready (bubblewrap)");

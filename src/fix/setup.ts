@@ -24,15 +24,24 @@ export interface SetupOptions {
 }
 
 export type SetupResult =
-  | { ok: true; durationMs: number }
-  | { ok: false; command: string; exitCode: number | null; timedOut: boolean; tail: string; refused: EgressDecision[] };
+  { ok: true; durationMs: number } | { ok: false; command: string; exitCode: number | null; timedOut: boolean; tail: string; refused: EgressDecision[] };
 
 export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const started = performance.now();
   if (options.allow.length > 0 && !options.socat) {
-    return { ok: false, command: options.commands[0] ?? "", exitCode: null, timedOut: false, tail: "socat is not installed on this worker; fix.network.allow needs it (apt-get install socat).", refused: [] };
+    return {
+      ok: false,
+      command: options.commands[0] ?? "",
+      exitCode: null,
+      timedOut: false,
+      tail: "socat is not installed on this worker; fix.network.allow needs it (apt-get install socat).",
+      refused: [],
+    };
   }
-  const proxy = options.allow.length > 0 ? await EgressProxy.start({ socketPath: path.join(options.socketDir, "proxy.sock"), allow: options.allow, privateHosts: options.privateHosts }) : null;
+  const proxy =
+    options.allow.length > 0
+      ? await EgressProxy.start({ socketPath: path.join(options.socketDir, "proxy.sock"), allow: options.allow, privateHosts: options.privateHosts })
+      : null;
   try {
     // The sandbox's user must be able to connect to it.
     if (proxy) await chmod(path.join(options.socketDir, "proxy.sock"), 0o666);
@@ -46,7 +55,14 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
         ...(options.signal ? { signal: options.signal } : {}),
       });
       if (run.exitCode !== 0) {
-        return { ok: false, command, exitCode: run.exitCode, timedOut: run.timedOut, tail: run.output.replace(/\s+$/, "").split("\n").slice(-30).join("\n"), refused: proxy?.refused() ?? [] };
+        return {
+          ok: false,
+          command,
+          exitCode: run.exitCode,
+          timedOut: run.timedOut,
+          tail: run.output.replace(/\s+$/, "").split("\n").slice(-30).join("\n"),
+          refused: proxy?.refused() ?? [],
+        };
       }
     }
     return { ok: true, durationMs: performance.now() - started };

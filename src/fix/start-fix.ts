@@ -40,7 +40,8 @@ export function createStartFix(enqueueFix: EnqueueFix, botLogin: () => Promise<s
       deliveryId: job.deliveryId,
     });
     if (duplicateOf) {
-      const ref = job.comment.kind === "issue" ? { kind: "issue" as const, id: status.id } : { kind: "review" as const, id: status.id, pullNumber: job.issueNumber };
+      const ref =
+        job.comment.kind === "issue" ? { kind: "issue" as const, id: status.id } : { kind: "review" as const, id: status.id, pullNumber: job.issueNumber };
       await updateOwnComment(
         octokit,
         repo,

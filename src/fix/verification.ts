@@ -46,7 +46,11 @@ export function verificationText(input: VerificationInput): { body: Markup; stat
   if (agreement) lines.push(md`- ${agreement}`);
   if (input.dropped.length > 0) {
     const reasons = [...new Set(input.dropped.map((d) => d.reason))].join("; ");
-    lines.push(input.dropped.length === 1 ? md`- 1 other candidate was left out: ${reasons}.` : md`- ${input.dropped.length} other candidates were left out: ${reasons}.`);
+    lines.push(
+      input.dropped.length === 1
+        ? md`- 1 other candidate was left out: ${reasons}.`
+        : md`- ${input.dropped.length} other candidates were left out: ${reasons}.`,
+    );
   }
   const tested = md`Tests with this change: ${outcome(run)}${base ? `; on the base: ${outcome(base)}` : ""}.`;
   return { body: join(lines), status: agreement ? md`${tested} ${agreement}` : tested };

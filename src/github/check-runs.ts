@@ -51,13 +51,7 @@ export async function startCheckRun(octokit: Octokit, ref: RepoRef, headSha: str
   return created.id;
 }
 
-export async function completeCheckRun(
-  octokit: Octokit,
-  ref: RepoRef,
-  checkRunId: number,
-  conclusion: CheckConclusion,
-  output: CheckOutput,
-): Promise<void> {
+export async function completeCheckRun(octokit: Octokit, ref: RepoRef, checkRunId: number, conclusion: CheckConclusion, output: CheckOutput): Promise<void> {
   await octokit.rest.checks.update({
     owner: ref.owner,
     repo: ref.repo,

@@ -26,11 +26,17 @@ ${marker(REPLY_KIND, { key } satisfies ReplyMarker)}`.toString();
 }
 
 /** The bot's comment on this issue/PR carrying `key`, if any. */
-export async function findOwnComment(octokit: Octokit, ref: IssueRef, key: string, botLogin: string): Promise<{ id: number; body: string; url: string } | null> {
+export async function findOwnComment(
+  octokit: Octokit,
+  ref: IssueRef,
+  key: string,
+  botLogin: string,
+): Promise<{ id: number; body: string; url: string } | null> {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: ref.owner, repo: ref.repo, issue_number: ref.issueNumber, per_page: 100 });
   for (const comment of comments) {
     if (comment.user?.login !== botLogin) continue;
-    if (parseMarkers<ReplyMarker>(REPLY_KIND, comment.body).some((m) => m.key === key)) return { id: comment.id, body: comment.body ?? "", url: comment.html_url };
+    if (parseMarkers<ReplyMarker>(REPLY_KIND, comment.body).some((m) => m.key === key))
+      return { id: comment.id, body: comment.body ?? "", url: comment.html_url };
   }
   return null;
 }
@@ -73,7 +79,12 @@ export async function replyInThreadOnce(
   body: Markup,
   botLogin: string,
 ): Promise<{ id: number; url: string }> {
-  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, { owner: ref.owner, repo: ref.repo, pull_number: ref.pullNumber, per_page: 100 });
+  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
+    owner: ref.owner,
+    repo: ref.repo,
+    pull_number: ref.pullNumber,
+    per_page: 100,
+  });
   const mine = comments.find((c) => c.user?.login === botLogin && parseMarkers<ReplyMarker>(REPLY_KIND, c.body).some((m) => m.key === key));
   if (mine) return { id: mine.id, url: mine.html_url };
   const { data } = await octokit.rest.pulls.createReplyForReviewComment({

@@ -42,7 +42,10 @@ const DELIMITER_ROW = /^[ \t>|:-]*-[ \t>|:-]*$/;
  */
 export function neutralizeMarkdown(text: string): string {
   // CommonMark replaces NUL itself; here it would be taken for a stand-in.
-  const lines = text.replace(/\r\n?/g, "\n").replace(/[\u0000\u0001]/g, "\ufffd").split("\n");
+  const lines = text
+    .replace(/\r\n?/g, "\n")
+    .replace(/[\u0000\u0001]/g, "\ufffd")
+    .split("\n");
   if (lines.length === 1) return breakMarkers(neutralizeFirstLine(lines[0]!, false));
   const cells = lines.some((line) => DELIMITER_ROW.test(line));
   const out: string[] = [];
@@ -208,29 +211,32 @@ const PROSE_TOKEN = new RegExp(
 );
 
 function neutralizeProse(text: string): string {
-  return text.replace(PROSE_TOKEN, (token: string, bang: string | undefined, label: string | undefined, target: string | undefined, offset: number, whole: string) => {
-    if (label !== undefined && target !== undefined) {
-      // Images: keep the alt text only. Links: keep the text, show the target as code (not clickable).
-      const shown = bang ? neutralizeProse(label) : `${neutralizeProse(label)} (${TICK}${target}${TICK})`;
-      // What stood around the link must not join with its text into something live ("@" + "user",
-      // "h" + "ttps://…"): a zero-width space keeps them apart where nothing else does.
-      const before = offset > 0 && !/\s/.test(whole[offset - 1]!) ? ZWSP : "";
-      const after = offset + token.length < whole.length && !/\s/.test(whole[offset + token.length]!) ? ZWSP : "";
-      return `${before}${shown}${after}`;
-    }
-    if (token === "\\<") return "&lt;";
-    if (token.startsWith("\\")) return token;
-    if (token === "@") return `@${ZWSP}`;
-    // Shown as written: decoded, "&#64;user" would be a mention again.
-    if (token === "&") return "&amp;";
-    // Raw HTML (including <!-- -->) is shown as text instead of rendered.
-    if (token === "<") return "&lt;";
-    // Nothing can start a link, image, link reference or footnote.
-    if (token === "[" || token === "]") return `\\${token}`;
-    if (token.startsWith("~")) return `\\${token}`;
-    // Bare URLs and e-mail addresses become code so they are not autolinked.
-    return `${TICK}${token}${TICK}`;
-  });
+  return text.replace(
+    PROSE_TOKEN,
+    (token: string, bang: string | undefined, label: string | undefined, target: string | undefined, offset: number, whole: string) => {
+      if (label !== undefined && target !== undefined) {
+        // Images: keep the alt text only. Links: keep the text, show the target as code (not clickable).
+        const shown = bang ? neutralizeProse(label) : `${neutralizeProse(label)} (${TICK}${target}${TICK})`;
+        // What stood around the link must not join with its text into something live ("@" + "user",
+        // "h" + "ttps://…"): a zero-width space keeps them apart where nothing else does.
+        const before = offset > 0 && !/\s/.test(whole[offset - 1]!) ? ZWSP : "";
+        const after = offset + token.length < whole.length && !/\s/.test(whole[offset + token.length]!) ? ZWSP : "";
+        return `${before}${shown}${after}`;
+      }
+      if (token === "\\<") return "&lt;";
+      if (token.startsWith("\\")) return token;
+      if (token === "@") return `@${ZWSP}`;
+      // Shown as written: decoded, "&#64;user" would be a mention again.
+      if (token === "&") return "&amp;";
+      // Raw HTML (including <!-- -->) is shown as text instead of rendered.
+      if (token === "<") return "&lt;";
+      // Nothing can start a link, image, link reference or footnote.
+      if (token === "[" || token === "]") return `\\${token}`;
+      if (token.startsWith("~")) return `\\${token}`;
+      // Bare URLs and e-mail addresses become code so they are not autolinked.
+      return `${TICK}${token}${TICK}`;
+    },
+  );
 }
 
 /** Puts the code spans back and turns added backticks into real ones, never touching another backtick or an escaping backslash. */

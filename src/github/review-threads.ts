@@ -43,7 +43,12 @@ interface ThreadsPage {
     pullRequest: {
       reviewThreads: {
         pageInfo: { hasNextPage: boolean; endCursor: string | null };
-        nodes: Array<{ isResolved: boolean; isOutdated: boolean; resolvedBy: { login: string } | null; comments: { nodes: Array<{ databaseId: number | null }> } } | null>;
+        nodes: Array<{
+          isResolved: boolean;
+          isOutdated: boolean;
+          resolvedBy: { login: string } | null;
+          comments: { nodes: Array<{ databaseId: number | null }> };
+        } | null>;
       };
     } | null;
   } | null;
@@ -73,6 +78,12 @@ export async function listThreadStates(octokit: Octokit, ref: PullRef): Promise<
 
 /** Logins of people (not bots) who reacted to a review comment with `content`. */
 export async function reactionUsers(octokit: Octokit, repo: { owner: string; repo: string }, commentId: number, content: "-1" | "+1"): Promise<string[]> {
-  const reactions = await octokit.paginate(octokit.rest.reactions.listForPullRequestReviewComment, { owner: repo.owner, repo: repo.repo, comment_id: commentId, content, per_page: 100 });
+  const reactions = await octokit.paginate(octokit.rest.reactions.listForPullRequestReviewComment, {
+    owner: repo.owner,
+    repo: repo.repo,
+    comment_id: commentId,
+    content,
+    per_page: 100,
+  });
   return reactions.flatMap((r) => (r.user && r.user.type !== "Bot" ? [r.user.login] : []));
 }

@@ -58,4 +58,3 @@ export async function createReview(
   });
   return { id: data.id, url: data.html_url };
 }
-

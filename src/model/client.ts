@@ -7,7 +7,17 @@ import type { ModelRequestSample } from "../ops/metrics.js";
 import type { ChatMessage } from "../tokenizer/index.js";
 import { LocalModelGate } from "./local-gate.js";
 import type { ModelGate } from "./model-slots.js";
-import { chooseModel, discoverServer, httpProbe, isOverflowAnswer, listedModels, SERVER_PROFILES, windowFromOverflowText, type ListedModel, type ServerProfile } from "./server-profiles.js";
+import {
+  chooseModel,
+  discoverServer,
+  httpProbe,
+  isOverflowAnswer,
+  listedModels,
+  SERVER_PROFILES,
+  windowFromOverflowText,
+  type ListedModel,
+  type ServerProfile,
+} from "./server-profiles.js";
 
 export interface ModelSettings {
   baseUrl: string;
@@ -144,25 +154,39 @@ export class ModelClient {
     } catch (error) {
       const classified =
         error instanceof APIConnectionTimeoutError
-          ? new ModelUnavailableError(`The model endpoint ${this.#settings.baseUrl} did not list its models within ${Math.min(LIST_TIMEOUT_MS, this.#settings.timeoutMs) / 1000} s.`)
+          ? new ModelUnavailableError(
+              `The model endpoint ${this.#settings.baseUrl} did not list its models within ${Math.min(LIST_TIMEOUT_MS, this.#settings.timeoutMs) / 1000} s.`,
+            )
           : this.#classify(error, 0, "listing models");
       if (model && contextTokens) return { model: { id: model, contextTokens, windowSource: "LLM_CONTEXT_TOKENS", server: this.#server }, settled: true };
       if (model && classified instanceof ModelUnavailableError) {
-        this.#log.warn({ err: classified.message }, `the model list did not come; asking for LLM_MODEL=${model} by name with a ${DEFAULT_CONTEXT_TOKENS}-token window until it does`);
-        return { model: { id: model, contextTokens: DEFAULT_CONTEXT_TOKENS, windowSource: "the default (the server did not list its models in time)", server: this.#server }, settled: false };
+        this.#log.warn(
+          { err: classified.message },
+          `the model list did not come; asking for LLM_MODEL=${model} by name with a ${DEFAULT_CONTEXT_TOKENS}-token window until it does`,
+        );
+        return {
+          model: {
+            id: model,
+            contextTokens: DEFAULT_CONTEXT_TOKENS,
+            windowSource: "the default (the server did not list its models in time)",
+            server: this.#server,
+          },
+          settled: false,
+        };
       }
       throw classified;
     }
     const chosen = chooseModel(listed, model);
     if (!chosen) {
       if (model && listed.length > 0) {
-        throw new ModelConfigurationError(
-          `LLM_MODEL=${model} is not served by ${this.#settings.baseUrl}; it serves: ${listed.map((m) => m.id).join(", ")}.`,
-        );
+        throw new ModelConfigurationError(`LLM_MODEL=${model} is not served by ${this.#settings.baseUrl}; it serves: ${listed.map((m) => m.id).join(", ")}.`);
       }
       if (!model) throw new ModelConfigurationError(`${this.#settings.baseUrl} lists no models; load one or set LLM_MODEL.`);
     }
-    const facts = await discoverServer(chosen ?? { id: model as string }, httpProbe({ baseUrl: this.#settings.baseUrl, apiKey: this.#settings.apiKey, timeoutMs: 3_000 }));
+    const facts = await discoverServer(
+      chosen ?? { id: model as string },
+      httpProbe({ baseUrl: this.#settings.baseUrl, apiKey: this.#settings.apiKey, timeoutMs: 3_000 }),
+    );
     this.#server = facts.profile;
     const reported = facts.window && !facts.window.assumed ? facts.window : null;
     if (contextTokens && reported && contextTokens > reported.tokens) {
@@ -170,9 +194,14 @@ export class ModelClient {
         `LLM_CONTEXT_TOKENS=${contextTokens} is larger than the ${reported.tokens}-token window the endpoint reports (${facts.profile.name}, ${reported.source}); lower it or start the server with a larger window (${facts.profile.windowSetting}).`,
       );
     }
-    const window = contextTokens ? { tokens: contextTokens, source: "LLM_CONTEXT_TOKENS" } : (facts.window ?? { tokens: DEFAULT_CONTEXT_TOKENS, source: "the default (the server does not report its window)" });
+    const window = contextTokens
+      ? { tokens: contextTokens, source: "LLM_CONTEXT_TOKENS" }
+      : (facts.window ?? { tokens: DEFAULT_CONTEXT_TOKENS, source: "the default (the server does not report its window)" });
     if (facts.window?.assumed && !contextTokens) {
-      this.#log.warn({ server: facts.profile.name, window: window.tokens }, `the model server does not report its window; assuming ${facts.window.source}, ${window.tokens} tokens (set LLM_CONTEXT_TOKENS to its real window)`);
+      this.#log.warn(
+        { server: facts.profile.name, window: window.tokens },
+        `the model server does not report its window; assuming ${facts.window.source}, ${window.tokens} tokens (set LLM_CONTEXT_TOKENS to its real window)`,
+      );
     }
     return { model: { id: chosen?.id ?? (model as string), contextTokens: window.tokens, windowSource: window.source, server: facts.profile }, settled: true };
   }
@@ -212,7 +241,12 @@ export class ModelClient {
     const started = Date.now();
     try {
       response = await this.#send(body, request.signal, log);
-      this.#report({ latencyMs: Date.now() - started, promptTokens: response.usage?.prompt_tokens ?? request.promptTokens, completionTokens: response.usage?.completion_tokens ?? 0, outcome: "ok" });
+      this.#report({
+        latencyMs: Date.now() - started,
+        promptTokens: response.usage?.prompt_tokens ?? request.promptTokens,
+        completionTokens: response.usage?.completion_tokens ?? 0,
+        outcome: "ok",
+      });
     } catch (error) {
       const classified = this.#classify(error, request.promptTokens, "completing");
       this.#report({ latencyMs: Date.now() - started, promptTokens: request.promptTokens, completionTokens: 0, outcome: modelOutcome(classified) });
@@ -328,7 +362,11 @@ export class ModelClient {
       const text = `${error.message} ${JSON.stringify(error.error ?? "")}`;
       const bare = error.error === undefined || error.error === null;
       if (isOverflowAnswer(status, text, bare)) {
-        return new ContextOverflowError(`The model server rejected ${promptTokens} prompt tokens as too long: ${error.message}`, promptTokens, windowFromOverflowText(text));
+        return new ContextOverflowError(
+          `The model server rejected ${promptTokens} prompt tokens as too long: ${error.message}`,
+          promptTokens,
+          windowFromOverflowText(text),
+        );
       }
       if (status === 408 || status === 409 || status === 429 || status >= 500) {
         const retryAfter = Number(error.headers?.get?.("retry-after"));
@@ -341,7 +379,9 @@ export class ModelClient {
         return new ModelConfigurationError(`The model endpoint ${where} refused the credentials (${status}); check LLM_API_KEY.`);
       }
       if (status === 404) {
-        return new ModelConfigurationError(`The model endpoint ${where} does not know this model or path (404): ${error.message}; check LLM_MODEL and LLM_BASE_URL (it usually ends in /v1).`);
+        return new ModelConfigurationError(
+          `The model endpoint ${where} does not know this model or path (404): ${error.message}; check LLM_MODEL and LLM_BASE_URL (it usually ends in /v1).`,
+        );
       }
       return new ModelConfigurationError(`The model endpoint ${where} rejected the request (${status}) while ${doing}: ${error.message}`);
     }

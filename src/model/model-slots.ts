@@ -133,14 +133,18 @@ export class ModelSlots implements ModelGate {
 
   constructor(options: ModelSlotsOptions) {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
-      throw new Error(`The model slot limit must be a whole number of at least 1, got ${options.limit}; set LLM_MAX_CONCURRENCY to how many requests the model server runs at once.`);
+      throw new Error(
+        `The model slot limit must be a whole number of at least 1, got ${options.limit}; set LLM_MAX_CONCURRENCY to how many requests the model server runs at once.`,
+      );
     }
     this.#redis = options.redis;
     this.#limit = options.limit;
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#heartbeatMs = options.heartbeatMs ?? Math.max(10, Math.floor(this.#leaseMs / 5));
     if (this.#heartbeatMs * 2 > this.#leaseMs) {
-      throw new Error(`The model slot heartbeat (${this.#heartbeatMs} ms) must be at most half the lease (${this.#leaseMs} ms), or live holders lose their slots.`);
+      throw new Error(
+        `The model slot heartbeat (${this.#heartbeatMs} ms) must be at most half the lease (${this.#leaseMs} ms), or live holders lose their slots.`,
+      );
     }
     this.#keys = modelSlotKeys(options.prefix, options.name);
     this.#log = options.log;
@@ -285,7 +289,10 @@ export class ModelSlots implements ModelGate {
   }
 
   async #tryAcquire(token: string): Promise<boolean> {
-    const reply = (await TRY_ACQUIRE.run(this.#redis, this.#keyList(), [token, this.#limit, this.#leaseMs, this.#keys.channel, KEY_TTL_MS])) as [number, number];
+    const reply = (await TRY_ACQUIRE.run(this.#redis, this.#keyList(), [token, this.#limit, this.#leaseMs, this.#keys.channel, KEY_TTL_MS])) as [
+      number,
+      number,
+    ];
     return reply[0] === 1;
   }
 

@@ -51,7 +51,8 @@ export const SERVER_PROFILES: Readonly<Record<ServerKind, ServerProfile>> = {
     name: "llama.cpp server",
     window: "`data[].meta.n_ctx` in `/v1/models`, or `n_ctx` in `/props`",
     windowSetting: "llama-server --ctx-size",
-    overflow: "HTTP 400 `exceed_context_size_error` when the prompt alone fills the window; a prompt that fits with too little room is answered and stopped early with `finish_reason: \"length\"`",
+    overflow:
+      'HTTP 400 `exceed_context_size_error` when the prompt alone fills the window; a prompt that fits with too little room is answered and stopped early with `finish_reason: "length"`',
     capacity: "HTTP 500 `Context size has been exceeded.` when concurrent requests overfill the KV cache its slots share",
     isCapacityError: (status, text) => status === 500 && KV_FULL.test(text),
     normalizesUnicode: false,
@@ -179,13 +180,17 @@ export async function discoverServer(entry: ListedModel | undefined, probe: Serv
     return { profile: SERVER_PROFILES.llamacpp, window: fromProps ? { tokens: fromProps, source: "/props n_ctx" } : null };
   }
   const version = await probe("/api/version");
-  if (isRecord(version) && typeof version.version === "string") return { profile: SERVER_PROFILES.ollama, window: await ollamaWindow(entry?.id, probe, options.loadModel ?? true) };
+  if (isRecord(version) && typeof version.version === "string")
+    return { profile: SERVER_PROFILES.ollama, window: await ollamaWindow(entry?.id, probe, options.loadModel ?? true) };
   if (entry) {
     const lmstudio = await probe(`/api/v0/models/${encodeURIComponent(entry.id)}`);
     if (isRecord(lmstudio) && (lmstudio.object === "model" || "max_context_length" in lmstudio)) {
       const loaded = positive(lmstudio.loaded_context_length);
       const max = positive(lmstudio.max_context_length);
-      return { profile: SERVER_PROFILES.lmstudio, window: loaded ? { tokens: loaded, source: "loaded_context_length" } : max ? { tokens: max, source: "max_context_length" } : null };
+      return {
+        profile: SERVER_PROFILES.lmstudio,
+        window: loaded ? { tokens: loaded, source: "loaded_context_length" } : max ? { tokens: max, source: "max_context_length" } : null,
+      };
     }
   }
   return { profile: SERVER_PROFILES.unknown, window: null };

@@ -75,15 +75,17 @@ export function routeTemplate(url: string, baseUrl?: string): string {
   }
   path = path.replace(/[?#].*$/, "") || "/";
   if (path.includes("{")) return path;
-  return path
-    .replace(/^\/repos\/[^/]+\/[^/]+/, "/repos/{owner}/{repo}")
-    // Free text (file paths, branch names, ranges) ends these routes.
-    .replace(/\/(contents|branches|compare|git\/refs|git\/ref|git\/matching-refs|commits)\/.+$/, (_, route: string) => `/${route}/{ref}`)
-    .replace(/^\/repositories\/\d+/, "/repos/{owner}/{repo}")
-    .replace(/^\/(users|orgs)\/[^/]+/, (_, kind: string) => (kind === "users" ? "/users/{username}" : "/orgs/{org}"))
-    .split("/")
-    .map((segment) => (/^\d+$/.test(segment) ? "{id}" : /^[0-9a-f]{40}$/i.test(segment) ? "{sha}" : segment))
-    .join("/");
+  return (
+    path
+      .replace(/^\/repos\/[^/]+\/[^/]+/, "/repos/{owner}/{repo}")
+      // Free text (file paths, branch names, ranges) ends these routes.
+      .replace(/\/(contents|branches|compare|git\/refs|git\/ref|git\/matching-refs|commits)\/.+$/, (_, route: string) => `/${route}/{ref}`)
+      .replace(/^\/repositories\/\d+/, "/repos/{owner}/{repo}")
+      .replace(/^\/(users|orgs)\/[^/]+/, (_, kind: string) => (kind === "users" ? "/users/{username}" : "/orgs/{org}"))
+      .split("/")
+      .map((segment) => (/^\d+$/.test(segment) ? "{id}" : /^[0-9a-f]{40}$/i.test(segment) ? "{sha}" : segment))
+      .join("/")
+  );
 }
 
 function safePathname(url: string): string {

@@ -73,7 +73,13 @@ const RELEASE = loadLuaScript("release-fairness-3");
  * The BullMQ priority for a job about to be added for `installationId` (1 or more; lower runs
  * first), recorded as waiting. Calling it again for a job still waiting returns the same number.
  */
-export async function fairPriority(redis: RedisClient, prefix: string, installationId: number, jobId: string, options: FairPriorityOptions = {}): Promise<number> {
+export async function fairPriority(
+  redis: RedisClient,
+  prefix: string,
+  installationId: number,
+  jobId: string,
+  options: FairPriorityOptions = {},
+): Promise<number> {
   const { keys, args } = fairPriorityCall(prefix, installationId, jobId, options);
   return Number(await FAIR_PRIORITY.run(redis, keys, args));
 }
@@ -88,7 +94,13 @@ export function fairPriorityCall(prefix: string, installationId: number, jobId: 
 }
 
 /** The job no longer waits (see ReleaseFairnessOptions.how). Idempotent. */
-export async function releaseFairness(redis: RedisClient, prefix: string, installationId: number, jobId: string, options: ReleaseFairnessOptions = {}): Promise<void> {
+export async function releaseFairness(
+  redis: RedisClient,
+  prefix: string,
+  installationId: number,
+  jobId: string,
+  options: ReleaseFairnessOptions = {},
+): Promise<void> {
   const keys = fairnessKeys(prefix, installationId, options.scope);
   const started = (options.how ?? "started") === "started" ? "1" : "0";
   await RELEASE.run(redis, [keys.installation, keys.waiting, keys.clock], [jobId, String(installationId), started, String(DEFAULT_MAX_AGE_MS)]);

@@ -64,7 +64,11 @@ export async function runScripts(redis: RedisClient, calls: readonly ScriptCall[
   }
   const combined = combine(calls.map((c) => c.source));
   const sizes = calls.flatMap((c) => [c.keys.length, c.args.length]);
-  const replies = await combined.run(redis, calls.flatMap((c) => c.keys), [...sizes, ...calls.flatMap((c) => c.args)]);
+  const replies = await combined.run(
+    redis,
+    calls.flatMap((c) => c.keys),
+    [...sizes, ...calls.flatMap((c) => c.args)],
+  );
   return (replies as unknown[]).map((reply) => reply ?? null);
 }
 

@@ -60,7 +60,13 @@ export function recordHeadCall(prefix: string, head: NewHead): ScriptCall {
  * waiting; a running job is locked and gets the cancel message instead. Call it once the new
  * head's job is stored. Returns the superseded job id, if any.
  */
-export async function retireSuperseded(redis: RedisClient, prefix: string, queue: Pick<Queue, "remove">, head: NewHead, reply: unknown): Promise<string | null> {
+export async function retireSuperseded(
+  redis: RedisClient,
+  prefix: string,
+  queue: Pick<Queue, "remove">,
+  head: NewHead,
+  reply: unknown,
+): Promise<string | null> {
   const previous = parseRecord(typeof reply === "string" ? reply : null);
   if (!previous || previous.jobId === head.jobId) return null;
   await queue.remove(previous.jobId);

@@ -3,7 +3,16 @@
 // a malformed answer retried once with a corrective line, and a re-pack into a smaller budget when
 // the server says the window is smaller than we thought. Used by the worker and by `skywork review`.
 import type { Logger } from "probot";
-import { DEFAULT_MARGIN_TOKENS, packReview, type PackInput, type PackLimits, type PackPlan, type PackedRequest, type PathReason, type SentPart } from "../context/index.js";
+import {
+  DEFAULT_MARGIN_TOKENS,
+  packReview,
+  type PackInput,
+  type PackLimits,
+  type PackPlan,
+  type PackedRequest,
+  type PathReason,
+  type SentPart,
+} from "../context/index.js";
 import type { FileDiff } from "../diff/index.js";
 import type { ModelClient } from "../model/client.js";
 import { ContextOverflowError, WindowTooSmallError } from "../errors.js";
@@ -151,7 +160,10 @@ async function askPlan(deps: AskDeps, input: PackInput, plan: PackPlan, limits: 
       const reached = new Set(answer.findings.map((f) => f.path));
       const unreached = request.parts.filter((part) => !reached.has(part.path));
       if (unreached.length === 0) continue;
-      log.warn({ files: request.parts.length, unreached: unreached.length, kept: answer.findings.length }, "model answer cut at max_tokens; asking again for the files it did not reach");
+      log.warn(
+        { files: request.parts.length, unreached: unreached.length, kept: answer.findings.length },
+        "model answer cut at max_tokens; asking again for the files it did not reach",
+      );
       let groups: SentPart[][];
       let nextCap = Number.POSITIVE_INFINITY;
       if (unreached.length < request.parts.length) groups = [unreached];
@@ -210,7 +222,9 @@ function reaskInput(input: PackInput, parts: readonly SentPart[]): PackInput {
     }
     const hunks = diff.hunks.filter((hunk) =>
       mine.some((part) =>
-        part.newLines === null ? hunk.newLines === 0 : hunk.newStart <= part.newLines.end && hunk.newStart + Math.max(hunk.newLines, 1) - 1 >= part.newLines.start,
+        part.newLines === null
+          ? hunk.newLines === 0
+          : hunk.newStart <= part.newLines.end && hunk.newStart + Math.max(hunk.newLines, 1) - 1 >= part.newLines.start,
       ),
     );
     const additions = hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === "add").length, 0);
@@ -260,13 +274,17 @@ async function ask(deps: AskDeps, item: Pending, answerTokens: number, signal: A
   return { summary: "", findings: [], discarded: 0, impossibleLines: [], error: lastError, cut: false, promptTokens, completionTokens };
 }
 
-
 /**
  * Runs `fn` over `items`, `limit` at a time, results in order. The first failure stops the rest:
  * nothing new starts and the requests in flight are aborted (their GPU time would be wasted on a
  * plan about to be re-packed), then that first failure is thrown.
  */
-async function mapLimited<T, R>(items: readonly T[], limit: number, outer: AbortSignal | undefined, fn: (item: T, signal: AbortSignal) => Promise<R>): Promise<R[]> {
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  outer: AbortSignal | undefined,
+  fn: (item: T, signal: AbortSignal) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   const stop = new AbortController();
   const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
@@ -305,11 +323,15 @@ export function answerNotes(answers: readonly RequestAnswer[]): string[] {
   const notes: string[] = [];
   const unreadable = answers.filter((a) => a.error !== null);
   if (unreadable.length > 0) {
-    notes.push(`The model's answer for ${unreadable.length} of ${answers.length} request(s) could not be read (${unreadable[0]!.error}); their files are listed as not reviewed.`);
+    notes.push(
+      `The model's answer for ${unreadable.length} of ${answers.length} request(s) could not be read (${unreadable[0]!.error}); their files are listed as not reviewed.`,
+    );
   }
   const cut = answers.filter((a) => a.cut).length;
   if (cut > 0) {
-    notes.push(`${cut} answer(s) ran into the token limit: every complete finding in them was kept, and the files they did not reach were asked again in smaller requests.`);
+    notes.push(
+      `${cut} answer(s) ran into the token limit: every complete finding in them was kept, and the files they did not reach were asked again in smaller requests.`,
+    );
   }
   const discarded = answers.reduce((n, a) => n + a.discarded, 0);
   if (discarded > 0) notes.push(`${discarded} finding(s) without a file, line or text were discarded.`);

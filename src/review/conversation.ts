@@ -77,7 +77,13 @@ const ANSWER_SCHEMA: Record<string, unknown> = {
 /** What a reply asking for a change reads like, when the model's reading is missing. */
 const ASKS_FOR_CHANGE = /\b(?:(?:can|could|would|will) you (?:please )?(?:fix|change|update|apply|make|do)|please (?:fix|change|apply|update|make))\b/i;
 
-export async function answerReply(octokit: Octokit, ref: PullRef, reply: ReplyInThread, botLogin: string, deps: ConversationDeps): Promise<ConversationOutcome> {
+export async function answerReply(
+  octokit: Octokit,
+  ref: PullRef,
+  reply: ReplyInThread,
+  botLogin: string,
+  deps: ConversationDeps,
+): Promise<ConversationOutcome> {
   const repo = { owner: ref.owner, repo: ref.repo };
   let root: ReviewCommentData;
   try {
@@ -120,7 +126,14 @@ interface Known {
   writer: boolean;
 }
 
-async function answer(octokit: Octokit, ref: PullRef, reply: ReplyInThread, botLogin: string, deps: ConversationDeps, known: Known): Promise<ConversationOutcome> {
+async function answer(
+  octokit: Octokit,
+  ref: PullRef,
+  reply: ReplyInThread,
+  botLogin: string,
+  deps: ConversationDeps,
+  known: Known,
+): Promise<ConversationOutcome> {
   const { root, finding, pr, comments } = known;
   const repo = { owner: ref.owner, repo: ref.repo };
 
@@ -155,7 +168,10 @@ async function answer(octokit: Octokit, ref: PullRef, reply: ReplyInThread, botL
 
   let learned: Learning | null = null;
   if (dismissed && known.writer) {
-    const candidate = learningFrom({ finding, kind: "reply", by: reply.author, byWriter: true, why: reply.body.trim().split("\n", 1)[0] ?? null }, ref.pullNumber);
+    const candidate = learningFrom(
+      { finding, kind: "reply", by: reply.author, byWriter: true, why: reply.body.trim().split("\n", 1)[0] ?? null },
+      ref.pullNumber,
+    );
     try {
       [learned = null] = candidate ? await addLearnings(octokit, repo, [candidate]) : [];
     } catch (error) {
@@ -179,7 +195,10 @@ async function answer(octokit: Octokit, ref: PullRef, reply: ReplyInThread, botL
 /** A short answer when the model could not be asked (it failed for good), so the reply is not left unheard. */
 async function answerFailure(octokit: Octokit, ref: PullRef, reply: ReplyInThread, botLogin: string, reason: string): Promise<void> {
   const body = join(
-    [md`Sorry, I could not answer this: ${reason}`, marker(THREAD_ANSWER_MARKER_KIND, { v: 1, reply: reply.id, dismissed: false, by: reply.author, writer: false } satisfies ThreadAnswerMarker)],
+    [
+      md`Sorry, I could not answer this: ${reason}`,
+      marker(THREAD_ANSWER_MARKER_KIND, { v: 1, reply: reply.id, dismissed: false, by: reply.author, writer: false } satisfies ThreadAnswerMarker),
+    ],
     "\n\n",
   );
   await replyInThreadOnce(octokit, ref, reply.inReplyTo, `answer-${reply.id}`, body, botLogin);
@@ -188,7 +207,9 @@ async function answerFailure(octokit: Octokit, ref: PullRef, reply: ReplyInThrea
 /** Bot-written lines after the model's answer: what happens next, which the model cannot promise. */
 function followUp(intent: Intent, writer: boolean, learned: Learning | null): Markup[] {
   if (intent === "dismiss") {
-    const taught = learned ? md` Later reviews of ${code(learned.pattern)} will know it too (learning ${learned.id}; ${code(`/skywork forget ${learned.id}`)} undoes it).` : md``;
+    const taught = learned
+      ? md` Later reviews of ${code(learned.pattern)} will know it too (learning ${learned.id}; ${code(`/skywork forget ${learned.id}`)} undoes it).`
+      : md``;
     return [md`Noted: I will not raise this again on this pull request.${taught}`];
   }
   if (intent === "change") {
@@ -269,7 +290,9 @@ function userMessage(parts: PromptParts, thread: PromptParts["thread"], around: 
     for (let n = from; n <= to; n++) {
       const text = source[n - 1] ?? "";
       const mark = n >= parts.code.first && n <= parts.code.last ? ">" : " ";
-      lines.push(`${mark}${String(n).padStart(5)} | ${neutralizeSpecialTokens(text.length > MAX_CODE_LINE_CHARS ? `${text.slice(0, MAX_CODE_LINE_CHARS)}…` : text)}`);
+      lines.push(
+        `${mark}${String(n).padStart(5)} | ${neutralizeSpecialTokens(text.length > MAX_CODE_LINE_CHARS ? `${text.slice(0, MAX_CODE_LINE_CHARS)}…` : text)}`,
+      );
     }
     lines.push(">>>", "");
   } else {

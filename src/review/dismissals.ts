@@ -101,10 +101,16 @@ function legacyTitle(body: string): string | null {
  * the bot's answer) covers what these words miss.
  */
 export function readsAsDismissal(text: string): boolean {
-  const first = text.replace(/^\s*(>.*\n)+/g, "").trim().split(/(?<=[.!?])\s|\n/, 1)[0] ?? "";
+  const first =
+    text
+      .replace(/^\s*(>.*\n)+/g, "")
+      .trim()
+      .split(/(?<=[.!?])\s|\n/, 1)[0] ?? "";
   if (first.includes("?")) return false;
   if (/\b(not|isn'?t|is not)\s+(a\s+)?false[ -]positive\b/i.test(first)) return false;
-  return /\b(not an? (real )?(issue|problem|bug|concern)|false[ -]positive|won'?t fix|wontfix|will not fix|not going to fix|works as (intended|designed|expected)|by design|(is|it'?s|that'?s) intentional|intended behaviou?r|not applicable|please ignore|ignore (this|it))\b/i.test(first);
+  return /\b(not an? (real )?(issue|problem|bug|concern)|false[ -]positive|won'?t fix|wontfix|will not fix|not going to fix|works as (intended|designed|expected)|by design|(is|it'?s|that'?s) intentional|intended behaviou?r|not applicable|please ignore|ignore (this|it))\b/i.test(
+    first,
+  );
 }
 
 /** Every dismissed bot finding of the pull request, one dismissal each (the first that counts). */
@@ -194,7 +200,13 @@ export function learningFrom(dismissal: Dismissal, pullNumber: number): NewLearn
  * forgotten). Failing to store them must not fail a review: the dismissals still hold on this pull
  * request, and the next review records them.
  */
-export async function recordLearnings(octokit: Octokit, repo: { owner: string; repo: string }, pullNumber: number, dismissals: readonly Dismissal[], log: Logger): Promise<Learning[]> {
+export async function recordLearnings(
+  octokit: Octokit,
+  repo: { owner: string; repo: string },
+  pullNumber: number,
+  dismissals: readonly Dismissal[],
+  log: Logger,
+): Promise<Learning[]> {
   const candidates = dismissals.flatMap((d) => learningFrom(d, pullNumber) ?? []);
   try {
     return await addLearnings(octokit, repo, candidates);
@@ -229,7 +241,11 @@ export function dismissedAs(finding: Finding, dismissed: readonly BotFinding[], 
 const TITLE_SIMILARITY = 0.6;
 
 function titleWords(title: string): Set<string> {
-  return new Set(normalizeText(title).split(" ").filter((w) => w.length > 0));
+  return new Set(
+    normalizeText(title)
+      .split(" ")
+      .filter((w) => w.length > 0),
+  );
 }
 
 function similarity(a: ReadonlySet<string>, b: ReadonlySet<string>): number {

@@ -31,7 +31,12 @@ export async function runFeedbackJob(job: FeedbackJobData, deps: FeedbackDeps): 
   const octokit = await deps.github.octokitFor(job.installationId);
   const botLogin = await deps.github.botLogin();
   if (job.kind === "resolved") return learnFromResolution(octokit, ref, job.rootCommentId, botLogin, log);
-  const outcome = await answerReply(octokit, ref, job.comment, botLogin, { model: deps.model, tokenizer: deps.tokenizer, log, ...(deps.attempt ? { attempt: deps.attempt } : {}) });
+  const outcome = await answerReply(octokit, ref, job.comment, botLogin, {
+    model: deps.model,
+    tokenizer: deps.tokenizer,
+    log,
+    ...(deps.attempt ? { attempt: deps.attempt } : {}),
+  });
   if (outcome.status === "ignored") log.info({ reason: outcome.reason, author: job.comment.author }, "reply not answered");
   return outcome;
 }
@@ -51,7 +56,11 @@ async function learnFromResolution(octokit: Octokit, ref: PullRef, rootCommentId
   const pr = await getPullRequest(octokit, ref);
   const dismissal = await byResolution(thread, finding, new Dismissers(octokit, { owner: ref.owner, repo: ref.repo }, pr.user?.login ?? ""));
   if (!dismissal) {
-    const reason = !thread?.isResolved ? "the thread is not resolved" : thread.isOutdated ? "its lines changed: a fix, not a dismissal" : "resolved by someone whose word does not dismiss";
+    const reason = !thread?.isResolved
+      ? "the thread is not resolved"
+      : thread.isOutdated
+        ? "its lines changed: a fix, not a dismissal"
+        : "resolved by someone whose word does not dismiss";
     log.info({ reason }, "resolution is no dismissal");
     return { status: "ignored", reason };
   }

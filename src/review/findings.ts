@@ -108,9 +108,7 @@ function toFinding(raw: unknown): Finding | { impossibleLine: string } | null {
   // A reversed range is read as the range it names; a one-line range is a single line.
   const line = start !== null && start > end ? start : end;
   const startLine = start === null || start === end ? null : Math.min(start, end);
-  const severity = (SEVERITIES as readonly string[]).includes(String(r.severity).toLowerCase())
-    ? (String(r.severity).toLowerCase() as Severity)
-    : "minor";
+  const severity = (SEVERITIES as readonly string[]).includes(String(r.severity).toLowerCase()) ? (String(r.severity).toLowerCase() as Severity) : "minor";
   const title = firstString(r.title) ?? body.split(/[.\n]/)[0]!.slice(0, 80);
   const suggestion = typeof r.suggestion === "string" && r.suggestion.length > 0 ? r.suggestion.replace(/\r\n/g, "\n") : null;
   return { path, line, startLine, severity, title, body, suggestion };

@@ -162,6 +162,9 @@ export async function loadGuidance(
   tokenizer: QwenTokenizer,
 ): Promise<Guidance> {
   if (config.guidance_tokens <= 0) return NO_GUIDANCE;
-  const [learnings, files] = await Promise.all([readLearnings(octokit, repo), readGuidanceFiles(commitFileSource(octokit, repo, baseSha), config.guidance_files)]);
+  const [learnings, files] = await Promise.all([
+    readLearnings(octokit, repo),
+    readGuidanceFiles(commitFileSource(octokit, repo, baseSha), config.guidance_files),
+  ]);
   return composeGuidance(tokenizer, config.guidance_tokens, { instructions: config.instructions, learnings, files });
 }

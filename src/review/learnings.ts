@@ -74,7 +74,12 @@ export async function readLearnings(octokit: Octokit, repo: { owner: string; rep
 }
 
 /** Adds what is new (a source already learned or forgotten is skipped); returns what was added. */
-export async function addLearnings(octokit: Octokit, repo: { owner: string; repo: string }, candidates: readonly NewLearning[], now = new Date()): Promise<Learning[]> {
+export async function addLearnings(
+  octokit: Octokit,
+  repo: { owner: string; repo: string },
+  candidates: readonly NewLearning[],
+  now = new Date(),
+): Promise<Learning[]> {
   if (candidates.length === 0) return [];
   return updateRefDocument(octokit, repo, STORE, (doc) => {
     const known = new Set([...doc.learnings.map((l) => sourceKey(l.source)), ...doc.forgotten]);
@@ -89,7 +94,11 @@ export async function addLearnings(octokit: Octokit, repo: { owner: string; repo
     if (added.length === 0) return { keep: true, result: [] };
     const learnings = [...doc.learnings, ...added].slice(-MAX_LEARNINGS);
     const message = added.length === 1 ? `Learn ${added[0]!.id}: ${added[0]!.pattern}` : `Learn ${added.map((l) => l.id).join(", ")}`;
-    return { value: { ...doc, next, learnings }, message: `${message}\n\nFrom dismissed findings on #${added.map((l) => l.source.pr).join(", #")}.`, result: added };
+    return {
+      value: { ...doc, next, learnings },
+      message: `${message}\n\nFrom dismissed findings on #${added.map((l) => l.source.pr).join(", #")}.`,
+      result: added,
+    };
   });
 }
 

@@ -70,13 +70,20 @@ export function reviewSummaryBody(input: SummaryInput): Markup {
   // A review that did not cover everything never reads as a clean bill of health.
   const missing = new Set(input.unreviewed.map((u) => u.path)).size;
   const incomplete =
-    missing === 0 ? null : missing === 1 ? md`**Incomplete review:** 1 file was not reviewed (listed below).` : md`**Incomplete review:** ${missing} files were not reviewed (listed below).`;
+    missing === 0
+      ? null
+      : missing === 1
+        ? md`**Incomplete review:** 1 file was not reviewed (listed below).`
+        : md`**Incomplete review:** ${missing} files were not reviewed (listed below).`;
   lines.push(
     input.newFindings.length === 0
       ? incomplete
         ? md`${incomplete} Nothing new was found in the rest.${repeated}`
         : md`**No new findings.**${repeated}`
-      : md`**Findings:** ${join(counts.map(([s, n]) => md`${n} ${s}`), " · ")} (${input.inlineCount} inline)${repeated}${incomplete ? md`\n\n${incomplete}` : md``}`,
+      : md`**Findings:** ${join(
+          counts.map(([s, n]) => md`${n} ${s}`),
+          " · ",
+        )} (${input.inlineCount} inline)${repeated}${incomplete ? md`\n\n${incomplete}` : md``}`,
     md``,
     input.scope.kind === "incremental"
       ? md`<sub>Incremental review: the changes since ${input.scope.since.slice(0, 7)}.</sub>`
@@ -91,13 +98,19 @@ export function reviewSummaryBody(input: SummaryInput): Markup {
     const bySeverity = SEVERITIES.map((s) => [s, held.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
     lines.push(
       md``,
-      md`**${held.length} more finding${held.length === 1 ? "" : "s"} not shown** (over \`review.max_findings\` = ${input.withheld.limit}, least severe left out): ${join(bySeverity.map(([s, n]) => md`${n} ${s}`), " · ")}.`,
+      md`**${held.length} more finding${held.length === 1 ? "" : "s"} not shown** (over \`review.max_findings\` = ${input.withheld.limit}, least severe left out): ${join(
+        bySeverity.map(([s, n]) => md`${n} ${s}`),
+        " · ",
+      )}.`,
     );
   }
 
   // What the review covered follows the findings, and is never what gets cut to fit.
   const c = input.coverage;
-  const covered: Markup[] = [md``, md`**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.reviewedChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`];
+  const covered: Markup[] = [
+    md``,
+    md`**Coverage:** ${c.reviewedFiles}/${c.reviewableFiles} files, ${c.reviewedChangedLines}/${c.reviewableChangedLines} changed lines reviewed.`,
+  ];
   if (input.unreviewed.length > 0) covered.push(md``, md`**Not reviewed:**`, ...fileList(input.unreviewed, UNREVIEWED_LIST_CHARS));
   if (input.skipped.length > 0) {
     covered.push(md``, md`<details><summary>Skipped files</summary>`, md``, ...fileList(input.skipped, SKIPPED_LIST_CHARS), md``, md`</details>`);
@@ -163,7 +176,9 @@ export function fileList(entries: ReadonlyArray<{ path: string; reason: string }
     const total = [...counted.values()].reduce((a, b) => a + b, 0);
     const named = [...counted].slice(0, MAX_COUNTED_FOLDERS).map(([folder, n]) => md`${folder ? code(folder) : md`the top folder`} (${n})`);
     const others = counted.size - named.length;
-    lines.push(md`- …and ${total} more file${total === 1 ? "" : "s"}, too many to name here, in ${join(named, ", ")}${others > 0 ? md` and ${others} other folders` : md``}.`);
+    lines.push(
+      md`- …and ${total} more file${total === 1 ? "" : "s"}, too many to name here, in ${join(named, ", ")}${others > 0 ? md` and ${others} other folders` : md``}.`,
+    );
   }
   return lines;
 }
@@ -180,7 +195,10 @@ function listSection(lines: Markup[], title: Markup, findings: readonly ListedFi
 
 /** Names the guidance files the model was given (paths come from configuration: shown as code). */
 export function guidanceLine(guidance: NonNullable<SummaryInput["guidance"]>): Markup {
-  const given = [...guidance.names.map((n) => (n.truncated ? md`${code(n.name)} (cut to fit)` : code(n.name))), ...(guidance.learnings ? [text(guidance.learnings)] : [])];
+  const given = [
+    ...guidance.names.map((n) => (n.truncated ? md`${code(n.name)} (cut to fit)` : code(n.name))),
+    ...(guidance.learnings ? [text(guidance.learnings)] : []),
+  ];
   const left = guidance.left.length > 0 ? md`; over the budget, not given: ${join(guidance.left.map(code), ", ")}` : md``;
   return md`<sub>Guidance: ${given.length > 0 ? join(given, ", ") : md`none`}${left}.</sub>`;
 }

@@ -61,7 +61,6 @@ export type ReviewOutcome =
 /** A check run's summary is capped at 65,535 characters too; the list of files not reviewed gets this much. */
 const CHECK_UNREVIEWED_LIST_CHARS = 20_000;
 
-
 export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?: AbortSignal): Promise<ReviewOutcome> {
   const started = Date.now();
   // One signal reaches every model request of the review (and each retry of the SDK).
@@ -107,9 +106,10 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const ownReviews = await listOwnReviews(octokit, ref, botLogin);
     const done = reviewCovering(ownReviews, job.headSha, job.command?.commentId);
     if (done) {
-      await completeLeftoverCheckRun(octokit, repo, job.headSha, { title: "Reviewed", summary: md`The review of ${job.headSha.slice(0, 7)} was posted: ${link("the review", done.url)}.` }).catch(
-        (error: unknown) => log.warn({ err: error }, "could not complete a leftover check run"),
-      );
+      await completeLeftoverCheckRun(octokit, repo, job.headSha, {
+        title: "Reviewed",
+        summary: md`The review of ${job.headSha.slice(0, 7)} was posted: ${link("the review", done.url)}.`,
+      }).catch((error: unknown) => log.warn({ err: error }, "could not complete a leftover check run"));
       log.info({ reviewId: done.id }, "head already reviewed; not posting again");
       return { status: "already-reviewed", reviewId: done.id };
     }
@@ -138,10 +138,22 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     await recordLearnings(octokit, repo, job.pullNumber, dismissals, log);
     const guidanceTokens = Math.min(config.review.guidance_tokens, Math.floor((model.contextTokens - answerTokens) / 4));
     const guidance = await loadGuidance(octokit, repo, pr.base.sha, { ...config.review, guidance_tokens: guidanceTokens }, deps.tokenizer);
-    const input = reviewPackInput({ config, header: headerOf(job, pr), guidance: guidance.text, files: scope.files, source: commitFileSource(octokit, repo, job.headSha) });
+    const input = reviewPackInput({
+      config,
+      header: headerOf(job, pr),
+      guidance: guidance.text,
+      files: scope.files,
+      source: commitFileSource(octokit, repo, job.headSha),
+    });
     // A server that tokenizes without NFC (llama.cpp, Ollama) is budgeted at the larger of both counts.
     const tokenizer = model.server.normalizesUnicode ? deps.tokenizer : loadQwenTokenizer({ largerOfRawAndNfc: true });
-    const { plan, answers, coverage, unreviewed, complete } = await askAll({ model: deps.model, tokenizer, requestConcurrency: deps.settings.requestConcurrency, log }, input, { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests }, signal, log);
+    const { plan, answers, coverage, unreviewed, complete } = await askAll(
+      { model: deps.model, tokenizer, requestConcurrency: deps.settings.requestConcurrency, log },
+      input,
+      { contextTokens: model.contextTokens, answerTokens, maxRequests: config.review.max_requests },
+      signal,
+      log,
+    );
 
     if (plan.requests.length === 0) {
       await finish("skipped", "Nothing to review", nothingToReviewSummary(scope, plan.skipped));
@@ -177,7 +189,12 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     const missing = new Set(unreviewed.map((u) => u.path)).size;
     // Never "No new findings" for a review that did not cover everything: the title says what is missing.
     const incompleteTitle = complete ? "" : `incomplete, ${missing} file${missing === 1 ? "" : "s"} not reviewed`;
-    const title = fresh.length === 0 ? (complete ? "No new findings" : `Incomplete: ${missing} file${missing === 1 ? "" : "s"} not reviewed`) : [findingsTitle(fresh), incompleteTitle].filter(Boolean).join(" · ");
+    const title =
+      fresh.length === 0
+        ? complete
+          ? "No new findings"
+          : `Incomplete: ${missing} file${missing === 1 ? "" : "s"} not reviewed`
+        : [findingsTitle(fresh), incompleteTitle].filter(Boolean).join(" · ");
 
     const latest = ownReviews.at(-1);
     if (fresh.length === 0 && complete && latest) {
@@ -186,9 +203,19 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
       // files is posted, to say so.)
       await recordQuietHead(octokit, ref, latest, job.headSha);
       if (job.command) {
-        await upsertComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, md`Reviewed ${job.headSha.slice(0, 7)} again in full: no new findings.`, botLogin);
+        await upsertComment(
+          octokit,
+          { owner: job.owner, repo: job.repo, issueNumber: job.pullNumber },
+          `command-issue-${job.command.commentId}`,
+          md`Reviewed ${job.headSha.slice(0, 7)} again in full: no new findings.`,
+          botLogin,
+        );
       }
-      await finish(conclusion, "No new findings", md`${checkSummary}\n\nNo new review was added to the conversation; ${link("the latest review", latest.url)} records this head.`);
+      await finish(
+        conclusion,
+        "No new findings",
+        md`${checkSummary}\n\nNo new review was added to the conversation; ${link("the latest review", latest.url)} records this head.`,
+      );
       log.info({ reported: reported.length, dismissed: reported.length - standing.length }, "no new findings; no review posted");
       return { status: "no-new-findings", scope: scope.kind, findings: reported.length, dismissed: reported.length - standing.length };
     }
@@ -227,7 +254,10 @@ export async function runReviewJob(job: ReviewJobData, deps: ReviewDeps, signal?
     if (error instanceof Superseded || signal?.aborted) {
       const reason = error instanceof Superseded ? error.message : "superseded by a newer commit";
       if (octokit && checkRunId !== null) {
-        await completeCheckRun(octokit, repo, checkRunId, "cancelled", { title: "Superseded", summary: withConfigProblems(md`Stopped: ${reason}.`, configProblems) }).catch(() => undefined);
+        await completeCheckRun(octokit, repo, checkRunId, "cancelled", {
+          title: "Superseded",
+          summary: withConfigProblems(md`Stopped: ${reason}.`, configProblems),
+        }).catch(() => undefined);
       }
       log.info({ reason }, "review abandoned");
       return { status: "stale", reason };
@@ -249,7 +279,10 @@ function listeningLines(dismissed: number, withheld: number, limit: number, guid
   const lines: Markup[] = [];
   if (dismissed > 0) lines.push(md`${dismissed} finding(s) dismissed earlier on this pull request were not raised again.`);
   if (withheld > 0) lines.push(md`${withheld} more finding(s) over \`review.max_findings\` (${limit}) were counted, not posted.`);
-  if (guidance.tokens > 0) lines.push(md`**Guidance:** ${guidance.used.length} source(s), ${guidance.tokens.toLocaleString("en-US")} of ${guidance.budget.toLocaleString("en-US")} tokens, first in every request.`);
+  if (guidance.tokens > 0)
+    lines.push(
+      md`**Guidance:** ${guidance.used.length} source(s), ${guidance.tokens.toLocaleString("en-US")} of ${guidance.budget.toLocaleString("en-US")} tokens, first in every request.`,
+    );
   return lines;
 }
 
@@ -261,7 +294,13 @@ interface FindingLayout {
 }
 
 /** Inline when placeable, severe enough and within the limit (most severe first); listed otherwise. */
-function layOutFindings(findings: readonly Finding[], diffs: ReadonlyMap<string, FileDiff>, config: RepoConfig, headSha: string, pr: PullRequest): FindingLayout {
+function layOutFindings(
+  findings: readonly Finding[],
+  diffs: ReadonlyMap<string, FileDiff>,
+  config: RepoConfig,
+  headSha: string,
+  pr: PullRequest,
+): FindingLayout {
   const ordered = [...findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
   const placement = placeFindings(ordered, diffs);
   const listed = (finding: Finding): ListedFinding => ({ finding, url: diffs.has(finding.path) ? blobUrl(pr, headSha, finding) : null });
@@ -383,7 +422,10 @@ async function reportReviewFailure(report: FailureReport): Promise<void> {
     if (!verdict.final) {
       // Before its check run exists, an attempt that will be retried leaves nothing to update.
       if (report.checkRunId !== null) {
-        await showCheckRunRetrying(octokit, repo, report.checkRunId, { title: "Retrying…", summary: md`${attemptLabel(report.attempt)} failed and will be retried: ${reason}` });
+        await showCheckRunRetrying(octokit, repo, report.checkRunId, {
+          title: "Retrying…",
+          summary: md`${attemptLabel(report.attempt)} failed and will be retried: ${reason}`,
+        });
       }
       return;
     }
@@ -398,8 +440,8 @@ async function reportReviewFailure(report: FailureReport): Promise<void> {
   }
   if (verdict.final && job.command && report.botLogin) {
     const body = md`The review asked for with \`/skywork review\` could not be completed: ${reason}`;
-    await upsertComment(octokit, { ...repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, body, report.botLogin).catch((error: unknown) =>
-      log.warn({ err: error }, "could not reply to /skywork review with the failure"),
+    await upsertComment(octokit, { ...repo, issueNumber: job.pullNumber }, `command-issue-${job.command.commentId}`, body, report.botLogin).catch(
+      (error: unknown) => log.warn({ err: error }, "could not reply to /skywork review with the failure"),
     );
   }
 }
@@ -462,5 +504,7 @@ async function postReview(
 export function unlistedNote(pr: Pick<PullRequest, "changed_files">, listed: number): string[] {
   const unlisted = pr.changed_files - listed;
   if (unlisted <= 0) return [];
-  return [`GitHub lists only the first ${listed.toLocaleString("en-US")} of this pull request's ${pr.changed_files.toLocaleString("en-US")} changed files: the other ${unlisted.toLocaleString("en-US")} could not be read and were not reviewed. Split the pull request to have them reviewed.`];
+  return [
+    `GitHub lists only the first ${listed.toLocaleString("en-US")} of this pull request's ${pr.changed_files.toLocaleString("en-US")} changed files: the other ${unlisted.toLocaleString("en-US")} could not be read and were not reviewed. Split the pull request to have them reviewed.`,
+  ];
 }

@@ -8,9 +8,7 @@ import { httpStatus } from "../github/errors.js";
 import type { PostedReview } from "../github/reviews.js";
 import { reviewedHeads } from "./review-record.js";
 
-export type ReviewScope =
-  | { kind: "full"; files: FileDiff[]; reason: string }
-  | { kind: "incremental"; since: string; files: FileDiff[] };
+export type ReviewScope = { kind: "full"; files: FileDiff[]; reason: string } | { kind: "incremental"; since: string; files: FileDiff[] };
 
 /** GitHub's compare endpoint lists at most 300 files; past that, review everything. */
 const COMPARE_FILE_LIMIT = 300;
@@ -26,7 +24,9 @@ export async function decideScope(
   const all = [...prFiles];
   if (options.full) return { kind: "full", files: all, reason: "a full review was requested" };
   // The last head reviewed, with a review of its own or recorded quietly (review-record.ts).
-  const lastHead = reviewedHeads(ownReviews).reverse().find((head) => head !== headSha);
+  const lastHead = reviewedHeads(ownReviews)
+    .reverse()
+    .find((head) => head !== headSha);
   if (!lastHead) return { kind: "full", files: all, reason: "first review of this pull request" };
 
   let comparison;
@@ -40,7 +40,8 @@ export async function decideScope(
   } catch (error) {
     const status = httpStatus(error);
     // The last reviewed commit is gone (force-push, then garbage collection).
-    if (status === 404 || status === 422) return { kind: "full", files: all, reason: `the last reviewed commit ${lastHead.slice(0, 7)} no longer exists (force-push)` };
+    if (status === 404 || status === 422)
+      return { kind: "full", files: all, reason: `the last reviewed commit ${lastHead.slice(0, 7)} no longer exists (force-push)` };
     throw error;
   }
   if (comparison.status !== "ahead") {

@@ -43,7 +43,10 @@ function layout(root: string, name: string): SandboxDirs {
 async function writeEtc(etc: string): Promise<void> {
   await mkdir(etc, { recursive: true });
   await Promise.all([
-    writeFile(path.join(etc, "passwd"), `root:x:0:0:root:/root:/bin/bash\n${SANDBOX_USER}:x:${SANDBOX_UID}:${SANDBOX_UID}:${SANDBOX_USER}:${SANDBOX_HOME}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`),
+    writeFile(
+      path.join(etc, "passwd"),
+      `root:x:0:0:root:/root:/bin/bash\n${SANDBOX_USER}:x:${SANDBOX_UID}:${SANDBOX_UID}:${SANDBOX_USER}:${SANDBOX_HOME}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+    ),
     writeFile(path.join(etc, "group"), `root:x:0:\n${SANDBOX_USER}:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`),
     writeFile(path.join(etc, "hosts"), "127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n"),
   ]);

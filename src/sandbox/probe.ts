@@ -8,9 +8,7 @@ import { createSandboxDirs } from "./dirs.js";
 import { runArgv } from "./run-in-sandbox.js";
 import type { SandboxSettings } from "./types.js";
 
-export type SandboxAvailability =
-  | { available: true; version: string; socat: boolean }
-  | { available: false; reason: string; remedy: string };
+export type SandboxAvailability = { available: true; version: string; socat: boolean } | { available: false; reason: string; remedy: string };
 
 export const SANDBOX_REMEDY =
   "Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`) and allow unprivileged user namespaces " +
@@ -37,7 +35,11 @@ export async function probeSandbox(settings: SandboxSettings): Promise<SandboxAv
     const socat = (await output("socat", ["-V"])) !== null;
     return { available: true, version: version.trim(), socat };
   } catch (error) {
-    return { available: false, reason: `bubblewrap could not create a sandbox: ${error instanceof Error ? error.message : String(error)}.`, remedy: SANDBOX_REMEDY };
+    return {
+      available: false,
+      reason: `bubblewrap could not create a sandbox: ${error instanceof Error ? error.message : String(error)}.`,
+      remedy: SANDBOX_REMEDY,
+    };
   } finally {
     await rm(root, { recursive: true, force: true }).catch(() => undefined);
   }

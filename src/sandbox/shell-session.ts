@@ -15,7 +15,8 @@ import { OutputBuffer } from "./output-buffer.js";
 import { descendantsOf, findBelow, killSandbox, processTable, signal } from "./process-tree.js";
 import { workspacePath, type SandboxDirs, type SandboxSettings } from "./types.js";
 
-export const SOFT_TIMEOUT_MESSAGE = "You may wait longer to see additional output by sending empty command '', send other commands to interact with the current process, or send keys to interrupt/kill the command.";
+export const SOFT_TIMEOUT_MESSAGE =
+  "You may wait longer to see additional output by sending empty command '', send other commands to interact with the current process, or send keys to interrupt/kill the command.";
 
 export interface ShellSessionOptions {
   /** How long a command runs before the model gets its output so far. @defaultValue 120 s */
@@ -238,7 +239,10 @@ class Live {
         return;
       }
       this.#output.push(data.subarray(0, start));
-      const [, status = "", cwd = "", python = ""] = data.subarray(start + 1, end).toString("utf8").split(" ");
+      const [, status = "", cwd = "", python = ""] = data
+        .subarray(start + 1, end)
+        .toString("utf8")
+        .split(" ");
       data = data.subarray(end + 1);
       this.#completion = { exitCode: Number.parseInt(status, 10), cwd: unquote(cwd) || null, python: unquote(python) || null };
       this.running = false;

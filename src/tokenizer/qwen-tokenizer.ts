@@ -1,13 +1,6 @@
 import { GenerationalCache } from "./bounded-cache.js";
 import { bpeEncode } from "./bpe.js";
-import {
-  checkMessages,
-  DEFAULT_SYSTEM_BLOCK,
-  GENERATION_PROMPT,
-  renderChat,
-  type ChatMessage,
-  type ChatRole,
-} from "./chat-template.js";
+import { checkMessages, DEFAULT_SYSTEM_BLOCK, GENERATION_PROMPT, renderChat, type ChatMessage, type ChatRole } from "./chat-template.js";
 import { chunkEnd, isAdditiveJoin, mayNeedNfc, PRE_TOKEN_PATTERN } from "./pre-tokenizer.js";
 import { ADDED_TOKEN_PATTERN, QWEN25_ADDED_TOKENS } from "./special-tokens.js";
 import { loadBpeTables, type BpeTables } from "./tokenizer-data.js";
@@ -71,9 +64,7 @@ class ByteLevelQwenTokenizer implements QwenTokenizer {
     this.#largerOfRawAndNfc = options.largerOfRawAndNfc ?? false;
     this.#generationPromptTokens = this.count(GENERATION_PROMPT);
     this.#defaultSystemTokens = this.count(DEFAULT_SYSTEM_BLOCK);
-    this.#overhead = new Map(
-      (["system", "user", "assistant"] as const).map((role) => [role, this.count(`<|im_start|>${role}\n<|im_end|>\n`)]),
-    );
+    this.#overhead = new Map((["system", "user", "assistant"] as const).map((role) => [role, this.count(`<|im_start|>${role}\n<|im_end|>\n`)]));
   }
 
   count(text: string): number {
@@ -133,9 +124,7 @@ class ByteLevelQwenTokenizer implements QwenTokenizer {
     for (const { role, content } of messages) {
       const head = `${role}\n`;
       // "<|im_start|>" head content "<|im_end|>" "\n": the two added tokens cut the rest apart.
-      total += isAdditiveJoin(head, content)
-        ? (this.#overhead.get(role) ?? 0) + this.count(content)
-        : 3 + this.count(head + content);
+      total += isAdditiveJoin(head, content) ? (this.#overhead.get(role) ?? 0) + this.count(content) : 3 + this.count(head + content);
     }
     return total;
   }
@@ -148,7 +137,7 @@ class ByteLevelQwenTokenizer implements QwenTokenizer {
 
   #countPlain(text: string): number {
     let total = 0;
-    for (let start = 0; start < text.length; ) {
+    for (let start = 0; start < text.length;) {
       const end = chunkEnd(text, start);
       const chunk = start === 0 && end === text.length ? text : text.slice(start, end);
       start = end;

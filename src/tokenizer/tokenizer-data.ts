@@ -133,7 +133,8 @@ export function loadBpeTables(): BpeTables {
   let vocabSize = 0;
   for (const token in vocab) {
     const id = vocab[token];
-    if (!Number.isInteger(id) || id === undefined || id < 0 || id >= BASE_VOCAB_SIZE || tokens[id] !== undefined) fail(`vocabulary id ${id} is out of range or repeated`);
+    if (!Number.isInteger(id) || id === undefined || id < 0 || id >= BASE_VOCAB_SIZE || tokens[id] !== undefined)
+      fail(`vocabulary id ${id} is out of range or repeated`);
     tokens[id] = token;
     vocabSize++;
   }

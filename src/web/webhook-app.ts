@@ -1,6 +1,11 @@
 // The Probot application of the web role: verify (Probot does), filter, enqueue. No GitHub or model
 // calls happen here; GitHub waits at most 10 s for an answer and never redelivers by itself.
-import type { IssueCommentCreatedEvent, PullRequestEvent, PullRequestReviewCommentCreatedEvent, PullRequestReviewThreadResolvedEvent } from "@octokit/webhooks-types";
+import type {
+  IssueCommentCreatedEvent,
+  PullRequestEvent,
+  PullRequestReviewCommentCreatedEvent,
+  PullRequestReviewThreadResolvedEvent,
+} from "@octokit/webhooks-types";
 import type { RedisClient } from "../queue/connection.js";
 import type { ApplicationFunction, Logger } from "probot";
 import { withTimeout } from "../ops/with-timeout.js";
@@ -71,7 +76,10 @@ export function createWebhookApp({ queues, redis, prefix, replicaAcks = 0 }: Int
       // A command, or else a reply to hear (at most one of the two enqueues).
       const decision = commandJobFromReviewComment(context.id, payload);
       if (decision.enqueue) await accept(context.log, context.id, decision, (job) => replicatedWrite(redis, replicated, () => enqueueCommand(queues, job)));
-      else await accept(context.log, context.id, feedbackJobFromReviewComment(context.id, payload), (job) => replicatedWrite(redis, replicated, () => enqueueFeedback(queues, job)));
+      else
+        await accept(context.log, context.id, feedbackJobFromReviewComment(context.id, payload), (job) =>
+          replicatedWrite(redis, replicated, () => enqueueFeedback(queues, job)),
+        );
     });
     app.on("pull_request_review_thread.resolved", async (context) => {
       const decision = feedbackJobFromThreadResolved(context.id, context.payload as PullRequestReviewThreadResolvedEvent);
@@ -101,4 +109,3 @@ async function accept<J extends ReviewJobData | CommandJobData | FeedbackJobData
   const subject = "pullNumber" in job ? { pr: job.pullNumber } : { issue: job.issueNumber };
   log.info({ deliveryId, jobId, installation: job.installationId, repo: `${job.owner}/${job.repo}`, ...subject }, "job enqueued");
 }
-

@@ -50,43 +50,60 @@ export function startWorkers(options: WorkerOptions): Workers {
   const { log } = options;
   // Jobs held by this process, as queue/id, until they end or are handed back: what a shutdown may strand.
   const running = new Set<string>();
-  const review = startWorker<ReviewJobData, ReviewOutcome>(options, QUEUE_NAMES.review, options.concurrency, async (job, _token, signal) => {
-    // Started: no longer counts towards its installation's backlog.
-    await releaseFairness(options.connection, options.prefix, job.data.installationId, job.id ?? "").catch((error: unknown) =>
-      log.warn({ err: error, jobId: job.id }, "could not update fairness bookkeeping"),
-    );
-    return runReviewJob(
-      job.data,
-      {
-        ...options.review,
-        log: log.child({ jobId: job.id, installation: job.data.installationId }),
-        attempt: attemptOf(job),
-        heads: { redis: options.connection, prefix: options.prefix },
-      },
-      signal,
-    );
-  }, running);
-  // Commands are short (a permission check, a reaction, a reply or an enqueue).
-  const command = startWorker<CommandJobData, CommandOutcome>(options, QUEUE_NAMES.command, Math.max(2, options.concurrency), (job) =>
-    runCommandJob(job.data, { ...options.command, log: log.child({ jobId: job.id, installation: job.data.installationId }), attempt: attemptOf(job) }),
+  const review = startWorker<ReviewJobData, ReviewOutcome>(
+    options,
+    QUEUE_NAMES.review,
+    options.concurrency,
+    async (job, _token, signal) => {
+      // Started: no longer counts towards its installation's backlog.
+      await releaseFairness(options.connection, options.prefix, job.data.installationId, job.id ?? "").catch((error: unknown) =>
+        log.warn({ err: error, jobId: job.id }, "could not update fairness bookkeeping"),
+      );
+      return runReviewJob(
+        job.data,
+        {
+          ...options.review,
+          log: log.child({ jobId: job.id, installation: job.data.installationId }),
+          attempt: attemptOf(job),
+          heads: { redis: options.connection, prefix: options.prefix },
+        },
+        signal,
+      );
+    },
     running,
   );
-  const fix = startWorker<FixJobData, FixOutcome>(options, QUEUE_NAMES.fix, options.fixConcurrency, (job, _token, signal) =>
-    runFixJob(
-      job.data,
-      job.id ?? "fix",
-      {
-        ...options.fix,
-        log: log.child({ jobId: job.id, installation: job.data.installationId }),
-        attempt: attemptOf(job),
-      },
-      signal,
-    ),
+  // Commands are short (a permission check, a reaction, a reply or an enqueue).
+  const command = startWorker<CommandJobData, CommandOutcome>(
+    options,
+    QUEUE_NAMES.command,
+    Math.max(2, options.concurrency),
+    (job) => runCommandJob(job.data, { ...options.command, log: log.child({ jobId: job.id, installation: job.data.installationId }), attempt: attemptOf(job) }),
+    running,
+  );
+  const fix = startWorker<FixJobData, FixOutcome>(
+    options,
+    QUEUE_NAMES.fix,
+    options.fixConcurrency,
+    (job, _token, signal) =>
+      runFixJob(
+        job.data,
+        job.id ?? "fix",
+        {
+          ...options.fix,
+          log: log.child({ jobId: job.id, installation: job.data.installationId }),
+          attempt: attemptOf(job),
+        },
+        signal,
+      ),
     running,
   );
   // Replies and resolutions: a permission check and at most one short model answer each.
-  const feedback = startWorker<FeedbackJobData, FeedbackOutcome>(options, QUEUE_NAMES.feedback, Math.max(2, Math.ceil(options.concurrency / 2)), (job) =>
-    runFeedbackJob(job.data, { ...options.feedback, log: log.child({ jobId: job.id, installation: job.data.installationId }), attempt: attemptOf(job) }),
+  const feedback = startWorker<FeedbackJobData, FeedbackOutcome>(
+    options,
+    QUEUE_NAMES.feedback,
+    Math.max(2, Math.ceil(options.concurrency / 2)),
+    (job) =>
+      runFeedbackJob(job.data, { ...options.feedback, log: log.child({ jobId: job.id, installation: job.data.installationId }), attempt: attemptOf(job) }),
     running,
   );
   // The intake publishes the ids of jobs a newer head superseded; whichever worker runs one
@@ -108,15 +125,26 @@ export function startWorkers(options: WorkerOptions): Workers {
       }, deadlineMs);
       // Handing a job back and closing a worker both need Redis: with Redis gone they never end.
       // (`closing` settles every worker's close and never rejects: a rejection is the time running out.)
-      const closed = await withTimeout(closing.then(() => true), deadlineMs + HAND_BACK_MS, { unref: false }).catch(() => false);
+      const closed = await withTimeout(
+        closing.then(() => true),
+        deadlineMs + HAND_BACK_MS,
+        { unref: false },
+      ).catch(() => false);
       clearTimeout(timer);
       subscriber.disconnect();
       if (closed) return [];
       const stranded = [...running];
       for (const job of stranded) {
-        log.error({ job }, "could not hand this job back to the queue (is Redis reachable?); another worker takes it over once its lock expires (WORKER_LOCK_MS)");
+        log.error(
+          { job },
+          "could not hand this job back to the queue (is Redis reachable?); another worker takes it over once its lock expires (WORKER_LOCK_MS)",
+        );
       }
-      return [stranded.length > 0 ? `workers: ${stranded.length} running job(s) not handed back (${stranded.join(", ")})` : "workers: did not close (Redis unreachable?)"];
+      return [
+        stranded.length > 0
+          ? `workers: ${stranded.length} running job(s) not handed back (${stranded.join(", ")})`
+          : "workers: did not close (Redis unreachable?)",
+      ];
     },
   };
 }
@@ -125,7 +153,13 @@ function attemptOf(job: Job): AttemptInfo {
   return { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 };
 }
 
-function startWorker<D, R extends { status: string }>(options: WorkerOptions, name: string, concurrency: number, processor: Processor<D, R>, running: Set<string>): Worker<D, R> {
+function startWorker<D, R extends { status: string }>(
+  options: WorkerOptions,
+  name: string,
+  concurrency: number,
+  processor: Processor<D, R>,
+  running: Set<string>,
+): Worker<D, R> {
   const { log } = options;
   const guarded: Processor<D, R> = async (job, token, signal) => {
     const key = `${name}/${job.id ?? "?"}`;
@@ -176,6 +210,10 @@ function jobLogFields(queue: string, job: Job<unknown, unknown>): Record<string,
   // Every queue carries one of these; `in` tells them apart.
   const data = job.data as ReviewJobData | CommandJobData | FixJobData | FeedbackJobData;
   const subject =
-    "pullNumber" in data ? { pr: data.pullNumber } : "issueNumber" in data ? { issue: data.issueNumber } : { target: `${data.target.kind}#${data.target.number}` };
+    "pullNumber" in data
+      ? { pr: data.pullNumber }
+      : "issueNumber" in data
+        ? { issue: data.issueNumber }
+        : { target: `${data.target.kind}#${data.target.number}` };
   return { queue, jobId: job.id, installation: data.installationId, deliveryId: data.deliveryId, repo: `${data.owner}/${data.repo}`, ...subject };
 }

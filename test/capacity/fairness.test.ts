@@ -126,7 +126,12 @@ describe("fairPriority", () => {
     // each installation's jobs 1, 2, 3… alone would starve A here (every newcomer is a 1, A's second
     // job a 2, forever); tags above the clock close each level, so A's jobs all run.
     const redis = env.connect();
-    interface Waiting { priority: number; seq: number; installation: number; id: string }
+    interface Waiting {
+      priority: number;
+      seq: number;
+      installation: number;
+      id: string;
+    }
     const queue: Waiting[] = [];
     let seq = 0;
     const add = async (installation: number, id: string) => {

@@ -73,9 +73,27 @@ describe("skywork pack --diff", () => {
   });
 
   it("honours --context, --answer-tokens, --max-requests and --ignore", async () => {
-    const ran = await cli(["pack", "--diff", patchPath, "--json", "--context", "16384", "--answer-tokens", "4096", "--max-requests", "1", "--ignore", "docs/**"]);
+    const ran = await cli([
+      "pack",
+      "--diff",
+      patchPath,
+      "--json",
+      "--context",
+      "16384",
+      "--answer-tokens",
+      "4096",
+      "--max-requests",
+      "1",
+      "--ignore",
+      "docs/**",
+    ]);
     expect(ran.code).toBe(0);
-    const json = JSON.parse(ran.stdout) as { contextTokens: number; answerTokens: number; requests: Array<{ promptTokens: number; files: string[] }>; skipped: unknown[] };
+    const json = JSON.parse(ran.stdout) as {
+      contextTokens: number;
+      answerTokens: number;
+      requests: Array<{ promptTokens: number; files: string[] }>;
+      skipped: unknown[];
+    };
     expect(json.contextTokens).toBe(16384);
     expect(json.answerTokens).toBe(4096);
     expect(json.requests[0]?.files).toEqual(["svc/service.py"]);
@@ -121,7 +139,10 @@ describe("skywork pack --repo", () => {
 
   it.each([
     [["pack", "--repo", "<tmp>", "--base", "main"], /^skywork pack: .* is not a git repository \(run the command inside one, or pass --repo <path>\)\.\n$/],
-    [["pack", "--repo", "<repo>", "--base", "no-such-branch"], /^skywork pack: unknown revision "no-such-branch" in .*\(fetch it, or check the branch or commit name\)\.\n$/],
+    [
+      ["pack", "--repo", "<repo>", "--base", "no-such-branch"],
+      /^skywork pack: unknown revision "no-such-branch" in .*\(fetch it, or check the branch or commit name\)\.\n$/,
+    ],
     [["pack", "--repo", "<repo>", "--base", "main", "--head=--upload-pack=x"], /^skywork pack: unknown revision "--upload-pack=x"/],
     [["pack", "--diff", "<tmp>/missing.patch"], /^skywork pack: cannot read .*missing\.patch: no such file\.\n$/],
     [["pack", "--diff", "<tmp>"], /^skywork pack: cannot read .*: it is a directory\.\n$/],

@@ -73,12 +73,33 @@ async function closedPort(): Promise<number> {
 beforeAll(async () => {
   repo = createGitRepo();
   const body = (limit: string): string =>
-    ["function total(items) {", "  let sum = 0;", "  for (const item of items) {", "    sum += item.price;", "  }", "  // Totals are bounded.", "  const max = 100;", "  const count = items.length;", limit, "  const clamped = Math.min(sum, max);", "  return clamped;", "}", "", "module.exports = { total };", "", "// end", ""].join("\n");
+    [
+      "function total(items) {",
+      "  let sum = 0;",
+      "  for (const item of items) {",
+      "    sum += item.price;",
+      "  }",
+      "  // Totals are bounded.",
+      "  const max = 100;",
+      "  const count = items.length;",
+      limit,
+      "  const clamped = Math.min(sum, max);",
+      "  return clamped;",
+      "}",
+      "",
+      "module.exports = { total };",
+      "",
+      "// end",
+      "",
+    ].join("\n");
   repo.write("src/app.js", body("  const over = false;"));
   repo.write("README.md", "# app\n\nTotals are unbounded.\n");
   repo.commit("base");
   repo.git("checkout", "-q", "-b", "feature");
-  repo.write("src/app.js", body("  const over = count < 10;").replace("  const clamped = Math.min(sum, max);", "  const clamped = over ? sum : Math.min(sum, max);"));
+  repo.write(
+    "src/app.js",
+    body("  const over = count < 10;").replace("  const clamped = Math.min(sum, max);", "  const clamped = over ? sum : Math.min(sum, max);"),
+  );
   repo.write("package-lock.json", '{ "lockfileVersion": 3 }\n');
   repo.commit("Clamp the total\n\nKeeps totals under the limit.");
   repo.git("checkout", "-q", "main");
@@ -182,10 +203,46 @@ describe("skywork review", () => {
     const json = JSON.parse(ran.stdout) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual(["findings", "summary", "coverage", "skipped", "unreviewed", "notes", "tokens", "model"]);
     expect(json.findings).toEqual([
-      { path: "README.md", line: 2, startLine: null, severity: "minor", title: "Stale docs", body: ANSWER.findings[3]!.comment, suggestion: null, inDiff: false },
-      { path: "src/app.js", line: 1, startLine: null, severity: "nit", title: "Missing doc comment", body: "Say what total() returns.", suggestion: null, inDiff: false },
-      { path: "src/app.js", line: 11, startLine: 9, severity: "minor", title: "Magic number", body: "Name the limit.", suggestion: "const LIMIT = 10;", inDiff: true },
-      { path: "src/app.js", line: 10, startLine: null, severity: "major", title: "Off by one", body: ANSWER.findings[0]!.comment, suggestion: null, inDiff: true },
+      {
+        path: "README.md",
+        line: 2,
+        startLine: null,
+        severity: "minor",
+        title: "Stale docs",
+        body: ANSWER.findings[3]!.comment,
+        suggestion: null,
+        inDiff: false,
+      },
+      {
+        path: "src/app.js",
+        line: 1,
+        startLine: null,
+        severity: "nit",
+        title: "Missing doc comment",
+        body: "Say what total() returns.",
+        suggestion: null,
+        inDiff: false,
+      },
+      {
+        path: "src/app.js",
+        line: 11,
+        startLine: 9,
+        severity: "minor",
+        title: "Magic number",
+        body: "Name the limit.",
+        suggestion: "const LIMIT = 10;",
+        inDiff: true,
+      },
+      {
+        path: "src/app.js",
+        line: 10,
+        startLine: null,
+        severity: "major",
+        title: "Off by one",
+        body: ANSWER.findings[0]!.comment,
+        suggestion: null,
+        inDiff: true,
+      },
     ]);
     expect(json).toMatchObject({
       summary: ANSWER.summary,
@@ -275,7 +332,8 @@ describe("skywork review against each model server", () => {
     big.write("README.md", "# big\n");
     big.commit("base");
     big.git("checkout", "-q", "-b", "feature");
-    for (let f = 0; f < files; f++) big.write(`src/m${f}.js`, `${Array.from({ length: 150 }, (_, i) => `export const v${f}_${i} = compute(${i}, "${f}");`).join("\n")}\n`);
+    for (let f = 0; f < files; f++)
+      big.write(`src/m${f}.js`, `${Array.from({ length: 150 }, (_, i) => `export const v${f}_${i} = compute(${i}, "${f}");`).join("\n")}\n`);
     big.commit("Add modules");
     big.git("checkout", "-q", "main");
     return big;
@@ -297,7 +355,9 @@ describe("skywork review against each model server", () => {
       const two = await review(argv, { LLM_BASE_URL: shared.baseUrl, LLM_MAX_CONCURRENCY: "2" });
       expect(two.code).toBe(0);
       expect(shared.requests.some((r) => r.status === 500)).toBe(true);
-      expect(two.stderr).toMatch(/warning: the model server ran out of room with 2 requests in flight \(llama\.cpp server: 500 Context size has been exceeded\.\); sending at most 1 at once from now on/);
+      expect(two.stderr).toMatch(
+        /warning: the model server ran out of room with 2 requests in flight \(llama\.cpp server: 500 Context size has been exceeded\.\); sending at most 1 at once from now on/,
+      );
       const json = JSON.parse(two.stdout) as { coverage: { complete: boolean; reviewedFiles: number }; model: { server: string; windowSource: string } };
       expect(json.coverage).toMatchObject({ complete: true, reviewedFiles: 10 });
       expect(json.model).toMatchObject({ server: "llama.cpp server", windowSource: "meta.n_ctx" });
@@ -323,11 +383,23 @@ describe("skywork review against each model server", () => {
   });
 
   it("Ollama: the window its Modelfile sets (num_ctx in /api/show), not the model's 32k", async () => {
-    const ollama = await extraFake({ profile: "ollama", modelId: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", contextTokens: 8192, numCtxInModelfile: true, reply: () => ({ content: JSON.stringify(ANSWER) }) });
+    const ollama = await extraFake({
+      profile: "ollama",
+      modelId: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M",
+      contextTokens: 8192,
+      numCtxInModelfile: true,
+      reply: () => ({ content: JSON.stringify(ANSWER) }),
+    });
     const ran = await review([...argvFeature(), "--json"], { LLM_BASE_URL: ollama.baseUrl });
     expect(ran.code).toBe(0);
     expect(JSON.parse(ran.stdout)).toMatchObject({
-      model: { id: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", contextTokens: 8192, answerTokens: 4096, server: "Ollama", windowSource: "/api/show num_ctx" },
+      model: {
+        id: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M",
+        contextTokens: 8192,
+        answerTokens: 4096,
+        server: "Ollama",
+        windowSource: "/api/show num_ctx",
+      },
       coverage: { complete: true },
     });
     for (const request of ollama.requests) expect(request.promptTokens + request.maxTokens!).toBeLessThanOrEqual(8192);
@@ -349,7 +421,9 @@ describe("skywork review errors", () => {
     expectOneLineError(
       ran,
       3,
-      new RegExp(`^skywork review: Cannot reach the model endpoint http://127\\.0\\.0\\.1:${port}/v1 \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)\\. Start your vLLM/llama\\.cpp server or set LLM_BASE_URL\\.\\n$`),
+      new RegExp(
+        `^skywork review: Cannot reach the model endpoint http://127\\.0\\.0\\.1:${port}/v1 \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)\\. Start your vLLM/llama\\.cpp server or set LLM_BASE_URL\\.\\n$`,
+      ),
     );
   });
 
@@ -401,7 +475,9 @@ describe("skywork review errors", () => {
     const small = await extraFake({ contextTokens: 2200, reportMaxModelLen: false, reply: () => ({ content: JSON.stringify(ANSWER) }) });
     const ran = await review(argvFeature(), { LLM_BASE_URL: small.baseUrl, LLM_CONTEXT_TOKENS: "32768" });
     expect(ran.code).toBe(0);
-    expect(ran.stderr).toContain("skywork review: warning: the model server's window is 2200 tokens, smaller than 32768; using 2200 (set LLM_CONTEXT_TOKENS=2200 to match it)\n");
+    expect(ran.stderr).toContain(
+      "skywork review: warning: the model server's window is 2200 tokens, smaller than 32768; using 2200 (set LLM_CONTEXT_TOKENS=2200 to match it)\n",
+    );
     expect(ran.stdout).toContain("(2,200-token window).");
     // A 1,100-token reserve holds 6 findings: the answer budget is what those take.
     expect(small.requests.at(-1)!.maxTokens).toBe(answerTokensFor(maxFindingsFor(1100)));
@@ -418,7 +494,10 @@ describe("skywork review errors", () => {
 
   it.each([
     [["--repo", "<outside>"], /^skywork review: .* is not a git repository \(run the command inside one, or pass --repo <path>\)\.\n$/],
-    [["--repo", "<repo>", "--base", "no-such-branch"], /^skywork review: unknown revision "no-such-branch" in .*\(fetch it, or check the branch or commit name\)\.\n$/],
+    [
+      ["--repo", "<repo>", "--base", "no-such-branch"],
+      /^skywork review: unknown revision "no-such-branch" in .*\(fetch it, or check the branch or commit name\)\.\n$/,
+    ],
     [["--repo", "<repo>", "--head", "feature~9"], /^skywork review: unknown revision "feature~9"/],
     [["--repo", "<repo>"], /^skywork review: Nothing to review between main and HEAD\.\n$/],
     [["--repo", "<repo>", "--fail-on", "blocker"], /^skywork review: --fail-on must be one of critical, major, minor, nit; got "blocker"\.\n$/],
@@ -481,7 +560,9 @@ describe("the skywork review process", () => {
     expect(JSON.parse(passing.stdout)).toMatchObject({ tokens: { requests: 1 } });
     expect(down.code).toBe(3);
     expect(down.stdout).toBe("");
-    expect(down.stderr).toMatch(/^skywork review: Cannot reach the model endpoint .*\(connect ECONNREFUSED .*\)\. Start your vLLM\/llama\.cpp server or set LLM_BASE_URL\.\n$/);
+    expect(down.stderr).toMatch(
+      /^skywork review: Cannot reach the model endpoint .*\(connect ECONNREFUSED .*\)\. Start your vLLM\/llama\.cpp server or set LLM_BASE_URL\.\n$/,
+    );
   });
 });
 

@@ -3,7 +3,11 @@ import { mentionsCommand, parseCommand } from "../../src/commands/parse-command.
 
 describe("parseCommand", () => {
   it("reads the verb and the instructions after it", () => {
-    expect(parseCommand("/skywork fix use a Map here\nand keep the API")).toEqual({ kind: "command", verb: "fix", instructions: "use a Map here\nand keep the API" });
+    expect(parseCommand("/skywork fix use a Map here\nand keep the API")).toEqual({
+      kind: "command",
+      verb: "fix",
+      instructions: "use a Map here\nand keep the API",
+    });
     expect(parseCommand("Thanks!\n  /Skywork REVIEW")).toEqual({ kind: "command", verb: "review", instructions: "" });
     expect(parseCommand("/skywork")).toEqual({ kind: "command", verb: "help", instructions: "" });
   });

@@ -9,12 +9,20 @@ describe("the command registry", () => {
     expect(parseCommand(`/skywork ${verb} some words`)).toEqual({ kind: "command", verb, instructions: "some words" });
     const usage = "argument" in command ? `/skywork ${verb} ${command.argument}` : `/skywork ${verb}`;
     expect(HELP.toString()).toContain(`- \`${usage}\`: ${command.help.toString()}`);
-    expect(commandTableMarkdown().split("\n").filter((row) => row.startsWith(`| \`${usage}\` |`))).toHaveLength(command.readme.length);
+    expect(
+      commandTableMarkdown()
+        .split("\n")
+        .filter((row) => row.startsWith(`| \`${usage}\` |`)),
+    ).toHaveLength(command.readme.length);
   });
 
   it("knows no command the registry does not", () => {
     expect(parseCommand("/skywork approve")).toEqual({ kind: "unknown", word: "approve" });
-    expect(HELP.toString().split("\n").filter((line) => line.startsWith("- ")).length).toBe(COMMANDS.length);
+    expect(
+      HELP.toString()
+        .split("\n")
+        .filter((line) => line.startsWith("- ")).length,
+    ).toBe(COMMANDS.length);
   });
 
   it("is the README's command table (run `npm run docs` to update)", () => {

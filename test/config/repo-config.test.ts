@@ -33,7 +33,9 @@ async function repoWith(config: string, extra: Record<string, string> = {}): Pro
 
 describe("prototype keys", () => {
   it("ignores and reports __proto__, constructor and prototype, wherever they stand; nothing reaches Object.prototype", async () => {
-    const repo = await repoWith("__proto__:\n  polluted: yes\nreview:\n  constructor: {auto: false}\n  prototype: 1\n  max_requests: 3\nfix:\n  __proto__: {push: true}\n");
+    const repo = await repoWith(
+      "__proto__:\n  polluted: yes\nreview:\n  constructor: {auto: false}\n  prototype: 1\n  max_requests: 3\nfix:\n  __proto__: {push: true}\n",
+    );
     const { config, problems } = await loadRepoConfig(octokit, repo);
     expect(config.review.max_requests).toBe(3);
     expect(config.review.auto).toBe(true);
@@ -75,13 +77,20 @@ describe("_extends", () => {
     const chain = Array.from({ length: MAX_EXTENDS + 2 }, (_, i) => `chain${counter}-${i + 1}`);
     for (const [i, name] of chain.entries()) {
       const next = chain[i + 1];
-      await fake.createRepo({ owner: "acme", name, installationId, files: { [CONFIG_PATH]: `${next ? `_extends: ${next}\n` : ""}review:\n  instructions: "from ${name}"\n` } });
+      await fake.createRepo({
+        owner: "acme",
+        name,
+        installationId,
+        files: { [CONFIG_PATH]: `${next ? `_extends: ${next}\n` : ""}review:\n  instructions: "from ${name}"\n` },
+      });
     }
     const repo = await repoWith(`_extends: ${chain[0]}\n`);
     const long = await loadRepoConfig(octokit, repo);
     expect(long.files).toHaveLength(MAX_EXTENDS + 1);
     expect(long.config.review.instructions).toBe(`from ${chain[0]}`);
-    expect(long.problems).toEqual([expect.stringMatching(new RegExp(`more than ${MAX_EXTENDS} files extend one another; acme/${chain[MAX_EXTENDS]}:.* were not applied`))]);
+    expect(long.problems).toEqual([
+      expect.stringMatching(new RegExp(`more than ${MAX_EXTENDS} files extend one another; acme/${chain[MAX_EXTENDS]}:.* were not applied`)),
+    ]);
 
     const a = `loop${counter}-a`;
     const b = `loop${counter}-b`;
@@ -109,8 +118,19 @@ describe("size and shape", () => {
 
   it("a file with too many keys, or an alias bomb, is ignored with a reason", async () => {
     const many = `review:\n${Array.from({ length: 1_200 }, (_, i) => `  k${i}: ${i}`).join("\n")}\n`;
-    expect((await loadRepoConfig(octokit, await repoWith(many))).problems).toEqual([expect.stringContaining("has more than 1000 keys and list items; it is ignored and defaults apply.")]);
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)].join("\n");
+    expect((await loadRepoConfig(octokit, await repoWith(many))).problems).toEqual([
+      expect.stringContaining("has more than 1000 keys and list items; it is ignored and defaults apply."),
+    ]);
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x]",
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(", ")}]`,
+      ),
+    ].join("\n");
     const { problems } = await loadRepoConfig(octokit, await repoWith(bomb));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/defaults apply\.$/);

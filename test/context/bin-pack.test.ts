@@ -62,7 +62,10 @@ describe("packAll", () => {
       const files: PackFile[] = Array.from({ length: 1 + Math.floor(rand() * 25) }, () => {
         const headerTokens = 1 + Math.floor(rand() * 12);
         const limit = capacity - headerTokens;
-        return { headerTokens, pieceTokens: Array.from({ length: 1 + Math.floor(rand() * 8) }, () => 1 + Math.floor(rand() * Math.min(limit, rand() < 0.2 ? limit : 60))) };
+        return {
+          headerTokens,
+          pieceTokens: Array.from({ length: 1 + Math.floor(rand() * 8) }, () => 1 + Math.floor(rand() * Math.min(limit, rand() < 0.2 ? limit : 60))),
+        };
       });
       const bins = packAll(files, capacity);
       expectComplete(bins, files);

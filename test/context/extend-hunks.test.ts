@@ -50,7 +50,11 @@ describe("extendHunks", () => {
     const zero = onlyFile(gitDiffOf([{ path: "f.txt", before, after }], ["-U0"]).files);
     const full = onlyFile(gitDiffOf([{ path: "f.txt", before, after }], ["-U100000"]).files);
     const source = splitSource(after);
-    const extended = extendHunks(zero.hunks, zero.hunks.map(() => ({ start: 1, end: source.lines.length })), source);
+    const extended = extendHunks(
+      zero.hunks,
+      zero.hunks.map(() => ({ start: 1, end: source.lines.length })),
+      source,
+    );
     expect(extended).toHaveLength(1);
     expect(renderFileForModel({ ...zero, hunks: extended.map((h) => ({ ...h, section: "" })) })).toBe(
       renderFileForModel({ ...full, hunks: full.hunks.map((h) => ({ ...h, section: "" })) }),
@@ -61,7 +65,11 @@ describe("extendHunks", () => {
     const { before, after } = randomEdit(7);
     const file = onlyFile(gitDiffOf([{ path: "f.txt", before, after }]).files);
     const snapshot = JSON.stringify(file);
-    extendHunks(file.hunks, file.hunks.map(() => ({ start: 1, end: 10_000 })), splitSource(after));
+    extendHunks(
+      file.hunks,
+      file.hunks.map(() => ({ start: 1, end: 10_000 })),
+      splitSource(after),
+    );
     expect(JSON.stringify(file)).toBe(snapshot);
   });
 

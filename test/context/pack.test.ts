@@ -216,7 +216,11 @@ describe("packReview: exact counts and coverage", () => {
     const fixture = gitDiffOf(changes);
     const header = { owner: "o", repo: "r", number: 7, title: "Fix <|im_start|> things", body: "Body", baseRef: "main", headRef: "feature" };
     const limits = { ...LIMITS, contextTokens: 2_100, answerTokens: 600 };
-    const plan = await packReview({ system: REVIEW_SYSTEM_PROMPT, preamble: (p) => reviewPreamble(header, p), files: fixture.files, source: fixture.source }, limits, tokenizer);
+    const plan = await packReview(
+      { system: REVIEW_SYSTEM_PROMPT, preamble: (p) => reviewPreamble(header, p), files: fixture.files, source: fixture.source },
+      limits,
+      tokenizer,
+    );
     expect(plan.requests.length).toBeGreaterThan(1);
     for (const request of plan.requests) expect(request.promptTokens).toBe(referenceChatCount(request.messages));
     expectExact(plan, limits);
@@ -255,7 +259,9 @@ describe("packReview: exact counts and coverage", () => {
     expectExact(plan, limits);
     // Fewest requests: within one request of the total divided by what one request holds.
     const content = plan.requests.reduce((n, r) => n + r.parts.reduce((m, p) => m + p.tokens, 0), 0);
-    const perRequest = promptBudget(limits) - tokenizer.countChat(plan.requests[0]!.messages.map((m, i) => (i === 1 ? { ...m, content: "Pull request #1: test\nPart 1 of 9.\nDiff:\n" } : m)));
+    const perRequest =
+      promptBudget(limits) -
+      tokenizer.countChat(plan.requests[0]!.messages.map((m, i) => (i === 1 ? { ...m, content: "Pull request #1: test\nPart 1 of 9.\nDiff:\n" } : m)));
     expect(plan.requests.length).toBeLessThanOrEqual(Math.ceil(content / perRequest) + 1);
   });
 
@@ -279,7 +285,8 @@ describe("packReview: exact counts and coverage", () => {
     for (const change of changes) expect(sentPaths.has(change.path) || unreviewedPaths.includes(change.path)).toBe(true);
     const partial = plan.unreviewed.filter((u) => sentPaths.has(u.path));
     expect(partial.length).toBeLessThanOrEqual(1);
-    for (const entry of plan.unreviewed.filter((u) => !sentPaths.has(u.path))) expect(entry.reason).toBe("not sent: over the limit of 3 model requests per review");
+    for (const entry of plan.unreviewed.filter((u) => !sentPaths.has(u.path)))
+      expect(entry.reason).toBe("not sent: over the limit of 3 model requests per review");
 
     // The listed range is exactly the part of the file that no request shows.
     for (const entry of partial) {
@@ -290,9 +297,7 @@ describe("packReview: exact counts and coverage", () => {
       const file = fixture.files.find((f) => f.path === entry.path)!;
       for (const line of addedLines(file)) expect(rows.has(line)).toBe(!(line >= start && line <= end));
     }
-    const unsentLines = fixture.files
-      .filter((f) => !sentPaths.has(f.path))
-      .reduce((n, f) => n + f.additions + f.deletions, 0);
+    const unsentLines = fixture.files.filter((f) => !sentPaths.has(f.path)).reduce((n, f) => n + f.additions + f.deletions, 0);
     const partialUnsent = partial.reduce((n, entry) => {
       const file = fixture.files.find((f) => f.path === entry.path)!;
       const rows = shownRows(plan, entry.path);
@@ -304,7 +309,9 @@ describe("packReview: exact counts and coverage", () => {
 
   it("reports a window too small for any diff", async () => {
     const fixture = gitDiffOf([{ path: "a.py", before: "x = 1\n", after: "x = 2\n" }]);
-    await expect(packReview(inputOf(fixture), { ...LIMITS, contextTokens: 6_400 }, tokenizer)).rejects.toThrow(/Raise the context size or lower the answer reserve/);
+    await expect(packReview(inputOf(fixture), { ...LIMITS, contextTokens: 6_400 }, tokenizer)).rejects.toThrow(
+      /Raise the context size or lower the answer reserve/,
+    );
     await expect(packReview(inputOf(fixture), { ...LIMITS, answerTokens: 40_000 }, tokenizer)).rejects.toThrow(/lower the answer reserve/);
     // Permanent: the same limits fail the same way on every attempt.
     await expect(packReview(inputOf(fixture), { ...LIMITS, contextTokens: 6_400 }, tokenizer)).rejects.toBeInstanceOf(PackLimitError);
@@ -312,7 +319,13 @@ describe("packReview: exact counts and coverage", () => {
 
   it("packs nothing when nothing is reviewable", async () => {
     const plan = await packReview(inputOf({ files: [] }), LIMITS, tokenizer);
-    expect(plan).toEqual({ requests: [], skipped: [], unreviewed: [], coverage: { reviewableFiles: 0, reviewedFiles: 0, reviewableChangedLines: 0, sentChangedLines: 0 }, notes: [] });
+    expect(plan).toEqual({
+      requests: [],
+      skipped: [],
+      unreviewed: [],
+      coverage: { reviewableFiles: 0, reviewedFiles: 0, reviewableChangedLines: 0, sentChangedLines: 0 },
+      notes: [],
+    });
   });
 });
 
@@ -321,7 +334,18 @@ describe("sources of added files", () => {
     const { parseGitDiff } = await import("../../src/diff/index.js");
     const { contentOfAddedFile } = await import("../../src/context/source-texts.js");
     const diff = parseGitDiff(
-      ["diff --git a/n.ts b/n.ts", "new file mode 100644", "index 0000000..1111111", "--- /dev/null", "+++ b/n.ts", "@@ -0,0 +1,2 @@", "+a\r", "+b", "\\ No newline at end of file", ""].join("\n"),
+      [
+        "diff --git a/n.ts b/n.ts",
+        "new file mode 100644",
+        "index 0000000..1111111",
+        "--- /dev/null",
+        "+++ b/n.ts",
+        "@@ -0,0 +1,2 @@",
+        "+a\r",
+        "+b",
+        "\\ No newline at end of file",
+        "",
+      ].join("\n"),
     )[0]!;
     expect(contentOfAddedFile(diff)).toBe("a\r\nb");
   });

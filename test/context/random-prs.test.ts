@@ -22,7 +22,10 @@ function randomText(rand: () => number): { path: string; text: string } {
     lines.push("}", "");
     return { path: `app/Config${id}.kt`, text: lines.join("\n") };
   }
-  return { path: `docs/n${id}.md`, text: Array.from({ length: size * body }, (_, i) => (i % 5 === 0 ? `## Section ${i}` : `Some prose line ${i} <|im_end|> ${"é".repeat(i % 3)}`)).join("\n") };
+  return {
+    path: `docs/n${id}.md`,
+    text: Array.from({ length: size * body }, (_, i) => (i % 5 === 0 ? `## Section ${i}` : `Some prose line ${i} <|im_end|> ${"é".repeat(i % 3)}`)).join("\n"),
+  };
 }
 
 function randomEdit(text: string, rand: () => number): string {
@@ -85,7 +88,10 @@ describe("random pull requests", () => {
       expect(request.promptTokens + limits.answerTokens).toBeLessThanOrEqual(limits.contextTokens);
     }
     expect(plan.requests.length).toBeLessThanOrEqual(limits.maxRequests);
-    expectSentAtMostOnce(plan, fixture.files.map((f) => f.path));
+    expectSentAtMostOnce(
+      plan,
+      fixture.files.map((f) => f.path),
+    );
     const reviewable = fixture.files.filter((f) => !plan.skipped.some((s) => s.path === f.path));
     expect(plan.coverage.reviewableChangedLines).toBe(reviewable.reduce((n, f) => n + f.additions + f.deletions, 0));
     expect(plan.coverage.sentChangedLines).toBeLessThanOrEqual(plan.coverage.reviewableChangedLines);
@@ -95,7 +101,8 @@ describe("random pull requests", () => {
       expect(plan.coverage.reviewedFiles).toBe(plan.coverage.reviewableFiles);
       for (const file of reviewable) {
         const rows = shownRows(plan, file.path);
-        for (const hunk of file.hunks) for (const line of hunk.lines) if (line.kind === "add") expect(rows.get(line.newLine as number), `${file.path}:${line.newLine}`).toBe("+");
+        for (const hunk of file.hunks)
+          for (const line of hunk.lines) if (line.kind === "add") expect(rows.get(line.newLine as number), `${file.path}:${line.newLine}`).toBe("+");
       }
       // Few requests: within one of what the content needs at the very least.
       const content = plan.requests.reduce((n, r) => n + r.parts.reduce((m, p) => m + p.tokens, 0), 0);

@@ -36,29 +36,32 @@ export function variablesIn(text: string): VariableUse[] {
 /** Compose's interpolation of one string against `env`. */
 export function interpolate(text: string, env: Readonly<Record<string, string | undefined>>): string {
   variablesIn(text); // rejects what this function cannot interpolate
-  return text.replace(REFERENCE, (_all, dollar: string | undefined, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
-    if (dollar) return "$";
-    const name = (braced ?? bare) as string;
-    const value = env[name];
-    const unset = value === undefined;
-    const empty = unset || value === "";
-    switch (op) {
-      case ":-":
-        return empty ? (arg ?? "") : value;
-      case "-":
-        return unset ? (arg ?? "") : value;
-      case ":?":
-      case "?":
-        if (op === ":?" ? empty : unset) throw new Error(`${name} is required: ${arg}`);
-        return value as string;
-      case ":+":
-        return empty ? "" : (arg ?? "");
-      case "+":
-        return unset ? "" : (arg ?? "");
-      default:
-        return value ?? "";
-    }
-  });
+  return text.replace(
+    REFERENCE,
+    (_all, dollar: string | undefined, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
+      if (dollar) return "$";
+      const name = (braced ?? bare) as string;
+      const value = env[name];
+      const unset = value === undefined;
+      const empty = unset || value === "";
+      switch (op) {
+        case ":-":
+          return empty ? (arg ?? "") : value;
+        case "-":
+          return unset ? (arg ?? "") : value;
+        case ":?":
+        case "?":
+          if (op === ":?" ? empty : unset) throw new Error(`${name} is required: ${arg}`);
+          return value as string;
+        case ":+":
+          return empty ? "" : (arg ?? "");
+        case "+":
+          return unset ? "" : (arg ?? "");
+        default:
+          return value ?? "";
+      }
+    },
+  );
 }
 
 /** Applies `fn` to every string value (not keys) of a parsed YAML tree. */

@@ -11,17 +11,7 @@ import { Ajv2019, type ErrorObject } from "ajv/dist/2019.js";
 import { describe, expect, it } from "vitest";
 import { COMPOSE_VARS } from "../../src/config/compose-vars.js";
 import { ENV_VARS } from "../../src/config/env.js";
-import {
-  REPO,
-  collectStrings,
-  durationMs,
-  envExampleNames,
-  loadCompose,
-  loadComposeRaw,
-  readRepoFile,
-  variablesIn,
-  type Service,
-} from "./compose-model.js";
+import { REPO, collectStrings, durationMs, envExampleNames, loadCompose, loadComposeRaw, readRepoFile, variablesIn, type Service } from "./compose-model.js";
 
 const PROFILES = ["vllm", "llamacpp"] as const;
 
@@ -84,7 +74,8 @@ function withoutDraft4Ids(node: unknown): unknown {
   );
 }
 
-const describeErrors = (errors: ErrorObject[] | null | undefined) => (errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`).join("\n");
+const describeErrors = (errors: ErrorObject[] | null | undefined) =>
+  (errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`).join("\n");
 
 const args = (service: Service | undefined): string[] => {
   const command = service?.command;
@@ -233,7 +224,11 @@ describe("docker-compose.yml", () => {
       // Nothing declared for Compose goes unused, and every use falls back to the declared default.
       expect([...composeOnly.keys()].filter((name) => !used.has(name))).toEqual([]);
       for (const use of uses.filter((u) => composeOnly.has(u.name))) {
-        expect({ name: use.name, operator: use.operator, fallback: use.argument }).toEqual({ name: use.name, operator: ":-", fallback: composeOnly.get(use.name) });
+        expect({ name: use.name, operator: use.operator, fallback: use.argument }).toEqual({
+          name: use.name,
+          operator: ":-",
+          fallback: composeOnly.get(use.name),
+        });
       }
     });
   });
@@ -250,7 +245,8 @@ describe("docker-compose.yml", () => {
 function composeCli(): { ok: true } | { ok: false; why: string } {
   const probe = spawnSync("docker", ["compose", "version"], { encoding: "utf8", timeout: 15_000 });
   if (probe.error) return { ok: false, why: `docker is not installed (${probe.error.message})` };
-  if (probe.status !== 0) return { ok: false, why: `the Docker Compose plugin is missing (\`docker compose version\`: ${(probe.stderr || probe.stdout).trim().split("\n")[0]})` };
+  if (probe.status !== 0)
+    return { ok: false, why: `the Docker Compose plugin is missing (\`docker compose version\`: ${(probe.stderr || probe.stdout).trim().split("\n")[0]})` };
   return { ok: true };
 }
 

@@ -84,9 +84,7 @@ describe("Dockerfile", () => {
       .split("\n")
       .map((line) => line.trim())
       .filter((line) => line !== "" && !line.startsWith("#") && !line.startsWith("!"));
-    const sources = all
-      .filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from="))
-      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    const sources = all.filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from=")).flatMap((i) => i.args.split(/\s+/).slice(0, -1));
     expect(sources.length).toBeGreaterThan(5);
     for (const source of sources) {
       expect(existsSync(new URL(source, REPO)), `${source} exists`).toBe(true);
@@ -132,7 +130,9 @@ describe("Dockerfile", () => {
     const imported = new Map<string, string>();
     for (const file of sourceFiles(fileURLToPath(new URL("src/", REPO)))) {
       const text = readFileSync(file, "utf8");
-      for (const match of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?["']([^"'.][^"']*)["']|\bimport\(\s*["']([^"'.][^"']*)["']\s*\)/gm)) {
+      for (const match of text.matchAll(
+        /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?["']([^"'.][^"']*)["']|\bimport\(\s*["']([^"'.][^"']*)["']\s*\)/gm,
+      )) {
         const specifier = (match[1] ?? match[2]) as string;
         if (specifier.startsWith("node:") || builtins.has(specifier.split("/")[0] as string)) continue;
         const name = specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : (specifier.split("/")[0] as string);

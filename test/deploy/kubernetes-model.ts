@@ -79,7 +79,10 @@ export async function schemaProblem(object: KubeObject): Promise<string | null> 
 export function unknownFields(objects: readonly ManifestObject[]): string[] {
   const fileName = join(REPO, "test/deploy/__kubernetes_manifests__.ts");
   const source = objects
-    .map(({ object }, i) => `import type { I${object.kind} as T${i} } from "${modelModule(object.apiVersion, object.kind)}";\nexport const m${i}: T${i} = ${JSON.stringify(object)};`)
+    .map(
+      ({ object }, i) =>
+        `import type { I${object.kind} as T${i} } from "${modelModule(object.apiVersion, object.kind)}";\nexport const m${i}: T${i} = ${JSON.stringify(object)};`,
+    )
     .join("\n");
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,

@@ -8,7 +8,16 @@ import { describe, expect, it } from "vitest";
 import { SHUTDOWN_MARGIN_MS } from "../../src/app.js";
 import { ENV_VARS } from "../../src/config/env.js";
 import { createMetrics } from "../../src/ops/metrics.js";
-import { KUBERNETES_DIR, loadManifests, readKustomization, readManifest, schemaProblem, unknownFields, type KubeObject, type ManifestObject } from "./kubernetes-model.js";
+import {
+  KUBERNETES_DIR,
+  loadManifests,
+  readKustomization,
+  readManifest,
+  schemaProblem,
+  unknownFields,
+  type KubeObject,
+  type ManifestObject,
+} from "./kubernetes-model.js";
 
 interface Probe {
   httpGet?: { path: string; port: string | number };
@@ -36,7 +45,8 @@ const find = (kind: string, name: string): KubeObject => {
   if (!found) throw new Error(`no ${kind} ${name} in deploy/kubernetes`);
   return found.object;
 };
-const deployment = (name: string) => find("Deployment", name) as KubeObject & { spec: { selector: { matchLabels: Record<string, string> }; template: PodTemplate } };
+const deployment = (name: string) =>
+  find("Deployment", name) as KubeObject & { spec: { selector: { matchLabels: Record<string, string> }; template: PodTemplate } };
 const container = (name: string) => deployment(name).spec.template.spec.containers[0]!;
 const configMap = find("ConfigMap", "skywork-bot") as KubeObject & { data: Record<string, string> };
 const secretExample = readManifest("secret.example.yaml")[0]!.object as KubeObject & { stringData: Record<string, string> };
@@ -106,7 +116,12 @@ describe("deploy/kubernetes", () => {
 
   it.each(ROLES)("$role: a PodDisruptionBudget covers its pods", ({ name }) => {
     const budget = objects.find(
-      (o) => o.object.kind === "PodDisruptionBudget" && matches((o.object as unknown as { spec: { selector: { matchLabels: Record<string, string> } } }).spec.selector.matchLabels, deployment(name).spec.template.metadata.labels),
+      (o) =>
+        o.object.kind === "PodDisruptionBudget" &&
+        matches(
+          (o.object as unknown as { spec: { selector: { matchLabels: Record<string, string> } } }).spec.selector.matchLabels,
+          deployment(name).spec.template.metadata.labels,
+        ),
     );
     expect(budget, `a PodDisruptionBudget selecting ${name}`).toBeDefined();
   });
@@ -164,7 +179,12 @@ describe("deploy/kubernetes", () => {
 
   it("scales the workers on queue depth: jobs waiting or running, WORKER_CONCURRENCY per worker", () => {
     const scaled = find("ScaledObject", "skywork-worker") as KubeObject & {
-      spec: { scaleTargetRef: { name: string }; minReplicaCount: number; maxReplicaCount: number; triggers: Array<{ type: string; metadata: { query: string; threshold: string } }> };
+      spec: {
+        scaleTargetRef: { name: string };
+        minReplicaCount: number;
+        maxReplicaCount: number;
+        triggers: Array<{ type: string; metadata: { query: string; threshold: string } }>;
+      };
     };
     expect(scaled.spec.scaleTargetRef.name).toBe(deployment("skywork-worker").metadata.name);
     expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);

@@ -92,9 +92,7 @@ describe("checkRightSideRange", () => {
 
   it("rejects deleted lines, which have no RIGHT-side number", () => {
     // Old lines 60 and 61 were deleted in a hunk with no RIGHT side.
-    expect(reasonOf(checkRightSideRange(file, { line: 60 }))).toBe(
-      "line 60 of src/a.ts is not in the diff; commentable lines: 10-16, 41-43",
-    );
+    expect(reasonOf(checkRightSideRange(file, { line: 60 }))).toBe("line 60 of src/a.ts is not in the diff; commentable lines: 10-16, 41-43");
     const deleted = parseGitDiff("diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\n-b\n")[0] as FileDiff;
     expect(reasonOf(checkRightSideRange(deleted, { line: 1 }))).toBe("x is deleted; a RIGHT-side comment needs a line of the new file");
   });
@@ -142,9 +140,7 @@ describe("checkRightSideComment", () => {
 
   it("rejects unknown paths, and points from a renamed file's old path to its new one", () => {
     expect(reasonOf(checkRightSideComment(index, { path: "README.md", line: 1 }))).toBe("README.md is not part of this diff");
-    expect(reasonOf(checkRightSideComment(index, { path: "src/old.ts", line: 1 }))).toBe(
-      "src/old.ts was renamed to src/new.ts; comment on the new path",
-    );
+    expect(reasonOf(checkRightSideComment(index, { path: "src/old.ts", line: 1 }))).toBe("src/old.ts was renamed to src/new.ts; comment on the new path");
   });
 });
 

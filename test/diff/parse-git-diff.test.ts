@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseGitDiff, type DiffProblem, type FileDiff } from "../../src/diff/index.js";
 import { createGitRepo, expectLinesMatchContents, serializeHunks, type GitRepo } from "./git-fixture.js";
 
-const numbered = (from: number, to: number, label = "line"): string =>
-  Array.from({ length: to - from + 1 }, (_, n) => `${label} ${from + n}\n`).join("");
+const numbered = (from: number, to: number, label = "line"): string => Array.from({ length: to - from + 1 }, (_, n) => `${label} ${from + n}\n`).join("");
 
 function parse(diff: string | Uint8Array): { files: FileDiff[]; problems: DiffProblem[] } {
   const problems: DiffProblem[] = [];
@@ -45,10 +44,7 @@ describe("parseGitDiff on real git output", () => {
     const before = numbered(1, 40);
     repo.write("src/app.ts", before);
     repo.commit("init");
-    const after = before
-      .replace("line 3\n", "line three\n")
-      .replace("line 20\n", "line 20\ninserted a\ninserted b\n")
-      .replace("line 33\n", "");
+    const after = before.replace("line 3\n", "line three\n").replace("line 20\n", "line 20\ninserted a\ninserted b\n").replace("line 33\n", "");
     repo.write("src/app.ts", after);
     const diff = staged();
 
@@ -297,10 +293,7 @@ describe("parseGitDiff on real git output", () => {
         const diff = staged();
         const file = only(parse(diff).files, "deps/inner");
         expect(summary(file)).toMatchObject({ status: "modified", oldMode: "160000", newMode: "160000", additions: 1, deletions: 1 });
-        expect(file.hunks[0]?.lines.map((l) => l.text.replace(/[0-9a-f]{40}/, "<sha>"))).toEqual([
-          "Subproject commit <sha>",
-          "Subproject commit <sha>",
-        ]);
+        expect(file.hunks[0]?.lines.map((l) => l.text.replace(/[0-9a-f]{40}/, "<sha>"))).toEqual(["Subproject commit <sha>", "Subproject commit <sha>"]);
       } finally {
         inner.remove();
       }
@@ -475,9 +468,7 @@ describe("parseGitDiff on real git output", () => {
         ["-c", "diff.mnemonicPrefix=true"],
       ]) {
         const diff =
-          args[0] === "-c"
-            ? repo.git(...args, "diff", "--cached", "-M").toString("utf8")
-            : repo.git("diff", "--cached", "-M", ...args).toString("utf8");
+          args[0] === "-c" ? repo.git(...args, "diff", "--cached", "-M").toString("utf8") : repo.git("diff", "--cached", "-M", ...args).toString("utf8");
         expect(shape(parse(diff).files), args.join(" ")).toEqual(expected);
       }
       // Without a rename to learn from, a diff with only ambiguous files still parses the same.

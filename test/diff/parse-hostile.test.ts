@@ -121,7 +121,32 @@ describe("hostile and broken input", () => {
 
   it("never throws on random bytes or random diff-shaped line soup", () => {
     const random = mulberry32(42);
-    const pieces = ["diff --git ", "a/x b/x", '"a/\\30', "--- ", "+++ ", "@@ -1,2 +1,3 @@", "@@ -0,0 +1 @@", "@@ -", " ", "+", "-", "\\", "\r", "rename from ", "copy to ", "GIT binary patch", "literal 9", "Binary files ", " and ", " differ", "index 1..2 100644", "new file mode ", "\u00e9", "\u0000"];
+    const pieces = [
+      "diff --git ",
+      "a/x b/x",
+      '"a/\\30',
+      "--- ",
+      "+++ ",
+      "@@ -1,2 +1,3 @@",
+      "@@ -0,0 +1 @@",
+      "@@ -",
+      " ",
+      "+",
+      "-",
+      "\\",
+      "\r",
+      "rename from ",
+      "copy to ",
+      "GIT binary patch",
+      "literal 9",
+      "Binary files ",
+      " and ",
+      " differ",
+      "index 1..2 100644",
+      "new file mode ",
+      "\u00e9",
+      "\u0000",
+    ];
     for (let round = 0; round < 400; round++) {
       const bytes = Uint8Array.from({ length: Math.floor(random() * 300) }, () => Math.floor(random() * 256));
       checkFiles(parseGitDiff(bytes));
@@ -138,25 +163,11 @@ describe("hostile and broken input", () => {
     const diff = "diff --git a/t.txt b/t.txt\n--- a/t.txt\n+++ b/t.txt\n@@ -1,999999999 +1,999999999 @@\n same\n-old\n+new\n";
     const { files, problems } = parseCollecting(diff);
     expect(files[0]?.hunks[0]?.lines).toHaveLength(3);
-    expect(problems).toEqual([
-      { message: expect.stringContaining("ended early: 999999997 old and 999999997 new line(s) missing"), line: 4, path: "t.txt" },
-    ]);
+    expect(problems).toEqual([{ message: expect.stringContaining("ended early: 999999997 old and 999999997 new line(s) missing"), line: 4, path: "t.txt" }]);
   });
 
   it("skips a hunk whose header cannot be read, and reads the next one", () => {
-    const diff = [
-      "--- a/t.txt",
-      "+++ b/t.txt",
-      "@@ -1 +1 @@",
-      "-a",
-      "+b",
-      "@@ -99999999999,1 +1 @@",
-      "-c",
-      "+d",
-      "@@ -5 +5 @@",
-      "-e",
-      "+f",
-    ].join("\n");
+    const diff = ["--- a/t.txt", "+++ b/t.txt", "@@ -1 +1 @@", "-a", "+b", "@@ -99999999999,1 +1 @@", "-c", "+d", "@@ -5 +5 @@", "-e", "+f"].join("\n");
     const { files, problems } = parseCollecting(diff);
     expect(files[0]?.hunks.map((h) => h.lines.map((l) => l.text))).toEqual([
       ["a", "b"],
@@ -166,10 +177,12 @@ describe("hostile and broken input", () => {
   });
 
   it("explains colored input, combined diffs and bare patches", () => {
-    const colored = "\u001b[1mdiff --git a/x b/x\u001b[m\n\u001b[1m--- a/x\u001b[m\n\u001b[1m+++ b/x\u001b[m\n\u001b[36m@@ -1 +1 @@\u001b[m\n\u001b[31m-a\u001b[m\n\u001b[32m+b\u001b[m\n";
+    const colored =
+      "\u001b[1mdiff --git a/x b/x\u001b[m\n\u001b[1m--- a/x\u001b[m\n\u001b[1m+++ b/x\u001b[m\n\u001b[36m@@ -1 +1 @@\u001b[m\n\u001b[31m-a\u001b[m\n\u001b[32m+b\u001b[m\n";
     expect(parseCollecting(colored).problems.map((p) => p.message)).toEqual([expect.stringContaining("--no-color")]);
 
-    const combined = "diff --cc f.txt\nindex 1,2..3\n--- a/f.txt\n+++ b/f.txt\n@@@ -1,1 -1,1 +1,1 @@@\n- a\n -b\n++c\ndiff --git a/g b/g\n--- a/g\n+++ b/g\n@@ -1 +1 @@\n-x\n+y\n";
+    const combined =
+      "diff --cc f.txt\nindex 1,2..3\n--- a/f.txt\n+++ b/f.txt\n@@@ -1,1 -1,1 +1,1 @@@\n- a\n -b\n++c\ndiff --git a/g b/g\n--- a/g\n+++ b/g\n@@ -1 +1 @@\n-x\n+y\n";
     const merged = parseCollecting(combined);
     expect(merged.files.map((f) => f.path)).toEqual(["g"]);
     expect(merged.problems).toEqual([{ message: expect.stringContaining("combined (merge) diffs"), line: 1, path: null }]);

@@ -1,14 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  fromGitHubFile,
-  githubFileProblems,
-  parseGitDiff,
-  parsePatch,
-  type DiffProblem,
-  type GitHubFileEntry,
-} from "../../src/diff/index.js";
+import { fromGitHubFile, githubFileProblems, parseGitDiff, parsePatch, type DiffProblem, type GitHubFileEntry } from "../../src/diff/index.js";
 import { createGitRepo, type GitRepo } from "./git-fixture.js";
 
 // GitHub's `patch` is the file's hunks exactly as git prints them, with the final newline dropped.
@@ -128,8 +121,14 @@ describe("fromGitHubFile", () => {
 
   it("maps every GitHub status", () => {
     const cases: [GitHubFileEntry, object][] = [
-      [entry({ status: "added", patch: "@@ -0,0 +1,2 @@\n+a\n+b", additions: 2, changes: 2 }), { status: "added", oldPath: null, newPath: "src/x.ts", patchMissing: false }],
-      [entry({ status: "removed", patch: "@@ -1 +0,0 @@\n-a", deletions: 1, changes: 1 }), { status: "deleted", oldPath: "src/x.ts", newPath: null, patchMissing: false }],
+      [
+        entry({ status: "added", patch: "@@ -0,0 +1,2 @@\n+a\n+b", additions: 2, changes: 2 }),
+        { status: "added", oldPath: null, newPath: "src/x.ts", patchMissing: false },
+      ],
+      [
+        entry({ status: "removed", patch: "@@ -1 +0,0 @@\n-a", deletions: 1, changes: 1 }),
+        { status: "deleted", oldPath: "src/x.ts", newPath: null, patchMissing: false },
+      ],
       [entry({ status: "renamed", previous_filename: "src/old.ts" }), { status: "renamed", oldPath: "src/old.ts", patchMissing: false, hunks: [] }],
       [
         entry({ status: "renamed", previous_filename: "src/old.ts", patch: "@@ -1 +1 @@\n-a\n+b", additions: 1, deletions: 1, changes: 2 }),
@@ -142,7 +141,10 @@ describe("fromGitHubFile", () => {
       [entry({ filename: "logo.png", status: "added" }), { status: "added", binary: false, patchMissing: true }],
       [entry({ filename: "logo.png", status: "modified" }), { status: "modified", patchMissing: true }],
       // Too large: counts but no patch.
-      [entry({ filename: "package-lock.json", additions: 4000, deletions: 3000, changes: 7000 }), { additions: 4000, deletions: 3000, patchMissing: true, hunks: [] }],
+      [
+        entry({ filename: "package-lock.json", additions: 4000, deletions: 3000, changes: 7000 }),
+        { additions: 4000, deletions: 3000, patchMissing: true, hunks: [] },
+      ],
     ];
     for (const [input, expected] of cases) expect(fromGitHubFile(input), JSON.stringify(input)).toMatchObject(expected);
   });

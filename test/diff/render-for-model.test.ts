@@ -1,15 +1,7 @@
 // The rendered text is part of every prompt: these are exact snapshots, so any change to the
 // format shows up here and is made on purpose.
 import { describe, expect, it } from "vitest";
-import {
-  fromGitHubFile,
-  parseGitDiff,
-  renderFileForModel,
-  renderHunkForModel,
-  type FileDiff,
-  type GitHubFileEntry,
-  type Hunk,
-} from "../../src/diff/index.js";
+import { fromGitHubFile, parseGitDiff, renderFileForModel, renderHunkForModel, type FileDiff, type GitHubFileEntry, type Hunk } from "../../src/diff/index.js";
 
 const github = (patch: string, overrides: Partial<GitHubFileEntry> = {}): FileDiff =>
   fromGitHubFile({ filename: "src/app.ts", status: "modified", patch, additions: 0, deletions: 0, changes: 1, ...overrides });
@@ -19,14 +11,7 @@ const one = (diff: string): FileDiff => parseGitDiff(diff)[0] as FileDiff;
 describe("renderFileForModel", () => {
   it("numbers context and added lines, leaves deleted lines blank", () => {
     const file = github(
-      [
-        "@@ -10,4 +10,4 @@ export function foo() {",
-        "   const a = 1;",
-        "+  const b = 2;",
-        "-  const c = 3;",
-        "   return a + b;",
-        " }",
-      ].join("\n"),
+      ["@@ -10,4 +10,4 @@ export function foo() {", "   const a = 1;", "+  const b = 2;", "-  const c = 3;", "   return a + b;", " }"].join("\n"),
     );
     expect(renderFileForModel(file)).toBe(
       [
@@ -44,17 +29,7 @@ describe("renderFileForModel", () => {
   it("aligns the number column across the file's hunks and trims empty lines", () => {
     const file = github(["@@ -8,2 +8,3 @@", " a", "+", " b", "@@ -97,2 +99,2 @@ fn x()", "-c", "+d", " "].join("\n"));
     expect(renderFileForModel(file)).toBe(
-      [
-        "## src/app.ts (modified)",
-        "@@ -8,2 +8,3 @@",
-        "  8   a",
-        "  9 +",
-        " 10   b",
-        "@@ -97,2 +99,2 @@ fn x()",
-        "    - c",
-        " 99 + d",
-        "100",
-      ].join("\n"),
+      ["## src/app.ts (modified)", "@@ -8,2 +8,3 @@", "  8   a", "  9 +", " 10   b", "@@ -97,2 +99,2 @@ fn x()", "    - c", " 99 + d", "100"].join("\n"),
     );
   });
 
@@ -128,7 +103,11 @@ describe("renderFileForModel", () => {
         "4   end",
       ].join("\n"),
     );
-    expect(renderFileForModel(file, { compressDeletions: { keep: 0 } }).split("\n").slice(3, 5)).toEqual(["  - … (6 more deleted lines)", "2 + new"]);
+    expect(
+      renderFileForModel(file, { compressDeletions: { keep: 0 } })
+        .split("\n")
+        .slice(3, 5),
+    ).toEqual(["  - … (6 more deleted lines)", "2 + new"]);
   });
 });
 

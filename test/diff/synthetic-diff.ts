@@ -16,7 +16,12 @@ export function syntheticDiff(files: number, changedLines: number): SyntheticDif
   let extra = changedLines - perFile * files;
   for (let f = 0; f < files; f++) {
     const path = `src/module${f % 50}/file${f}.ts`;
-    out.push(`diff --git a/${path} b/${path}`, `index ${(f + 1).toString(16).padStart(7, "0")}..${(f + 2).toString(16).padStart(7, "0")} 100644`, `--- a/${path}`, `+++ b/${path}`);
+    out.push(
+      `diff --git a/${path} b/${path}`,
+      `index ${(f + 1).toString(16).padStart(7, "0")}..${(f + 2).toString(16).padStart(7, "0")} 100644`,
+      `--- a/${path}`,
+      `+++ b/${path}`,
+    );
     let changed = perFile + (extra > 0 ? 1 : 0);
     if (extra > 0) extra--;
     let oldStart = 1;

@@ -16,7 +16,10 @@ function modules(files: number, lines: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (let f = 0; f < files; f++) {
     const body: string[] = [];
-    for (let i = 0; i < lines; i++) body.push(`export function handler${f}_${i}(input: Record<string, number>): number {\n  return Object.values(input).reduce((sum, v) => sum + v * ${i}, ${f});\n}`);
+    for (let i = 0; i < lines; i++)
+      body.push(
+        `export function handler${f}_${i}(input: Record<string, number>): number {\n  return Object.values(input).reduce((sum, v) => sum + v * ${i}, ${f});\n}`,
+      );
     out[`src/generated-not/module-${f}.ts`] = `${body.join("\n\n")}\n`;
   }
   return out;
@@ -61,7 +64,9 @@ describe("a model server with a smaller window than configured", () => {
     // Eight requests of the smaller window hold all but the end of one file: the coverage says so,
     // and names what was not sent, rather than count a half-sent file as reviewed.
     expect(review.body).toMatch(/\*\*Coverage:\*\* 11\/12 files, \d+\/5748 changed lines reviewed\./);
-    expect(review.body).toMatch(/\*\*Not reviewed:\*\*\n- lines \d+-\d+ not sent: over the limit of 8 model requests per review:\n {2}- `src\/generated-not\/` `module-9\.ts`/);
+    expect(review.body).toMatch(
+      /\*\*Not reviewed:\*\*\n- lines \d+-\d+ not sent: over the limit of 8 model requests per review:\n {2}- `src\/generated-not\/` `module-9\.ts`/,
+    );
 
     // The next review starts from the learned window: nothing refused.
     const before = h.model.requests.length;
@@ -70,7 +75,10 @@ describe("a model server with a smaller window than configured", () => {
   });
 
   it("shrinks until it fits when the error names no window (older vLLM)", async () => {
-    const h = (harness = await startHarness({ env: { LLM_CONTEXT_TOKENS: "32768" }, model: { contextTokens: 16384, reportMaxModelLen: false, overflow: "vllm-flat" } }));
+    const h = (harness = await startHarness({
+      env: { LLM_CONTEXT_TOKENS: "32768" },
+      model: { contextTokens: 16384, reportMaxModelLen: false, overflow: "vllm-flat" },
+    }));
     const review = await reviewOf(h, "acme", [6, 100]);
     expect(h.model.requests.some((r) => r.status === 400)).toBe(true);
     for (const request of h.model.requests.filter((r) => r.status === 200)) {

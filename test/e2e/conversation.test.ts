@@ -21,7 +21,11 @@ const isConversation = (request: RecordedRequest) => systemPrompt(request) === C
 
 /** A model that reviews with one finding on line 6 and answers replies with `answers` in turn. */
 function scriptedModel(h: Harness, answers: Reply[]): void {
-  h.model.setReply((request) => (isConversation(request) ? (answers.shift() ?? { content: '{"answer":"Noted.","intent":"other"}' }) : answer([finding("src/math.ts", 6, "Zero hides bad input")])));
+  h.model.setReply((request) =>
+    isConversation(request)
+      ? (answers.shift() ?? { content: '{"answer":"Noted.","intent":"other"}' })
+      : answer([finding("src/math.ts", 6, "Zero hides bad input")]),
+  );
 }
 
 function conversations(h: Harness): RecordedRequest[] {
@@ -76,11 +80,24 @@ describe("a reply in the thread of a finding", () => {
     expect(prompt).not.toContain("<!-- skywork:");
 
     // GitHub delivers it again (same delivery, then a new one after the job left Redis): still one answer.
-    await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "pull_request_review_comment", payload: await pullRequestReviewCommentEvent(h.github, pr.repo, reply.id), deliveryId, fake: h.github });
+    await deliverWebhook({
+      url: h.webhookUrl,
+      secret: h.secret,
+      event: "pull_request_review_comment",
+      payload: await pullRequestReviewCommentEvent(h.github, pr.repo, reply.id),
+      deliveryId,
+      fake: h.github,
+    });
     const jobId = `feedback-${pr.repo.id}-reply-${reply.id}`;
     expect(await jobOutcome(h, "feedback", jobId)).toMatchObject({ status: "answered" });
     await withQueue(h, "feedback", async (queue) => (await queue.getJob(jobId))!.remove());
-    await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "pull_request_review_comment", payload: await pullRequestReviewCommentEvent(h.github, pr.repo, reply.id), fake: h.github });
+    await deliverWebhook({
+      url: h.webhookUrl,
+      secret: h.secret,
+      event: "pull_request_review_comment",
+      payload: await pullRequestReviewCommentEvent(h.github, pr.repo, reply.id),
+      fake: h.github,
+    });
     expect(await jobOutcome(h, "feedback", jobId)).toMatchObject({ status: "already-answered" });
     expect(answersIn(h, pr, root)).toHaveLength(1);
     expect(conversations(h)).toHaveLength(1);
@@ -96,13 +113,22 @@ describe("a reply in the thread of a finding", () => {
 
     // A bot's reply is not even queued.
     const bot = await pr.repo.createReviewComment(pr.number, { user: "dependabot[bot]", body: "Bumps lodash.", inReplyTo: root });
-    const botDelivery = await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "pull_request_review_comment", payload: await pullRequestReviewCommentEvent(h.github, pr.repo, bot.id), fake: h.github });
+    const botDelivery = await deliverWebhook({
+      url: h.webhookUrl,
+      secret: h.secret,
+      event: "pull_request_review_comment",
+      payload: await pullRequestReviewCommentEvent(h.github, pr.repo, bot.id),
+      fake: h.github,
+    });
     expect(botDelivery.status).toBe(200);
 
     // A person's own thread, answered by the author.
     const own = await pr.repo.createReviewComment(pr.number, { user: "maria", body: "Rename `total`?", path: "src/math.ts", line: 7 });
     const inOwn = await replyInThread(h, pr, "alice", own.id, "Sure, will do.");
-    expect(await jobOutcome(h, "feedback", `feedback-${pr.repo.id}-reply-${inOwn.comment.id}`)).toMatchObject({ status: "ignored", reason: "not a thread of the bot" });
+    expect(await jobOutcome(h, "feedback", `feedback-${pr.repo.id}-reply-${inOwn.comment.id}`)).toMatchObject({
+      status: "ignored",
+      reason: "not a thread of the bot",
+    });
 
     expect(await withQueue(h, "feedback", (queue) => queue.getJob(`feedback-${pr.repo.id}-reply-${bot.id}`))).toBeUndefined();
     expect(conversations(h)).toHaveLength(0);
@@ -119,8 +145,12 @@ describe("a reply in the thread of a finding", () => {
     const { comment: reply } = await replyInThread(h, pr, "maria", root, "The caller validates this upstream; we want 0 here.");
     const [answered] = await eventually(() => answersIn(h, pr, root).length === 1 && answersIn(h, pr, root), "the bot's answer");
     expect(answered!.body).toContain("You are right");
-    expect(answered!.body).toContain("Noted: I will not raise this again on this pull request. Later reviews of `src/**` will know it too (learning L1; `/skywork forget L1` undoes it).");
+    expect(answered!.body).toContain(
+      "Noted: I will not raise this again on this pull request. Later reviews of `src/**` will know it too (learning L1; `/skywork forget L1` undoes it).",
+    );
     expect(parseThreadAnswerMarker(answered!.body)).toMatchObject({ reply: reply.id, dismissed: true, by: "maria", writer: true });
-    expect(storedLearnings(pr.repo)!.learnings).toEqual([expect.objectContaining({ id: "L1", avoid: "Zero hides bad input", why: "The caller validates this upstream; we want 0 here." })]);
+    expect(storedLearnings(pr.repo)!.learnings).toEqual([
+      expect.objectContaining({ id: "L1", avoid: "Zero hides bad input", why: "The caller validates this upstream; we want 0 here." }),
+    ]);
   });
 });

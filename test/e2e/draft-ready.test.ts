@@ -24,7 +24,11 @@ describe("a draft marked ready for review", () => {
 
     await pr.repo.updatePullRequest(pr.number, { draft: false });
     expect((await deliverPullRequest(h, pr, "ready_for_review")).status).toBe(200);
-    const [review] = await eventually(() => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number), "the review once ready", 30_000);
+    const [review] = await eventually(
+      () => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number),
+      "the review once ready",
+      30_000,
+    );
     expect(review?.commit_id).toBe(pr.headSha);
     expect(h.model.requests).toHaveLength(1);
   });

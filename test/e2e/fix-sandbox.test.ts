@@ -42,7 +42,14 @@ async function repoWithIssue(h: Harness, config = CONFIG) {
     owner: "acme",
     name: "stats",
     installationId,
-    files: { "stats/__init__.py": "", "stats/mean.py": BUGGY, "tests/__init__.py": "", "tests/test_mean.py": TESTS, ".gitignore": ".venv/\n__pycache__/\n", ".github/skywork.yml": config },
+    files: {
+      "stats/__init__.py": "",
+      "stats/mean.py": BUGGY,
+      "tests/__init__.py": "",
+      "tests/test_mean.py": TESTS,
+      ".gitignore": ".venv/\n__pycache__/\n",
+      ".github/skywork.yml": config,
+    },
   });
   repo.setPermission("maintainer", "write");
   const issue = await repo.createIssue({ title: "mean([]) raises ZeroDivisionError", body: "`mean([])` should return 0.", user: "reporter" });
@@ -51,14 +58,21 @@ async function repoWithIssue(h: Harness, config = CONFIG) {
 
 async function comment(h: Harness, repo: FakeRepo, number: number, body: string) {
   const created = await repo.createIssueComment(number, { user: "maintainer", body });
-  const delivery = await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "issue_comment", payload: issueCommentEvent(h.github, repo, created.id), fake: h.github });
+  const delivery = await deliverWebhook({
+    url: h.webhookUrl,
+    secret: h.secret,
+    event: "issue_comment",
+    payload: issueCommentEvent(h.github, repo, created.id),
+    fake: h.github,
+  });
   expect(delivery.status).toBe(200);
 }
 
 const botComments = (h: Harness, repo: FakeRepo, number: number) => h.github.issueComments(repo, number).filter((c) => c.user?.login === h.github.botLogin);
 const finalStatus = (h: Harness, repo: FakeRepo, number: number) =>
   eventually(() => botComments(h, repo, number).find((c) => /✅ Done|😕 No fix/.test(c.body ?? "")), "the final fix status", 90_000);
-const fileAt = (repo: FakeRepo, ref: string, path: string): string => execFileSync("git", ["--git-dir", repo.gitDir, "show", `${ref}:${path}`], { encoding: "utf8" });
+const fileAt = (repo: FakeRepo, ref: string, path: string): string =>
+  execFileSync("git", ["--git-dir", repo.gitDir, "show", `${ref}:${path}`], { encoding: "utf8" });
 
 /** The model's loop: read, reproduce (fails), fix, reproduce (passes), run the tests, finish. */
 const reproduceFixTest = (tag: string, fix: string) => [
@@ -85,7 +99,9 @@ describe("/skywork fix in a sandbox", () => {
 
     // The model saw real output: the traceback, then the fix working, then the test run.
     expect(lastObservation(script.seen[3]!)).toContain("ZeroDivisionError: division by zero\n[The command completed with exit code 1.]");
-    expect(lastObservation(script.seen[5]!)).toBe("EXECUTION RESULT of [execute_bash]:\n0\n[The command completed with exit code 0.]\n[Current working directory: /workspace/stats]\n[Command finished with exit code 0]");
+    expect(lastObservation(script.seen[5]!)).toBe(
+      "EXECUTION RESULT of [execute_bash]:\n0\n[The command completed with exit code 0.]\n[Current working directory: /workspace/stats]\n[Command finished with exit code 0]",
+    );
     expect(lastObservation(script.seen[6]!)).toMatch(/Ran 2 tests in [\d.]+s\n\nOK\n\[The command completed with exit code 0\.\]/);
     expect(lastObservation(script.seen[6]!)).toContain("[Python interpreter: /workspace/stats/.venv/bin/python]");
     // The task named the repository's test command, and setup had run.
@@ -141,7 +157,10 @@ describe("/skywork fix in a sandbox", () => {
   it("reports a setup that reaches for a host fix.network.allow does not list, and makes no attempt", async () => {
     await requireSandbox();
     const h = (harness = await startHarness());
-    const { repo, issue } = await repoWithIssue(h, 'fix:\n  setup: ["python3 -c \\"import urllib.request; urllib.request.urlopen(\'https://pypi.org/simple/\', timeout=5)\\""]\n  network:\n    allow: ["files.pythonhosted.org"]\n');
+    const { repo, issue } = await repoWithIssue(
+      h,
+      'fix:\n  setup: ["python3 -c \\"import urllib.request; urllib.request.urlopen(\'https://pypi.org/simple/\', timeout=5)\\""]\n  network:\n    allow: ["files.pythonhosted.org"]\n',
+    );
     await comment(h, repo, issue, "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("The repository's `fix.setup` failed, so no attempt was made.");
@@ -181,7 +200,11 @@ describe("/skywork fix on a worker without a sandbox", () => {
       replace(MEAN, "    return sum(values) / len(values)", GOOD_FIX),
       call("finish", { message: "Guarded the empty list.", task_completed: "true" }),
     ]);
-    const h = (harness = await startHarness({ model: { reply: script.reply }, env: { SANDBOX_BWRAP: "/nonexistent/bwrap" }, log: pino({ level: "warn" }, sink) }));
+    const h = (harness = await startHarness({
+      model: { reply: script.reply },
+      env: { SANDBOX_BWRAP: "/nonexistent/bwrap" },
+      log: pino({ level: "warn" }, sink),
+    }));
     const warnings = lines.filter((l) => l.includes("No sandbox on this worker"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("bubblewrap (`/nonexistent/bwrap`) is not installed or cannot run.");
@@ -203,6 +226,8 @@ describe("/skywork fix on a worker without a sandbox", () => {
   });
 
   it("refuses to start with SANDBOX=required when no sandbox can be made", async () => {
-    await expect(startHarness({ env: { SANDBOX: "required", SANDBOX_BWRAP: "/nonexistent/bwrap" } })).rejects.toThrow(/SANDBOX=required, but bubblewrap .* is not installed/);
+    await expect(startHarness({ env: { SANDBOX: "required", SANDBOX_BWRAP: "/nonexistent/bwrap" } })).rejects.toThrow(
+      /SANDBOX=required, but bubblewrap .* is not installed/,
+    );
   });
 });

@@ -38,7 +38,13 @@ async function repoWithIssue(h: Harness, config?: string) {
 
 async function comment(h: Harness, repo: FakeRepo, number: number, user: string, body: string) {
   const created = await repo.createIssueComment(number, { user, body });
-  const delivery = await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "issue_comment", payload: issueCommentEvent(h.github, repo, created.id), fake: h.github });
+  const delivery = await deliverWebhook({
+    url: h.webhookUrl,
+    secret: h.secret,
+    event: "issue_comment",
+    payload: issueCommentEvent(h.github, repo, created.id),
+    fake: h.github,
+  });
   expect(delivery.status).toBe(200);
   return created;
 }
@@ -66,7 +72,12 @@ describe("/skywork fix on an issue", () => {
     expect(status.body).toContain("✅ Done");
     expect(botComments(h, repo, issue)).toHaveLength(1);
     await eventually(() => h.github.reactions(repo, { issueComment: asked.id }).some((r) => r.content === "rocket"), "🚀 on the command");
-    expect(h.github.reactions(repo, { issueComment: asked.id }).map((r) => r.content).sort()).toEqual(["eyes", "rocket"]);
+    expect(
+      h.github
+        .reactions(repo, { issueComment: asked.id })
+        .map((r) => r.content)
+        .sort(),
+    ).toEqual(["eyes", "rocket"]);
 
     const [pr] = await h.github.pulls(repo);
     expect(pr!.head.ref).toMatch(/^skywork\/fix-1-[a-z0-9]+$/);
@@ -114,7 +125,12 @@ describe("/skywork fix on an issue", () => {
     expect(status.body).toContain("😕 No fix");
     expect(status.body).toContain("The agent gave up without a change it would stand behind. It said: I could not make the change.");
     await eventually(() => h.github.reactions(repo, { issueComment: asked.id }).some((r) => r.content === "confused"), "😕 on the command");
-    expect(h.github.reactions(repo, { issueComment: asked.id }).map((r) => r.content).sort()).toEqual(["confused", "eyes"]);
+    expect(
+      h.github
+        .reactions(repo, { issueComment: asked.id })
+        .map((r) => r.content)
+        .sort(),
+    ).toEqual(["confused", "eyes"]);
     expect(lastObservation(script.seen[1]!)).toMatch(/workflows\/ cannot be changed/);
     expect(lastObservation(script.seen[2]!)).toMatch(/(Read-only file system|Permission denied)\n\[The command completed with exit code 1\.\]/);
     // Everything the sandbox could write is gone, inside the sandbox only.
@@ -124,7 +140,15 @@ describe("/skywork fix on an issue", () => {
 
   it("stops at the step limit and says so", async () => {
     // Different actions each turn (the agent stops a model that repeats itself, which is another test).
-    const wandering = [view(MATH, "Candidate A: looking."), bash("ls src"), bash("cat README.md"), bash("wc -l src/math.ts"), bash("git log --oneline"), bash("grep -n mean src/math.ts"), bash("ls")];
+    const wandering = [
+      view(MATH, "Candidate A: looking."),
+      bash("ls src"),
+      bash("cat README.md"),
+      bash("wc -l src/math.ts"),
+      bash("git log --oneline"),
+      bash("grep -n mean src/math.ts"),
+      bash("ls"),
+    ];
     const h = (harness = await startHarness({ model: { reply: agentScripts(wandering).reply } }));
     const { repo, issue } = await repoWithIssue(h, "fix:\n  max_steps: 5\n");
     await comment(h, repo, issue, "maintainer", "/skywork fix");
@@ -181,7 +205,13 @@ describe("/skywork fix on pull requests", () => {
     pr.repo.setPermission("maintainer", "admin");
     const finding = await pr.repo.createReviewComment(pr.number, { user: h.github.botLogin, body: thread, path: "src/math.ts", line: 8 });
     const command = await pr.repo.createReviewComment(pr.number, { user: "maintainer", body: "/skywork fix", inReplyTo: finding.id });
-    await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "pull_request_review_comment", payload: await pullRequestReviewCommentEvent(h.github, pr.repo, command.id), fake: h.github });
+    await deliverWebhook({
+      url: h.webhookUrl,
+      secret: h.secret,
+      event: "pull_request_review_comment",
+      payload: await pullRequestReviewCommentEvent(h.github, pr.repo, command.id),
+      fake: h.github,
+    });
 
     const status = await eventually(
       () => h.github.reviewComments(pr.repo, pr.number).find((c) => c.user?.login === h.github.botLogin && c.body.includes("✅ Done")),
@@ -198,7 +228,11 @@ describe("/skywork fix on pull requests", () => {
   it("pushes commits to a same-repository PR branch when fix.push allows it", async () => {
     const h = (harness = await startHarness({
       model: {
-        reply: agentScripts([view(MATH, "Candidate A: looking."), replace(MATH, "  const result = total / values.length;", "  const result = total / Math.max(values.length, 1);"), finish("Guarded.")]).reply,
+        reply: agentScripts([
+          view(MATH, "Candidate A: looking."),
+          replace(MATH, "  const result = total / values.length;", "  const result = total / Math.max(values.length, 1);"),
+          finish("Guarded."),
+        ]).reply,
       },
     }));
     const pr = await openPullRequest(h.github, MEAN_CHANGE);

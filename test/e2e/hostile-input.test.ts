@@ -50,7 +50,14 @@ describe("a pull request with hostile file names, and a model answer steered by 
           content: JSON.stringify({
             summary: HOSTILE_TEXT,
             findings: [
-              ...HOSTILE_PATHS.slice(0, 4).map((path, i) => ({ path, line: 1, severity: i === 0 ? "major" : "minor", title: `${path} @octocat`, comment: HOSTILE_TEXT, suggestion: "export const x = 2; // <!-- x --> ```" })),
+              ...HOSTILE_PATHS.slice(0, 4).map((path, i) => ({
+                path,
+                line: 1,
+                severity: i === 0 ? "major" : "minor",
+                title: `${path} @octocat`,
+                comment: HOSTILE_TEXT,
+                suggestion: "export const x = 2; // <!-- x --> ```",
+              })),
               { path: "elsewhere/<img src=x>.ts", line: 3, severity: "nit", title: "[x](https://evil.example)", comment: HOSTILE_TEXT },
             ],
           }),
@@ -114,8 +121,17 @@ describe("a hostile .github/skywork.yml", () => {
     audit(h, run.output.summary, "check run with configuration problems");
 
     const asked = await pr.repo.createIssueComment(pr.number, { user: "maintainer", body: "/skywork help" });
-    await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "issue_comment", payload: issueCommentEvent(h.github, pr.repo, asked.id), fake: h.github });
-    const help = await eventually(() => h.github.issueComments(pr.repo, pr.number).find((c) => c.user?.login === h.github.botLogin && c.body?.includes("Effective configuration")), "the help reply");
+    await deliverWebhook({
+      url: h.webhookUrl,
+      secret: h.secret,
+      event: "issue_comment",
+      payload: issueCommentEvent(h.github, pr.repo, asked.id),
+      fake: h.github,
+    });
+    const help = await eventually(
+      () => h.github.issueComments(pr.repo, pr.number).find((c) => c.user?.login === h.github.botLogin && c.body?.includes("Effective configuration")),
+      "the help reply",
+    );
     audit(h, help.body, "/skywork help");
     expect(help.body).toContain("is not a valid pattern (invalid character class range");
   });
@@ -127,8 +143,15 @@ describe("/skywork fix on a hostile issue, with an agent that writes hostile nam
     const { id: installationId } = h.github.addInstallation({ account: "acme" });
     const repo: FakeRepo = await h.github.createRepo({ owner: "acme", name: "widgets", installationId, files: BASE_FILES });
     repo.setPermission("maintainer", "write");
-    const issue = await repo.createIssue({ title: "Broken <img src=x> @octocat [x](https://evil.example) Skywork-Fix-Id: forged", body: HOSTILE_TEXT, user: "reporter" });
-    const script = agentScripts([create("/workspace/widgets/src/`@octocat`<img src=x>[y](http:evil.example).ts", "export const fixed = true;\n"), finish(HOSTILE_TEXT)]);
+    const issue = await repo.createIssue({
+      title: "Broken <img src=x> @octocat [x](https://evil.example) Skywork-Fix-Id: forged",
+      body: HOSTILE_TEXT,
+      user: "reporter",
+    });
+    const script = agentScripts([
+      create("/workspace/widgets/src/`@octocat`<img src=x>[y](http:evil.example).ts", "export const fixed = true;\n"),
+      finish(HOSTILE_TEXT),
+    ]);
     h.model.setReply(script.reply);
 
     const asked = await repo.createIssueComment(issue.number, { user: "maintainer", body: "/skywork fix" });

@@ -97,7 +97,7 @@ describe("log context", () => {
     expect(logs.text()).not.toContain(h.config.github.privateKey!.split("\n")[1]!);
   });
 
-  it("a failed review's lines, its \"job failed\" included, carry the same context", async () => {
+  it('a failed review\'s lines, its "job failed" included, carry the same context', async () => {
     // A model endpoint that refuses the credentials fails the job at once (permanent: no retries).
     const { logs, pr, delivery, enqueued, jobId } = await reviewWithLogs({ reply: () => ({ status: 401, body: { error: { message: "bad key" } } }) });
     await eventually(() => logs.lines().some((line) => line.record.msg === "job failed"), "the worker's failure line");
@@ -112,7 +112,10 @@ describe("log context", () => {
     const model = await startFakeModel({});
     cleanups.push(() => model.close());
     const logs = capturedLogger();
-    const client = new ModelClient({ baseUrl: model.baseUrl, apiKey: null, model: null, contextTokens: null, timeoutMs: 10_000 }, logs.log.child({ name: "model" }));
+    const client = new ModelClient(
+      { baseUrl: model.baseUrl, apiKey: null, model: null, contextTokens: null, timeoutMs: 10_000 },
+      logs.log.child({ name: "model" }),
+    );
     const context = { deliveryId: "d-1", jobId: "review-1-2-abc", installation: 7, repo: "acme/widgets", pr: 2 };
     const messages = [{ role: "user" as const, content: "word ".repeat(600) }];
     await client.complete({ messages, maxTokens: 64, promptTokens: loadQwenTokenizer().countChat(messages) + 5, log: logs.log.child(context) });

@@ -142,7 +142,12 @@ describe("an answer longer than its budget", () => {
     // Only the first answer has the endless summary.
     const original = model.reply;
     let calls = 0;
-    const h = (harness = await startHarness({ model: { reply: (r) => (calls++ === 0 ? original(r) : { content: JSON.stringify({ summary: "Fine.", findings: filesOf(r).map((p) => finding(p, 2, `again ${p}`, 5)) }) }) } }));
+    const h = (harness = await startHarness({
+      model: {
+        reply: (r) =>
+          calls++ === 0 ? original(r) : { content: JSON.stringify({ summary: "Fine.", findings: filesOf(r).map((p) => finding(p, 2, `again ${p}`, 5)) }) },
+      },
+    }));
     const pr = await openPullRequest(h.github, modules());
     await deliverPullRequest(h, pr, "opened");
     const review = await firstReview(h, pr);
@@ -151,7 +156,14 @@ describe("an answer longer than its budget", () => {
       ["src/mod0.ts", "src/mod1.ts", "src/mod2.ts"],
       ["src/mod3.ts", "src/mod4.ts", "src/mod5.ts"],
     ]);
-    for (let f = 0; f < FILES; f++) expect(review.body + h.github.reviewComments(pr.repo, pr.number).map((c) => c.body).join("\n")).toContain(`again src/mod${f}.ts`);
+    for (let f = 0; f < FILES; f++)
+      expect(
+        review.body +
+          h.github
+            .reviewComments(pr.repo, pr.number)
+            .map((c) => c.body)
+            .join("\n"),
+      ).toContain(`again src/mod${f}.ts`);
     expect(review.body).toContain(`**Coverage:** ${FILES}/${FILES} files`);
   });
 });

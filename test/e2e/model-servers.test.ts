@@ -20,7 +20,10 @@ function modules(files: number, lines: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (let f = 0; f < files; f++) {
     const body: string[] = [];
-    for (let i = 0; i < lines; i++) body.push(`export function handler${f}_${i}(input: Record<string, number>): number {\n  return Object.values(input).reduce((sum, v) => sum + v * ${i}, ${f});\n}`);
+    for (let i = 0; i < lines; i++)
+      body.push(
+        `export function handler${f}_${i}(input: Record<string, number>): number {\n  return Object.values(input).reduce((sum, v) => sum + v * ${i}, ${f});\n}`,
+      );
     out[`src/generated-not/module-${f}.ts`] = `${body.join("\n\n")}\n`;
   }
   return out;
@@ -53,7 +56,10 @@ describe("llama.cpp's server (llama-server -c 32768, default slots sharing one K
 describe("Ollama (silent truncation)", () => {
   it("a server that cut the prompt to its num_ctx: the window is learned from what it kept, and the review re-packed", async () => {
     // An older Ollama that does not show context_length, and an operator who set the window too large.
-    const h = (harness = await startHarness({ env: { LLM_CONTEXT_TOKENS: "32768" }, model: { profile: "ollama", modelId: "skywork-swe-32b", contextTokens: 20480, reportMaxModelLen: false } }));
+    const h = (harness = await startHarness({
+      env: { LLM_CONTEXT_TOKENS: "32768" },
+      model: { profile: "ollama", modelId: "skywork-swe-32b", contextTokens: 20480, reportMaxModelLen: false },
+    }));
     const pr = await openPullRequest(h.github, modules(12, 120));
     await deliverPullRequest(h, pr, "opened");
     const review = await firstReview(h, pr);
@@ -80,7 +86,13 @@ async function fixAgainst(h: Harness, shift: number) {
   repo.setPermission("maintainer", "write");
   const issue = await repo.createIssue({ title: "mean() returns NaN for an empty array", body: "`mean([])` should be 0.", user: "reporter" });
   const created = await repo.createIssueComment(issue.number, { user: "maintainer", body: "/skywork fix" });
-  const delivery = await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "issue_comment", payload: issueCommentEvent(h.github, repo, created.id), fake: h.github });
+  const delivery = await deliverWebhook({
+    url: h.webhookUrl,
+    secret: h.secret,
+    event: "issue_comment",
+    payload: issueCommentEvent(h.github, repo, created.id),
+    fake: h.github,
+  });
   expect(delivery.status).toBe(200);
   const status = await eventually(
     () => h.github.issueComments(repo, issue.number).find((c) => c.user?.login === h.github.botLogin && /✅ Done|😕 No fix/.test(c.body ?? "")),
@@ -97,7 +109,11 @@ describe.each([
   ["Ollama", 8, { profile: "ollama" as const, modelId: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", numCtxInModelfile: true }],
 ])("/skywork fix against %s", (_name, shift, profile) => {
   it("edits with str_replace_editor, finishes, and opens the pull request", async () => {
-    const script = agentScripts([view(MATH, "Candidate A: let me look at mean()."), replace(MATH, OLD_RETURN, NEW_RETURN), finish("mean() returns 0 for an empty array.")]);
+    const script = agentScripts([
+      view(MATH, "Candidate A: let me look at mean()."),
+      replace(MATH, OLD_RETURN, NEW_RETURN),
+      finish("mean() returns 0 for an empty array."),
+    ]);
     const h = (harness = await startHarness({ model: { ...profile, reply: script.reply } }));
     await fixAgainst(h, shift);
     // The agent's requests fit the window the server reported, with its model name.

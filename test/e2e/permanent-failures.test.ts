@@ -104,7 +104,10 @@ describe("a review that cannot succeed", () => {
   it("the model endpoint answering 404 for the model: completed with the reason on the first attempt", async () => {
     const h = (harness = await startHarness());
     // vLLM's answer for a model it does not serve (nested error body, as vLLM >= 0.10 sends it).
-    h.model.enqueue({ status: 404, body: { error: { message: "The model `Skywork/Skywork-SWE-32B` does not exist.", type: "NotFoundError", param: null, code: 404 } } });
+    h.model.enqueue({
+      status: 404,
+      body: { error: { message: "The model `Skywork/Skywork-SWE-32B` does not exist.", type: "NotFoundError", param: null, code: 404 } },
+    });
     const pr = await openPullRequest(h.github, MEAN_CHANGE);
     await deliverPullRequest(h, pr, "opened");
 
@@ -185,10 +188,17 @@ describe("a fix that cannot succeed", () => {
     expect(job.attemptsMade).toBe(1);
     await queuesDrained(h);
     expect(bot()).toHaveLength(1);
-    const statusWrites = h.github.requests.filter((r) => r.method === "PATCH" && r.path.endsWith(`/issues/comments/${status.id}`)).map((r) => JSON.stringify(r.body));
+    const statusWrites = h.github.requests
+      .filter((r) => r.method === "PATCH" && r.path.endsWith(`/issues/comments/${status.id}`))
+      .map((r) => JSON.stringify(r.body));
     expect(statusWrites.length).toBeGreaterThan(0);
     expect(statusWrites.join("\n")).not.toContain("will be retried");
-    expect(h.github.reactions(repo, { issueComment: asked.id }).map((r) => r.content).sort()).toEqual(["confused", "eyes"]);
+    expect(
+      h.github
+        .reactions(repo, { issueComment: asked.id })
+        .map((r) => r.content)
+        .sort(),
+    ).toEqual(["confused", "eyes"]);
     expect(await h.github.pulls(repo)).toEqual([]);
   });
 });
@@ -224,7 +234,13 @@ describe("a command that cannot succeed", () => {
 
 async function comment(h: Harness, repo: FakeRepo, number: number, user: string, body: string) {
   const created = await repo.createIssueComment(number, { user, body });
-  const delivery = await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "issue_comment", payload: issueCommentEvent(h.github, repo, created.id), fake: h.github });
+  const delivery = await deliverWebhook({
+    url: h.webhookUrl,
+    secret: h.secret,
+    event: "issue_comment",
+    payload: issueCommentEvent(h.github, repo, created.id),
+    fake: h.github,
+  });
   expect(delivery.status).toBe(200);
   return created;
 }

@@ -46,7 +46,11 @@ export function highAvailabilityScenarios(start: () => Promise<RedisTopology>): 
     // rate limiters all ran here, each under the deployment's prefix (one slot on Cluster).
     const keys = await allKeys(h);
     const concerns = [`${h.prefix}:review:`, `${h.prefix}:fair:review:`, `${h.prefix}:pr-head:`, `${h.prefix}:model-slots:`, `b_${h.prefix}:octokit-`];
-    for (const concern of concerns) expect(keys.some((key) => key.startsWith(concern)), concern).toBe(true);
+    for (const concern of concerns)
+      expect(
+        keys.some((key) => key.startsWith(concern)),
+        concern,
+      ).toBe(true);
     expect(keys.filter((key) => !key.startsWith(`${h.prefix}:`) && !key.startsWith(`b_${h.prefix}:`))).toEqual([]);
   });
 
@@ -109,7 +113,10 @@ export function highAvailabilityScenarios(start: () => Promise<RedisTopology>): 
     }
     for (const refused of answers.filter((a) => a.status !== 200)) {
       const attempts = h.github.hookDeliveries.filter((d) => d.guid === refused.deliveryId);
-      expect(attempts.some((a) => a.redelivery && a.statusCode === 200), refused.deliveryId).toBe(true);
+      expect(
+        attempts.some((a) => a.redelivery && a.statusCode === 200),
+        refused.deliveryId,
+      ).toBe(true);
     }
   });
 

@@ -60,7 +60,13 @@ describe("review.auto: false", () => {
     expect(h.model.requests).toEqual([]);
 
     const asked = await pr.repo.createIssueComment(pr.number, { user: "alice", body: "/skywork review" });
-    const delivery = await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "issue_comment", payload: issueCommentEvent(h.github, pr.repo, asked.id), fake: h.github });
+    const delivery = await deliverWebhook({
+      url: h.webhookUrl,
+      secret: h.secret,
+      event: "issue_comment",
+      payload: issueCommentEvent(h.github, pr.repo, asked.id),
+      fake: h.github,
+    });
     expect(delivery.status).toBe(200);
     const review = await firstReview(h, pr);
     expect(review.commit_id).toBe(pr.headSha);

@@ -44,7 +44,11 @@ describe("a worker killed with SIGKILL", () => {
     expect(await first.exited).toBe("SIGKILL");
     await child(envFor(h, { WORKER_LOCK_MS: "2000", SKYWORK_ROLE: "worker" }));
 
-    const [review] = await eventually(() => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number), "the recovered review", 60_000);
+    const [review] = await eventually(
+      () => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number),
+      "the recovered review",
+      60_000,
+    );
     expect(review!.body).toContain("Reviewed after recovery.");
     await queuesDrained(h);
     expect(h.github.reviews(pr.repo, pr.number)).toHaveLength(1);

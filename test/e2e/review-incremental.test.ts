@@ -18,10 +18,14 @@ function userPrompt(request: RecordedRequest): string {
 }
 
 async function reviews(h: Harness, pr: PullScenario, count: number) {
-  return eventually(() => {
-    const list = h.github.reviews(pr.repo, pr.number);
-    return list.length >= count && list;
-  }, `${count} review(s)`, 30_000);
+  return eventually(
+    () => {
+      const list = h.github.reviews(pr.repo, pr.number);
+      return list.length >= count && list;
+    },
+    `${count} review(s)`,
+    30_000,
+  );
 }
 
 /** Pushes new content to the PR branch and tells the app, as GitHub's synchronize does. */
@@ -72,7 +76,10 @@ describe("new commits on a reviewed pull request", () => {
     expect(h.github.reviewComments(pr.repo, pr.number)).toHaveLength(2);
 
     await push(h, pr, {
-      "src/math.ts": MEAN_CHANGE["src/math.ts"].replace("export function add(a: number, b: number): number {\n  return a + b;", "export function add(a: number, b: number): number {\n  return a + b + 0;"),
+      "src/math.ts": MEAN_CHANGE["src/math.ts"].replace(
+        "export function add(a: number, b: number): number {\n  return a + b;",
+        "export function add(a: number, b: number): number {\n  return a + b + 0;",
+      ),
     });
     const [, second] = await reviews(h, pr, 2);
     const comments = h.github.reviewComments(pr.repo, pr.number);
@@ -109,7 +116,9 @@ describe("new commits on a reviewed pull request", () => {
   it("drops work for an older head, stopping its model request before anything is posted", async () => {
     const h = (harness = await startHarness());
     let calls = 0;
-    h.model.setReply(() => (++calls === 1 ? { delayMs: 8_000, content: '{"summary":"old head","findings":[]}' } : { content: '{"summary":"new head","findings":[]}' }));
+    h.model.setReply(() =>
+      ++calls === 1 ? { delayMs: 8_000, content: '{"summary":"old head","findings":[]}' } : { content: '{"summary":"new head","findings":[]}' },
+    );
     const pr = await openPullRequest(h.github, MEAN_CHANGE);
     const oldHead = pr.headSha;
     await deliverPullRequest(h, pr, "opened");

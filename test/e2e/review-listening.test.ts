@@ -8,7 +8,20 @@ import { reviewJobId } from "../../src/queue/jobs.js";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { deliverWebhook, pullRequestReviewThreadEvent } from "../../testbed/fakes/github/index.js";
 import { deleteKeys, eventually, startHarness, type Harness } from "../helpers/harness.js";
-import { answer, botReplyTo, comment, finding, guidanceOf, jobOutcome, push, reviews, storedLearnings, systemPrompt, userPrompt, withQueue } from "../helpers/listening.js";
+import {
+  answer,
+  botReplyTo,
+  comment,
+  finding,
+  guidanceOf,
+  jobOutcome,
+  push,
+  reviews,
+  storedLearnings,
+  systemPrompt,
+  userPrompt,
+  withQueue,
+} from "../helpers/listening.js";
 import { completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest, type PullScenario } from "../helpers/scenario.js";
 
 // Every GitHub write of the app is spaced by Octokit's throttling (about a second each): the long
@@ -27,7 +40,10 @@ function modules(files: number, lines: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (let f = 0; f < files; f++) {
     const body: string[] = [];
-    for (let i = 0; i < lines; i++) body.push(`export function handler${f}_${i}(input: Record<string, number>): number {\n  return Object.values(input).reduce((sum, v) => sum + v * ${i}, ${f});\n}`);
+    for (let i = 0; i < lines; i++)
+      body.push(
+        `export function handler${f}_${i}(input: Record<string, number>): number {\n  return Object.values(input).reduce((sum, v) => sum + v * ${i}, ${f});\n}`,
+      );
     out[`src/core/module-${f}.ts`] = `${body.join("\n\n")}\n`;
   }
   return out;
@@ -37,13 +53,17 @@ describe("repository guidance", () => {
   it("is read at the base, capped to its exact token budget, first and identical in every request, and named in the summary", async () => {
     const h = (harness = await startHarness({ env: { LLM_ANSWER_TOKENS: "2048" }, model: { contextTokens: 8192 } }));
     const contributing = `# Contributing\n\n${Array.from({ length: 200 }, (_, i) => `${i + 1}. Keep pull requests small and explain why in the description (rule ${i + 1}).`).join("\n")}\n`;
-    const pr = await openPullRequest(h.github, { "AGENTS.md": HOSTILE_AGENTS, ...modules(3, 30) }, {
-      baseFiles: {
-        "AGENTS.md": AGENTS_AT_BASE,
-        "CONTRIBUTING.md": contributing,
-        ".github/skywork.yml": "review:\n  instructions: Prefer early returns.\n  guidance_tokens: 600\n",
+    const pr = await openPullRequest(
+      h.github,
+      { "AGENTS.md": HOSTILE_AGENTS, ...modules(3, 30) },
+      {
+        baseFiles: {
+          "AGENTS.md": AGENTS_AT_BASE,
+          "CONTRIBUTING.md": contributing,
+          ".github/skywork.yml": "review:\n  instructions: Prefer early returns.\n  guidance_tokens: 600\n",
+        },
       },
-    });
+    );
     await deliverPullRequest(h, pr, "opened");
     const [review] = await reviews(h, pr, 1);
 
@@ -147,16 +167,33 @@ describe("learnings", () => {
     const [zeroComment, tempComment] = h.github.reviewComments(pr.repo, pr.number);
 
     // A thread resolved after its lines changed was fixed, not dismissed: nothing is learned.
-    await push(h, pr, { "src/math.ts": MEAN_CHANGE["src/math.ts"].replace("  const result = total / values.length;", "  const result = total / Math.max(values.length, 1);") });
+    await push(h, pr, {
+      "src/math.ts": MEAN_CHANGE["src/math.ts"].replace("  const result = total / values.length;", "  const result = total / Math.max(values.length, 1);"),
+    });
     await eventually(() => h.github.checkRuns(pr.repo, pr.headSha)[0]?.status === "completed", "the push's review");
     pr.repo.resolveReviewThread(tempComment!.id, "maria");
-    const outdated = await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "pull_request_review_thread", payload: await pullRequestReviewThreadEvent(h.github, pr.repo, tempComment!.id, "resolved", "maria"), fake: h.github });
-    expect(await jobOutcome(h, "feedback", `feedback-${pr.repo.id}-resolved-${tempComment!.id}-${outdated.deliveryId}`)).toMatchObject({ status: "ignored", reason: expect.stringContaining("lines changed") });
+    const outdated = await deliverWebhook({
+      url: h.webhookUrl,
+      secret: h.secret,
+      event: "pull_request_review_thread",
+      payload: await pullRequestReviewThreadEvent(h.github, pr.repo, tempComment!.id, "resolved", "maria"),
+      fake: h.github,
+    });
+    expect(await jobOutcome(h, "feedback", `feedback-${pr.repo.id}-resolved-${tempComment!.id}-${outdated.deliveryId}`)).toMatchObject({
+      status: "ignored",
+      reason: expect.stringContaining("lines changed"),
+    });
     expect(storedLearnings(pr.repo)).toBeNull();
 
     // A writer resolves the other thread with its lines unchanged: a learning, stored on GitHub.
     pr.repo.resolveReviewThread(zeroComment!.id, "maria");
-    await deliverWebhook({ url: h.webhookUrl, secret: h.secret, event: "pull_request_review_thread", payload: await pullRequestReviewThreadEvent(h.github, pr.repo, zeroComment!.id, "resolved", "maria"), fake: h.github });
+    await deliverWebhook({
+      url: h.webhookUrl,
+      secret: h.secret,
+      event: "pull_request_review_thread",
+      payload: await pullRequestReviewThreadEvent(h.github, pr.repo, zeroComment!.id, "resolved", "maria"),
+      fake: h.github,
+    });
     const stored = await eventually(() => storedLearnings(pr.repo) ?? undefined, "the learning on refs/skywork/learnings");
     expect(stored.learnings).toEqual([expect.objectContaining({ id: "L1", pattern: "src/**", avoid: "Zero hides bad input" })]);
 
@@ -168,8 +205,17 @@ describe("learnings", () => {
     // Nothing of it lives in Redis: flushed, the next pull request of the repository still gets it.
     await deleteKeys(h.redis, `${h.prefix}:*`);
     const before = h.model.requests.length;
-    const other = await pr.repo.commit({ branch: "feature-2", from: "main", files: { "src/stats.ts": "export const median = (v: number[]) => v.length === 0 ? 0 : v[Math.floor(v.length / 2)];\n" } });
-    const second: PullScenario = { repo: pr.repo, installationId: pr.installationId, number: (await pr.repo.createPullRequest({ head: "feature-2", user: "bob" })).number, headSha: other };
+    const other = await pr.repo.commit({
+      branch: "feature-2",
+      from: "main",
+      files: { "src/stats.ts": "export const median = (v: number[]) => v.length === 0 ? 0 : v[Math.floor(v.length / 2)];\n" },
+    });
+    const second: PullScenario = {
+      repo: pr.repo,
+      installationId: pr.installationId,
+      number: (await pr.repo.createPullRequest({ head: "feature-2", user: "bob" })).number,
+      headSha: other,
+    };
     await deliverPullRequest(h, second, "opened");
     await reviews(h, second, 1);
     const learned = guidanceOf(h.model.requests[before]!);

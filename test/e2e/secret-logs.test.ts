@@ -115,7 +115,13 @@ describe("secrets in logs", () => {
     cleanups.push(() => readiness.close());
     const dashboard = createAdminDashboard({ token: adminToken, queues: [] });
     const server = new Server({
-      Probot: Probot.defaults({ appId: config.github.appId!, privateKey: config.github.privateKey!, secret: config.github.webhookSecret, baseUrl: config.github.restUrl, log }),
+      Probot: Probot.defaults({
+        appId: config.github.appId!,
+        privateKey: config.github.privateKey!,
+        secret: config.github.webhookSecret,
+        baseUrl: config.github.restUrl,
+        log,
+      }),
       host: "127.0.0.1",
       port: await freePort(),
       log,

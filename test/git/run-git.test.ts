@@ -35,7 +35,7 @@ describe("runGit", () => {
     await expect(runGit(["config", "user.name"], { cwd: repo.dir })).rejects.toBeInstanceOf(GitFailure);
 
     // A shell alias shows the environment git hands to what it runs.
-    const probe = ["-c", "alias.probe=!printf %s \"$SKYWORK_SECRET_PROBE\"", "probe"];
+    const probe = ["-c", 'alias.probe=!printf %s "$SKYWORK_SECRET_PROBE"', "probe"];
     expect(await runGit(probe, { cwd: repo.dir, environment: "user" })).toBe("worker-secret");
     expect(await runGit(probe, { cwd: repo.dir })).toBe("");
   });

@@ -12,7 +12,7 @@ describe("neutralizeMarkdown", () => {
   });
 
   it("shows HTML as text so nothing can hide content or forge a marker", () => {
-    const out = neutralizeMarkdown('ok <!-- skywork:review:abc --> <details><summary>x</summary>hidden</details> <div hidden>y</div>');
+    const out = neutralizeMarkdown("ok <!-- skywork:review:abc --> <details><summary>x</summary>hidden</details> <div hidden>y</div>");
     expect(out).not.toContain("<");
     expect(out).toContain("&lt;!-- skywork:review:abc -->");
   });

@@ -125,10 +125,14 @@ const RUNS = { numRuns: 150 };
 describe("posts built from hostile input", () => {
   it("the audit itself finds what a hostile text would make live", () => {
     // Sanity of the oracle: the same constructs, unneutralised and marked as quoted, are all caught.
-    const raw = "see [x](https://evil.example) ![i](https://evil.example/p.png) <img src=x> www.evil.example a@evil.example @octocat &#64;octocat <!-- skywork:reply:e30 -->";
+    const raw =
+      "see [x](https://evil.example) ![i](https://evil.example/p.png) <img src=x> www.evil.example a@evil.example @octocat &#64;octocat <!-- skywork:reply:e30 -->";
     const found = auditMarkdown(raw, { quoted: [[0, raw.length]], linkPrefixes: [GITHUB], logins: [REQUESTER] });
     for (const kind of ["link opened by quoted text", "image", "raw HTML", "literalAutolinkWww", "literalAutolinkEmail", "mention @octocat", "HTML comment"]) {
-      expect(found.some((v) => v.startsWith(kind)), kind).toBe(true);
+      expect(
+        found.some((v) => v.startsWith(kind)),
+        kind,
+      ).toBe(true);
     }
     expect(found.filter((v) => v.startsWith("mention"))).toHaveLength(2);
   });
@@ -186,21 +190,30 @@ describe("posts built from hostile input", () => {
 
   it("check runs: the review's summary, nothing to review, skipped pull requests, configuration problems", () => {
     fc.assert(
-      fc.property(fc.array(finding, { maxLength: 4 }), hostileLine, entries, hostileLine, fc.array(hostile, { maxLength: 4 }), (fresh, scope, skipped, login, problems) => {
-        const stats = { model: scope, promptTokens: 1, completionTokens: 1, requests: 1 };
-        const coverage = { coverage: { reviewedFiles: 1, reviewableFiles: 1, reviewedChangedLines: 1, reviewableChangedLines: 1 }, unreviewed: skipped };
-        assertSafe(withConfigProblems(checkRunSummary(fresh, 2, coverage, stats, 1234, md`${scope}`), problems), "check run summary");
-        assertSafe(withConfigProblems(nothingToReviewSummary({ kind: "full" }, skipped), problems), "nothing to review");
-        const pr = { labels: [], draft: false, user: { type: "Bot", login } } as unknown as Parameters<typeof skipReason>[0];
-        assertSafe(skipReason(pr, validateRepoConfig({}).config, { trigger: "opened" } as never)!, "skipped pull request");
-      }),
+      fc.property(
+        fc.array(finding, { maxLength: 4 }),
+        hostileLine,
+        entries,
+        hostileLine,
+        fc.array(hostile, { maxLength: 4 }),
+        (fresh, scope, skipped, login, problems) => {
+          const stats = { model: scope, promptTokens: 1, completionTokens: 1, requests: 1 };
+          const coverage = { coverage: { reviewedFiles: 1, reviewableFiles: 1, reviewedChangedLines: 1, reviewableChangedLines: 1 }, unreviewed: skipped };
+          assertSafe(withConfigProblems(checkRunSummary(fresh, 2, coverage, stats, 1234, md`${scope}`), problems), "check run summary");
+          assertSafe(withConfigProblems(nothingToReviewSummary({ kind: "full" }, skipped), problems), "nothing to review");
+          const pr = { labels: [], draft: false, user: { type: "Bot", login } } as unknown as Parameters<typeof skipReason>[0];
+          assertSafe(skipReason(pr, validateRepoConfig({}).config, { trigger: "opened" } as never)!, "skipped pull request");
+        },
+      ),
       RUNS,
     );
   });
 
   it("configuration problems and /skywork help, from a hostile .github/skywork.yml", () => {
     const yamlValue = fc.oneof(hostile, fc.integer(), fc.boolean(), fc.array(hostile, { maxLength: 3 }));
-    const config = fc.dictionary(fc.oneof(hostile, fc.constantFrom("review", "fix")), fc.oneof(yamlValue, fc.dictionary(hostile, yamlValue, { maxKeys: 4 })), { maxKeys: 4 });
+    const config = fc.dictionary(fc.oneof(hostile, fc.constantFrom("review", "fix")), fc.oneof(yamlValue, fc.dictionary(hostile, yamlValue, { maxKeys: 4 })), {
+      maxKeys: 4,
+    });
     fc.assert(
       fc.property(config, hostile, fc.array(hostileLine, { maxLength: 2 }), (raw, instructions, files) => {
         const { config: valid, problems } = validateRepoConfig({ ...raw, review: { ...(typeof raw.review === "object" ? raw.review : {}), instructions } });
@@ -216,7 +229,14 @@ describe("posts built from hostile input", () => {
       fc.property(hostileLine, hostile, (word, reason) => {
         assertSafe(unknownCommandReply(word), "unknown command");
         assertSafe(failureReply({ kind: "unknown", word }, { kind: "permanent", reason, final: true }, undefined), "failure reply");
-        assertSafe(failureReply({ kind: "command", verb: "fix", instructions: "" }, { kind: "transient", reason, notBeforeMs: null, final: true }, { attempts: 3, attemptsMade: 2 }), "failure reply");
+        assertSafe(
+          failureReply(
+            { kind: "command", verb: "fix", instructions: "" },
+            { kind: "transient", reason, notBeforeMs: null, final: true },
+            { attempts: 3, attemptsMade: 2 },
+          ),
+          "failure reply",
+        );
       }),
       RUNS,
     );
@@ -226,13 +246,33 @@ describe("posts built from hostile input", () => {
     const phase = fc.constantFrom<FixPhase>("queued", "exploring", "editing", "validating", "publishing", "done", "failed");
     fc.assert(
       fc.property(phase, hostileLine, hostile, hostileLine, fc.constantFrom("finished", "error", "step-limit"), (p, path, message, branch, outcome) => {
-        const result: AgentResult = { outcome: outcome as AgentResult["outcome"], message, steps: 1, edits: 0, promptTokens: 0, completionTokens: 0, gaveUp: false, transcript: [] };
-        const changes: ChangeSet = { baseSha: "b".repeat(40), files: [{ path, status: "added", content: Buffer.from(""), mode: "100644", baseContent: null }], diff: "", skipped: [] };
+        const result: AgentResult = {
+          outcome: outcome as AgentResult["outcome"],
+          message,
+          steps: 1,
+          edits: 0,
+          promptTokens: 0,
+          completionTokens: 0,
+          gaveUp: false,
+          transcript: [],
+        };
+        const changes: ChangeSet = {
+          baseSha: "b".repeat(40),
+          files: [{ path, status: "added", content: Buffer.from(""), mode: "100644", baseContent: null }],
+          diff: "",
+          skipped: [],
+        };
         const selection: Selection = { chosen: null, changes: null, agreeing: 0, groups: [], dropped: [{ index: 0, reason: message }] };
         const failing: TestRun = { command: message, exitCode: 1, timedOut: false, passed: false, counts: null, tail: message, durationMs: 1 };
         const label = { label: `commit abc1234 on ${branch}`, url: `${GITHUB}acme/shop/commit/abc` };
         for (const target of [threadLabel(path, 3, 9), targetLabel({ kind: "issue", number: 4 })]) {
-          const body = fixStatusBody({ phase: p, target, requestedBy: mention(REQUESTER), detail: noFixReason([result], [changes], selection, 10, { base: null, runs: [failing] }), result: label });
+          const body = fixStatusBody({
+            phase: p,
+            target,
+            requestedBy: mention(REQUESTER),
+            detail: noFixReason([result], [changes], selection, 10, { base: null, runs: [failing] }),
+            result: label,
+          });
           assertSafe(body, "fix status");
           if (p === "done") expect(publishedResult(body.toString())).toEqual(label);
           else expect(publishedResult(body.toString())).toBeNull();
@@ -244,35 +284,84 @@ describe("posts built from hostile input", () => {
 
   it("fix pull requests and commits: the agent's summary, changed and skipped file names, branches, titles; only the bot's fix id and trailer", () => {
     fc.assert(
-      fc.property(hostile, fc.array(hostileLine, { minLength: 1, maxLength: 4 }), entries, hostileLine, hostileLine, hostileLine, fc.boolean(), (message, paths, skipped, title, baseRef, headRef, issue) => {
-        const target: FixTarget = issue
-          ? { kind: "issue", repo: { owner: "acme", repo: "shop" }, issueNumber: 3, issueTitle: title, defaultBranch: "main", defaultBranchSha: "c".repeat(40) }
-          : { kind: "pull", repo: { owner: "acme", repo: "shop" }, pullNumber: 5, pullTitle: title, baseRef, headRef, headSha: "d".repeat(40), headRepo: { owner: "fork", repo: "shop" } };
-        const run: TestRun = { command: title, exitCode: 1, timedOut: false, passed: false, counts: { passed: 1, failed: 2 }, tail: message, durationMs: 1 };
-        const verification = verificationText({
-          runtime: { sandbox: { settings: {} as never, socat: true }, privateHosts: [], commandTimeoutMs: 1, attemptTimeoutMs: 1, setupTimeoutMs: 1, testTimeoutMs: 1 },
-          testCommand: title,
-          setUp: issue,
-          tests: { base: run, runs: [run] },
-          chosen: 0,
-          agreeing: 2,
-          candidates: 3,
-          baseSha: "c".repeat(40),
-          dropped: skipped.map((s, index) => ({ index, reason: s.reason })),
-        });
-        assertSafe(verification.status, "fix status: tests");
-        assertSafe(setupFailureText({ ok: false, command: title, exitCode: 1, timedOut: false, tail: message, refused: [{ host: "evil.example", port: 443, allowed: false, reason: "not in fix.network.allow" }] }), "fix status: setup failed");
-        const summary = fixSummary(message, verification.body, skipped);
-        const plan = planFix({ target, fixId: "job-17", allowPush: false, summary, changes: paths.map((path) => ({ path, status: "added" as const })), requestedBy: REQUESTER });
-        if (plan.kind !== "pull-request") throw new Error("a fork's fix is always a pull request");
-        assertSafe(plan.body, "fix pull request body");
-        expect(parseMarker("fix", plan.body.toString())).toEqual({ v: 1, id: "job-17" });
-        expect(plan.title).not.toMatch(/[\r\n]/);
-        // The commit message: the summary's quoted text carries no trailer, so only the bot's id is read back.
-        const committed = fullMessage(withFixTrailer(plan.commitMessage, "job-17"));
-        expect(fixIdsOf(committed)).toEqual(["job-17"]);
-        expect(committed.match(/skywork-fix-id[ \t]*:/gi)).toHaveLength(1);
-      }),
+      fc.property(
+        hostile,
+        fc.array(hostileLine, { minLength: 1, maxLength: 4 }),
+        entries,
+        hostileLine,
+        hostileLine,
+        hostileLine,
+        fc.boolean(),
+        (message, paths, skipped, title, baseRef, headRef, issue) => {
+          const target: FixTarget = issue
+            ? {
+                kind: "issue",
+                repo: { owner: "acme", repo: "shop" },
+                issueNumber: 3,
+                issueTitle: title,
+                defaultBranch: "main",
+                defaultBranchSha: "c".repeat(40),
+              }
+            : {
+                kind: "pull",
+                repo: { owner: "acme", repo: "shop" },
+                pullNumber: 5,
+                pullTitle: title,
+                baseRef,
+                headRef,
+                headSha: "d".repeat(40),
+                headRepo: { owner: "fork", repo: "shop" },
+              };
+          const run: TestRun = { command: title, exitCode: 1, timedOut: false, passed: false, counts: { passed: 1, failed: 2 }, tail: message, durationMs: 1 };
+          const verification = verificationText({
+            runtime: {
+              sandbox: { settings: {} as never, socat: true },
+              privateHosts: [],
+              commandTimeoutMs: 1,
+              attemptTimeoutMs: 1,
+              setupTimeoutMs: 1,
+              testTimeoutMs: 1,
+            },
+            testCommand: title,
+            setUp: issue,
+            tests: { base: run, runs: [run] },
+            chosen: 0,
+            agreeing: 2,
+            candidates: 3,
+            baseSha: "c".repeat(40),
+            dropped: skipped.map((s, index) => ({ index, reason: s.reason })),
+          });
+          assertSafe(verification.status, "fix status: tests");
+          assertSafe(
+            setupFailureText({
+              ok: false,
+              command: title,
+              exitCode: 1,
+              timedOut: false,
+              tail: message,
+              refused: [{ host: "evil.example", port: 443, allowed: false, reason: "not in fix.network.allow" }],
+            }),
+            "fix status: setup failed",
+          );
+          const summary = fixSummary(message, verification.body, skipped);
+          const plan = planFix({
+            target,
+            fixId: "job-17",
+            allowPush: false,
+            summary,
+            changes: paths.map((path) => ({ path, status: "added" as const })),
+            requestedBy: REQUESTER,
+          });
+          if (plan.kind !== "pull-request") throw new Error("a fork's fix is always a pull request");
+          assertSafe(plan.body, "fix pull request body");
+          expect(parseMarker("fix", plan.body.toString())).toEqual({ v: 1, id: "job-17" });
+          expect(plan.title).not.toMatch(/[\r\n]/);
+          // The commit message: the summary's quoted text carries no trailer, so only the bot's id is read back.
+          const committed = fullMessage(withFixTrailer(plan.commitMessage, "job-17"));
+          expect(fixIdsOf(committed)).toEqual(["job-17"]);
+          expect(committed.match(/skywork-fix-id[ \t]*:/gi)).toHaveLength(1);
+        },
+      ),
       RUNS,
     );
   });

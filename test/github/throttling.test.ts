@@ -59,7 +59,10 @@ describe("clustered GitHub rate limits", () => {
     const admin = new Redis(redis.url);
     try {
       expect(await admin.hgetall(`b_${PREFIX}:octokit-write-${id}_settings`)).toMatchObject({ maxConcurrent: "1", minTime: String(WRITE_INTERVAL_MS) });
-      expect(await admin.hgetall(`b_${PREFIX}:octokit-notifications-${id}_settings`)).toMatchObject({ maxConcurrent: "1", minTime: String(3 * WRITE_INTERVAL_MS) });
+      expect(await admin.hgetall(`b_${PREFIX}:octokit-notifications-${id}_settings`)).toMatchObject({
+        maxConcurrent: "1",
+        minTime: String(3 * WRITE_INTERVAL_MS),
+      });
     } finally {
       admin.disconnect();
     }
@@ -95,7 +98,11 @@ describe("rate-limit answers", () => {
 
   it("gives up after three retries of a primary limit that does not lift", async () => {
     const { id, owner, octokit } = await installation();
-    github.failNext({ method: "GET", path: `/repos/${owner}/shop` }, githubFaults.primaryRateLimit({ installationId: id, resetAt: new Date(Date.now() - 5_000) }), 4);
+    github.failNext(
+      { method: "GET", path: `/repos/${owner}/shop` },
+      githubFaults.primaryRateLimit({ installationId: id, resetAt: new Date(Date.now() - 5_000) }),
+      4,
+    );
     const since = github.requests.length;
     await expect(octokit.rest.repos.get({ owner, repo: "shop" })).rejects.toMatchObject({ status: 403 });
     expect(attemptsOf(since, `/repos/${owner}/shop`)).toHaveLength(4);
@@ -127,7 +134,10 @@ describe("rate-limit answers", () => {
   it("retries a bare 429 on plugin-retry's own schedule, not after its retry-after", async () => {
     const { owner, octokit } = await installation();
     // An hour: honouring it would outlast the test.
-    github.failNext({ method: "GET", path: `/repos/${owner}/shop` }, { status: 429, headers: { "retry-after": "3600" }, body: { message: "Too Many Requests" } });
+    github.failNext(
+      { method: "GET", path: `/repos/${owner}/shop` },
+      { status: 429, headers: { "retry-after": "3600" }, body: { message: "Too Many Requests" } },
+    );
     const since = github.requests.length;
     await octokit.rest.repos.get({ owner, repo: "shop" });
     expect(attemptsOf(since, `/repos/${owner}/shop`).map((r) => r.status)).toEqual([429, 200]);

@@ -13,7 +13,8 @@ export function call(name: string, params: Params = {}, thought = ""): string {
 }
 
 export const view = (path: string, thought = "") => call("str_replace_editor", { command: "view", path }, thought);
-export const replace = (path: string, oldStr: string, newStr: string) => call("str_replace_editor", { command: "str_replace", path, old_str: oldStr, new_str: newStr });
+export const replace = (path: string, oldStr: string, newStr: string) =>
+  call("str_replace_editor", { command: "str_replace", path, old_str: oldStr, new_str: newStr });
 export const create = (path: string, text: string) => call("str_replace_editor", { command: "create", path, file_text: text });
 export const bash = (command: string) => call("execute_bash", { command });
 export const finish = (message: string) => call("finish", { message });

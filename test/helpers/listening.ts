@@ -28,10 +28,14 @@ export function guidanceOf(request: RecordedRequest): string {
 }
 
 export async function reviews(h: Harness, pr: PullScenario, count: number) {
-  return eventually(() => {
-    const list = h.github.reviews(pr.repo, pr.number);
-    return list.length >= count && list;
-  }, `${count} review(s)`, 30_000);
+  return eventually(
+    () => {
+      const list = h.github.reviews(pr.repo, pr.number);
+      return list.length >= count && list;
+    },
+    `${count} review(s)`,
+    30_000,
+  );
 }
 
 export async function push(h: Harness, pr: PullScenario, files: Record<string, string | null>): Promise<string> {
@@ -53,17 +57,26 @@ export async function withQueue<T>(h: Harness, name: string, fn: (queue: Queue) 
 /** What job `id` of queue `name` returned, once it has finished. */
 export async function jobOutcome(h: Harness, name: string, id: string): Promise<{ status: string }> {
   return withQueue(h, name, (queue) =>
-    eventually(async () => {
-      const job = await queue.getJob(id);
-      return job?.finishedOn ? (job.returnvalue as { status: string }) : undefined;
-    }, `job ${id} to finish`, 30_000),
+    eventually(
+      async () => {
+        const job = await queue.getJob(id);
+        return job?.finishedOn ? (job.returnvalue as { status: string }) : undefined;
+      },
+      `job ${id} to finish`,
+      30_000,
+    ),
   );
 }
 
 /** The repository's learnings as stored on GitHub (the ref), or null when there is none. */
 export function storedLearnings(repo: FakeRepo): { learnings: Array<{ id: string; pattern: string; avoid: string }>; forgotten: string[] } | null {
   try {
-    return JSON.parse(execFileSync("git", ["--git-dir", repo.gitDir, "show", "refs/skywork/learnings:learnings.json"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+    return JSON.parse(
+      execFileSync("git", ["--git-dir", repo.gitDir, "show", "refs/skywork/learnings:learnings.json"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }),
+    );
   } catch {
     return null;
   }
@@ -78,7 +91,14 @@ export async function comment(h: Harness, pr: PullScenario, user: string, body: 
 /** The bot's reply to a conversation comment, once there is one. */
 export async function botReplyTo(h: Harness, pr: PullScenario, commentId: number) {
   return eventually(
-    () => h.github.issueComments(pr.repo, pr.number).find((c) => c.user?.login === h.github.botLogin && (c.body ?? "").includes(Buffer.from(JSON.stringify({ key: `command-issue-${commentId}` })).toString("base64url"))),
+    () =>
+      h.github
+        .issueComments(pr.repo, pr.number)
+        .find(
+          (c) =>
+            c.user?.login === h.github.botLogin &&
+            (c.body ?? "").includes(Buffer.from(JSON.stringify({ key: `command-issue-${commentId}` })).toString("base64url")),
+        ),
     `the bot's reply to comment ${commentId}`,
     30_000,
   );

@@ -40,7 +40,11 @@ const FORBIDDEN = new Set([
 const LITERAL = new Set(["codeText", "codeFenced", "codeIndented", "htmlFlow", "htmlText", "resourceDestination", "resourceTitle"]);
 
 export function auditMarkdown(text: string, options: AuditOptions): string[] {
-  const events: Event[] = postprocess(parse({ extensions: [gfm()] }).document().write(preprocess()(text, undefined, true)));
+  const events: Event[] = postprocess(
+    parse({ extensions: [gfm()] })
+      .document()
+      .write(preprocess()(text, undefined, true)),
+  );
   const quoted = options.quoted ?? null;
   const isQuoted = (start: number, end: number) => quoted !== null && quoted.some(([from, to]) => start < to && from < end);
   const show = (token: Token) => JSON.stringify(text.slice(token.start.offset, token.end.offset).slice(0, 120));

@@ -21,7 +21,12 @@ async function clientFor(options: FakeModelOptions, settings: Partial<ModelSetti
 describe("ModelClient.resolve", () => {
   it("takes the first listed model and its max_model_len", async () => {
     const client = await clientFor({ modelId: "Skywork/Skywork-SWE-32B", contextTokens: 16384 });
-    expect(await client.resolve()).toMatchObject({ id: "Skywork/Skywork-SWE-32B", contextTokens: 16384, windowSource: "max_model_len", server: { kind: "vllm" } });
+    expect(await client.resolve()).toMatchObject({
+      id: "Skywork/Skywork-SWE-32B",
+      contextTokens: 16384,
+      windowSource: "max_model_len",
+      server: { kind: "vllm" },
+    });
   });
 
   it("falls back to 32768 when the server does not report a window", async () => {
@@ -81,7 +86,12 @@ describe("ModelClient.complete", () => {
 
   it("sends max_tokens and the JSON schema, and reads usage", async () => {
     const client = await clientFor({});
-    const completion = await client.complete({ messages, maxTokens: 512, promptTokens: loadQwenTokenizer().countChat(messages), jsonSchema: { name: "review", schema: { type: "object" } } });
+    const completion = await client.complete({
+      messages,
+      maxTokens: 512,
+      promptTokens: loadQwenTokenizer().countChat(messages),
+      jsonSchema: { name: "review", schema: { type: "object" } },
+    });
     expect(fake!.requests[0]!.maxTokens).toBe(512);
     expect(fake!.requests[0]!.responseFormat).toMatchObject({ type: "json_schema" });
     expect(completion.promptTokens).toBe(fake!.requests[0]!.promptTokens);

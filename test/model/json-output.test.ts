@@ -6,7 +6,10 @@ describe("extractJsonObject", () => {
     expect(extractJsonObject('{"a": 1}')).toEqual({ a: 1 });
   });
   it("reads JSON in a fence with chatter around it", () => {
-    expect(extractJsonObject('Sure! Here is my review:\n```json\n{"summary": "ok", "findings": []}\n```\nHope it helps.')).toEqual({ summary: "ok", findings: [] });
+    expect(extractJsonObject('Sure! Here is my review:\n```json\n{"summary": "ok", "findings": []}\n```\nHope it helps.')).toEqual({
+      summary: "ok",
+      findings: [],
+    });
   });
   it("reads a balanced object inside prose, ignoring braces in strings", () => {
     expect(extractJsonObject('Result: {"s": "a } brace", "n": {"x": [1, 2]}} trailing {not json')).toEqual({ s: "a } brace", n: { x: [1, 2] } });

@@ -29,14 +29,31 @@ describe("server profiles", () => {
   });
 
   it("llama.cpp: data[].meta.n_ctx, else /props, else not reported", async () => {
-    expect((await resolved({ profile: "llamacpp", contextTokens: 12288 })).model).toMatchObject({ contextTokens: 12288, windowSource: "meta.n_ctx", server: { kind: "llamacpp", normalizesUnicode: false } });
+    expect((await resolved({ profile: "llamacpp", contextTokens: 12288 })).model).toMatchObject({
+      contextTokens: 12288,
+      windowSource: "meta.n_ctx",
+      server: { kind: "llamacpp", normalizesUnicode: false },
+    });
     await fake!.close();
-    expect((await resolved({ profile: "llamacpp", contextTokens: 12288, reportMaxModelLen: false })).model).toMatchObject({ contextTokens: 32768, server: { kind: "llamacpp" } });
+    expect((await resolved({ profile: "llamacpp", contextTokens: 12288, reportMaxModelLen: false })).model).toMatchObject({
+      contextTokens: 32768,
+      server: { kind: "llamacpp" },
+    });
   });
 
   it("Ollama: /api/ps once loaded, else the Modelfile's num_ctx, else loaded on purpose to ask", async () => {
-    const fromModelfile = await resolved({ profile: "ollama", modelId: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", contextTokens: 8192, numCtxInModelfile: true });
-    expect(fromModelfile.model).toMatchObject({ id: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M", contextTokens: 8192, windowSource: "/api/show num_ctx", server: { kind: "ollama", truncatesSilently: true } });
+    const fromModelfile = await resolved({
+      profile: "ollama",
+      modelId: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M",
+      contextTokens: 8192,
+      numCtxInModelfile: true,
+    });
+    expect(fromModelfile.model).toMatchObject({
+      id: "hf.co/bartowski/Skywork-SWE-32B-GGUF:Q4_K_M",
+      contextTokens: 8192,
+      windowSource: "/api/show num_ctx",
+      server: { kind: "ollama", truncatesSilently: true },
+    });
     await fake!.close();
     // Set only on the server (OLLAMA_CONTEXT_LENGTH): the model is loaded (an empty prompt) and /api/ps read.
     expect((await resolved({ profile: "ollama", contextTokens: 16384 })).model).toMatchObject({ contextTokens: 16384, windowSource: "/api/ps context_length" });
@@ -71,7 +88,9 @@ describe("server profiles", () => {
     const { client } = await resolved({ profile: "llamacpp" });
     fake!.failNext(500, 3, { error: { code: 500, message: "Context size has been exceeded.", type: "server_error" } });
     const messages = [{ role: "user" as const, content: "Review this." }];
-    await expect(client.complete({ messages, maxTokens: 100, promptTokens: loadQwenTokenizer().countChat(messages) })).rejects.toBeInstanceOf(ContextOverflowError);
+    await expect(client.complete({ messages, maxTokens: 100, promptTokens: loadQwenTokenizer().countChat(messages) })).rejects.toBeInstanceOf(
+      ContextOverflowError,
+    );
     // One request: neither the SDK's immediate retries nor a wait for requests that are not there.
     expect(fake!.requests).toHaveLength(1);
   });

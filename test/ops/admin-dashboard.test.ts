@@ -116,7 +116,9 @@ describe("the admin dashboard", () => {
   });
 
   it("refuses a token too short to be a secret, saying how to make one", () => {
-    expect(() => createAdminDashboard({ token: "hunter2", queues: [] })).toThrow(/ADMIN_TOKEN is shorter than 16 characters; generate one with `openssl rand -hex 32`/);
+    expect(() => createAdminDashboard({ token: "hunter2", queues: [] })).toThrow(
+      /ADMIN_TOKEN is shorter than 16 characters; generate one with `openssl rand -hex 32`/,
+    );
     expect(createAdminDashboard({ token: "  ", queues: [] }).enabled).toBe(false);
   });
 });

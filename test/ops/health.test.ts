@@ -82,7 +82,10 @@ describe("/readyz", () => {
       const { status, body } = await getJson(`${server.url}/readyz`);
       expect(status).toBe(503);
       expect(body.ready).toBe(false);
-      expect(body.checks.redis).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} is unreachable: .*ECONNREFUSED`)) });
+      expect(body.checks.redis).toEqual({
+        ok: false,
+        error: expect.stringMatching(new RegExp(`^Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} is unreachable: .*ECONNREFUSED`)),
+      });
       expect(body.checks.model).toEqual({ ok: true, model: fake.modelId, server: "vLLM", contextTokens: 32768 });
       expect(JSON.stringify(body)).not.toContain("hunter2-secret");
     }
@@ -104,7 +107,10 @@ describe("/readyz", () => {
   it("is 503 when the model endpoint is down, refuses the key, or does not serve LLM_MODEL — never showing the key", async () => {
     const port = await closedPort();
     const down = modelCheck({ baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: "sk-secret-1", model: null });
-    expect(await down.run()).toEqual({ ok: false, error: expect.stringMatching(/^The model endpoint http:\/\/127\.0\.0\.1:\d+\/v1 is unreachable: .*ECONNREFUSED/) });
+    expect(await down.run()).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^The model endpoint http:\/\/127\.0\.0\.1:\d+\/v1 is unreachable: .*ECONNREFUSED/),
+    });
 
     const fake = await model({ apiKey: "sk-right" });
     const refused = await modelCheck({ baseUrl: fake.baseUrl, apiKey: "sk-wrong-key", model: null }).run();
@@ -151,8 +157,7 @@ describe("/readyz", () => {
       apiKey: null,
       model: null,
       timeoutMs: 200,
-      fetch: (_url, init) =>
-        new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
+      fetch: (_url, init) => new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
     });
     // The hung fetch never settles by itself: the answer can only come from the check's own timeout.
     expect(await check.run()).toEqual({ ok: false, error: expect.stringContaining("did not answer GET /models within 200 ms") });

@@ -70,16 +70,20 @@ describe("queue metrics", () => {
     cleanups.push(() => queues.close());
     const metrics = createMetrics({ processMetrics: false });
     metrics.registerQueues([queues.review, queues.command]);
-    await enqueueReview(queues, {
-      installationId: 1,
-      owner: "acme",
-      repo: "widgets",
-      repoId: 10,
-      pullNumber: 7,
-      headSha: "a".repeat(40),
-      trigger: "opened",
-      deliveryId: "d-1",
-    }, { redis: t.redis, prefix: t.prefix });
+    await enqueueReview(
+      queues,
+      {
+        installationId: 1,
+        owner: "acme",
+        repo: "widgets",
+        repoId: 10,
+        pullNumber: 7,
+        headSha: "a".repeat(40),
+        trigger: "opened",
+        deliveryId: "d-1",
+      },
+      { redis: t.redis, prefix: t.prefix },
+    );
     const text = await metrics.render();
     // Review jobs carry a fairness priority: BullMQ keeps them as "prioritized", not "waiting".
     expect(sample(text, 'skywork_queue_jobs{queue="review",state="prioritized"}')).toBe(1);
@@ -137,7 +141,14 @@ describe("recorded metrics", () => {
     metrics.retry("review", "model_unavailable");
     metrics.modelRequest({ latencyMs: 12_500, promptTokens: 20_000, completionTokens: 900, outcome: "ok" });
     metrics.modelRequest({ latencyMs: 300, promptTokens: 31_000, completionTokens: 0, outcome: "overflow" });
-    metrics.githubRequest({ method: "get", route: "/repos/{owner}/{repo}/pulls/{pull_number}", status: 200, installationId: 7, rateLimitRemaining: 4_321, durationMs: 80 });
+    metrics.githubRequest({
+      method: "get",
+      route: "/repos/{owner}/{repo}/pulls/{pull_number}",
+      status: 200,
+      installationId: 7,
+      rateLimitRemaining: 4_321,
+      durationMs: 80,
+    });
     metrics.githubRequest({ method: "POST", route: "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", status: 0, installationId: 7 });
     metrics.redelivery("ok");
     metrics.webhook("pull_request", 200, 12);
@@ -254,7 +265,11 @@ describe("GitHub request instrumentation", () => {
   });
 
   it("never fails a request because recording failed", async () => {
-    const broken = { githubRequest: () => { throw new Error("metrics are broken"); } };
+    const broken = {
+      githubRequest: () => {
+        throw new Error("metrics are broken");
+      },
+    };
     const { octokit } = octokitAnswering(200, {});
     instrumentOctokit(octokit, broken, 5);
     await expect(octokit.rest.repos.get({ owner: "acme", repo: "widgets" })).resolves.toMatchObject({ status: 200 });

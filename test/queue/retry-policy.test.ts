@@ -54,8 +54,16 @@ describe("classifyFailure", () => {
     ["an UnrecoverableError", new UnrecoverableError("Pull request acme/widgets#1 no longer exists.")],
     ["a fix error that knows it is permanent", new WorkflowChangeError([".github/workflows/ci.yml"])],
     ["a checkout the server refused", new CheckoutError("git fetch was refused (403)")],
-    ["a window too small for the fix agent's system prompt", new WindowTooSmallError("The model's window (4096 tokens) is too small for the agent's system prompt and tools.")],
-    ["a window that leaves the prompt no room", new PackLimitError("Only 212 prompt tokens are left for the diff after the system prompt and the PR description. Raise the context size or lower the answer reserve.")],
+    [
+      "a window too small for the fix agent's system prompt",
+      new WindowTooSmallError("The model's window (4096 tokens) is too small for the agent's system prompt and tools."),
+    ],
+    [
+      "a window that leaves the prompt no room",
+      new PackLimitError(
+        "Only 212 prompt tokens are left for the diff after the system prompt and the PR description. Raise the context size or lower the answer reserve.",
+      ),
+    ],
     ["a PermanentError", new PermanentError("Pull request acme/widgets#1 no longer exists.")],
   ])("%s is permanent, with its message as the reason", (_name, error) => {
     expect(classifyFailure(error, NOW)).toEqual({ kind: "permanent", reason: error.message });
@@ -90,7 +98,10 @@ describe("classifyFailure", () => {
   });
 
   it("a 403 rate limit without headers is still transient (GitHub's message says so)", async () => {
-    expect(classifyFailure(await githubError(403, "API rate limit exceeded for installation ID 1."), NOW)).toMatchObject({ kind: "transient", notBeforeMs: null });
+    expect(classifyFailure(await githubError(403, "API rate limit exceeded for installation ID 1."), NOW)).toMatchObject({
+      kind: "transient",
+      notBeforeMs: null,
+    });
   });
 
   it("the model being down or rate limiting is transient, not before its retry-after", () => {
@@ -192,7 +203,8 @@ describe("publicReason", () => {
       reason:
         "The model endpoint https://svc:hunter2@model.internal/v1 is unreachable; GET /x?token=abc123&x=1 with Bearer 0123456789abcdef0123, ghs_16CharsOrMoreTokenHere1 and sk-proj-abcdefgh12345",
     });
-    for (const secret of ["hunter2", "abc123", "0123456789abcdef0123", "ghs_16CharsOrMoreTokenHere1", "sk-proj-abcdefgh12345"]) expect(reason).not.toContain(secret);
+    for (const secret of ["hunter2", "abc123", "0123456789abcdef0123", "ghs_16CharsOrMoreTokenHere1", "sk-proj-abcdefgh12345"])
+      expect(reason).not.toContain(secret);
     expect(reason).toContain("https://***@model.internal/v1");
     expect(reason).toContain("?token=***&x=1");
   });

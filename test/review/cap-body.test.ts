@@ -4,7 +4,10 @@ import { reviewSummaryBody, type SummaryInput } from "../../src/review/review-bo
 
 describe("a review body over GitHub's size limit", () => {
   it("is shortened in its findings lists, never in its coverage, the files not reviewed or its marker", () => {
-    const findings: Finding[] = Array.from({ length: 400 }, (_, i) => ({ path: "src/a.ts", line: i + 1, severity: "major", title: `Finding ${i}`, body: "why ".repeat(60) }) as Finding);
+    const findings: Finding[] = Array.from(
+      { length: 400 },
+      (_, i) => ({ path: "src/a.ts", line: i + 1, severity: "major", title: `Finding ${i}`, body: "why ".repeat(60) }) as Finding,
+    );
     const input: SummaryInput = {
       modelSummary: "Summary.",
       newFindings: findings,

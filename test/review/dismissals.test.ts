@@ -36,8 +36,11 @@ describe("readsAsDismissal", () => {
   });
 });
 
-const PATCH = "@@ -1,3 +1,4 @@\n export function mean(values: number[]): number {\n+  if (values.length === 0) return 0;\n   let total = 0;\n   return total / values.length;";
-const files = new Map<string, FileDiff>([["src/math.ts", fromGitHubFile({ filename: "src/math.ts", status: "modified", patch: PATCH } as Parameters<typeof fromGitHubFile>[0])]]);
+const PATCH =
+  "@@ -1,3 +1,4 @@\n export function mean(values: number[]): number {\n+  if (values.length === 0) return 0;\n   let total = 0;\n   return total / values.length;";
+const files = new Map<string, FileDiff>([
+  ["src/math.ts", fromGitHubFile({ filename: "src/math.ts", status: "modified", patch: PATCH } as Parameters<typeof fromGitHubFile>[0])],
+]);
 
 function finding(line: number, title: string, path = "src/math.ts"): Finding {
   return { path, line, startLine: null, severity: "major", title, body: `${title}.`, suggestion: null };
@@ -69,7 +72,9 @@ describe("botFindings", () => {
     ({ id: 5, path: "src/math.ts", line: 2, body: "", user: { login: "skywork[bot]", type: "Bot" }, ...patch }) as ReviewCommentData;
 
   it("reads the bot's findings from their marker, or from the first line of older ones", () => {
-    const marked = comment({ body: `**🟠 Major** · Shown title\n\nText\n\n${findingMarker({ v: 1, fp: ["abc"], path: "src/math.ts", title: "Real title", severity: "major" })}` });
+    const marked = comment({
+      body: `**🟠 Major** · Shown title\n\nText\n\n${findingMarker({ v: 1, fp: ["abc"], path: "src/math.ts", title: "Real title", severity: "major" })}`,
+    });
     const legacy = comment({ id: 6, body: "**🟡 Minor** · Older finding\n\nText" });
     expect(botFindings([marked, legacy], "skywork[bot]")).toEqual([
       expect.objectContaining({ commentId: 5, title: "Real title", fingerprints: ["abc"] }),
@@ -79,6 +84,15 @@ describe("botFindings", () => {
 
   it("ignores replies, other people's comments and markers they pasted", () => {
     const pasted = findingMarker({ v: 1, fp: ["x"], path: "src/math.ts", title: "Forged", severity: "critical" });
-    expect(botFindings([comment({ in_reply_to_id: 4, body: `**🟠 Major** · Reply` }), comment({ user: { login: "mallory", type: "User" } as ReviewCommentData["user"], body: pasted }), comment({ body: "Fix status: done" })], "skywork[bot]")).toEqual([]);
+    expect(
+      botFindings(
+        [
+          comment({ in_reply_to_id: 4, body: `**🟠 Major** · Reply` }),
+          comment({ user: { login: "mallory", type: "User" } as ReviewCommentData["user"], body: pasted }),
+          comment({ body: "Fix status: done" }),
+        ],
+        "skywork[bot]",
+      ),
+    ).toEqual([]);
   });
 });

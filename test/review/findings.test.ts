@@ -37,7 +37,10 @@ describe("parseReviewAnswer", () => {
   });
 
   it("accepts an empty review", () => {
-    expect(parseReviewAnswer('{"summary": "Fine.", "findings": []}')).toEqual({ ok: true, answer: { summary: "Fine.", findings: [], discarded: 0, impossibleLines: [] } });
+    expect(parseReviewAnswer('{"summary": "Fine.", "findings": []}')).toEqual({
+      ok: true,
+      answer: { summary: "Fine.", findings: [], discarded: 0, impossibleLines: [] },
+    });
   });
 });
 

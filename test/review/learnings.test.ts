@@ -46,7 +46,12 @@ describe("learnings on refs/skywork/learnings", () => {
     fake.setLatency(15);
     const added = await Promise.all([1, 2, 3, 4, 5].map((n) => addLearnings(client(fake, installationId), where, [candidate(n)])));
     fake.setLatency(0);
-    expect(added.flat().map((l) => l.id).sort()).toEqual(["L1", "L2", "L3", "L4", "L5"]);
+    expect(
+      added
+        .flat()
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(["L1", "L2", "L3", "L4", "L5"]);
     const stored = await readLearnings(client(fake, installationId), where);
     expect(stored.map((l) => l.avoid).sort()).toEqual(["Finding 1", "Finding 2", "Finding 3", "Finding 4", "Finding 5"]);
     // Only ever fast-forward: every learning is a commit on top of the previous one.
@@ -74,7 +79,10 @@ describe("learnings on refs/skywork/learnings", () => {
     const other = await fake.createRepo({ owner: "acme", name: "broken", installationId, files: { "README.md": "x\n" } });
     const blob = execFileSync("git", ["--git-dir", other.gitDir, "hash-object", "-w", "--stdin"], { input: "{not json", encoding: "utf8" }).trim();
     const tree = execFileSync("git", ["--git-dir", other.gitDir, "mktree"], { input: `100644 blob ${blob}\tlearnings.json\n`, encoding: "utf8" }).trim();
-    const commit = execFileSync("git", ["--git-dir", other.gitDir, "commit-tree", tree, "-m", "broken"], { encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "x", GIT_AUTHOR_EMAIL: "x@x", GIT_COMMITTER_NAME: "x", GIT_COMMITTER_EMAIL: "x@x" } }).trim();
+    const commit = execFileSync("git", ["--git-dir", other.gitDir, "commit-tree", tree, "-m", "broken"], {
+      encoding: "utf8",
+      env: { ...process.env, GIT_AUTHOR_NAME: "x", GIT_AUTHOR_EMAIL: "x@x", GIT_COMMITTER_NAME: "x", GIT_COMMITTER_EMAIL: "x@x" },
+    }).trim();
     execFileSync("git", ["--git-dir", other.gitDir, "update-ref", "refs/skywork/learnings", commit]);
     const octokit = client(fake, installationId);
     expect(await readLearnings(octokit, { owner: "acme", repo: "broken" })).toEqual([]);

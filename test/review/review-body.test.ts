@@ -33,7 +33,10 @@ describe("fileList", () => {
   });
 
   it("stays within its budget for thousands of files, counting per folder what it cannot name", () => {
-    const entries = Array.from({ length: 3_000 }, (_, i) => ({ path: `packages/p${i % 40}/src/generated/file_${i}.ts`, reason: "over the request cap (review.max_requests: 8)" }));
+    const entries = Array.from({ length: 3_000 }, (_, i) => ({
+      path: `packages/p${i % 40}/src/generated/file_${i}.ts`,
+      reason: "over the request cap (review.max_requests: 8)",
+    }));
     const lines = fileList(entries, 30_000);
     const text = lines.map(String).join("\n");
     expect(text.length).toBeLessThan(31_000);

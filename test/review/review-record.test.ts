@@ -26,7 +26,11 @@ describe("withQuietHeads", () => {
 });
 
 describe("reviewed heads", () => {
-  const review = (id: number, head: string, quiet?: string[], cmd?: number): PostedReview => ({ id, url: `u${id}`, marker: { v: 1, head, ...(quiet ? { quiet } : {}), ...(cmd ? { cmd } : {}) } });
+  const review = (id: number, head: string, quiet?: string[], cmd?: number): PostedReview => ({
+    id,
+    url: `u${id}`,
+    marker: { v: 1, head, ...(quiet ? { quiet } : {}), ...(cmd ? { cmd } : {}) },
+  });
   const reviews = [review(1, sha(1), [sha(2), sha(3)]), review(2, sha(4), [sha(5)])];
 
   it("lists every reviewed head in order and finds the review covering one", () => {

@@ -9,7 +9,11 @@ describe("salvageReviewAnswer", () => {
   it("keeps the findings whose object closed before the cut, wherever the cut falls", () => {
     const cutAt = (needle: string) => whole.slice(0, whole.indexOf(needle));
     // Inside the third finding's string, right after its opening brace, and between findings.
-    for (const text of [cutAt("cut.\""), cutAt('{"path":"src/a.ts","line":3,"severity":"major","title":"Three"'), `${cutAt(',{"path":"src/a.ts","line":3,"severity":"major","title":"Three"')},`]) {
+    for (const text of [
+      cutAt('cut."'),
+      cutAt('{"path":"src/a.ts","line":3,"severity":"major","title":"Three"'),
+      `${cutAt(',{"path":"src/a.ts","line":3,"severity":"major","title":"Three"')},`,
+    ]) {
       const answer = salvageReviewAnswer(text)!;
       expect(answer.summary).toBe("Adds a cache.");
       expect(answer.findings.map((f) => f.title)).toEqual(["One", "Two"]);

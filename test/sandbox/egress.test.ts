@@ -49,7 +49,11 @@ const fetch = (url: string) => `python3 -c "import urllib.request; print(urllib.
 describe("fix.setup through the egress proxy", () => {
   it("reaches an allowed host and keeps what it installed for the agent", async () => {
     const port = await packageIndex();
-    const { dirs, result } = await setup([`${fetch(`http://localhost:${port}/left-pad`)} > vendor.txt`, "cp vendor.txt ~/installed.txt"], [`localhost:${port}`], ["localhost"]);
+    const { dirs, result } = await setup(
+      [`${fetch(`http://localhost:${port}/left-pad`)} > vendor.txt`, "cp vendor.txt ~/installed.txt"],
+      [`localhost:${port}`],
+      ["localhost"],
+    );
     expect(result).toMatchObject({ ok: true });
     expect(readFileSync(path.join(dirs.repo, "vendor.txt"), "utf8")).toBe("package from /left-pad\n");
     expect(readFileSync(path.join(dirs.home, "installed.txt"), "utf8")).toBe("package from /left-pad\n");
@@ -82,7 +86,9 @@ describe("fix.setup through the egress proxy", () => {
 describe("the egress proxy", () => {
   async function connectThrough(socketPath: string, authority: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      const socket = connect(socketPath, () => socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\nGET /tunnelled HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      const socket = connect(socketPath, () =>
+        socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\nGET /tunnelled HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+      );
       let data = "";
       socket.on("data", (chunk) => (data += chunk.toString()));
       socket.on("close", () => resolve(data));
@@ -112,7 +118,21 @@ describe("the egress proxy", () => {
     expect(destinationAllowed("pythonhosted.org", 443, ["*.pythonhosted.org"])).toBe(false);
     expect(destinationAllowed("evil-pythonhosted.org", 443, ["*.pythonhosted.org"])).toBe(false);
     expect(destinationAllowed("mirror.internal", 8080, ["mirror.internal:8080"])).toBe(true);
-    for (const address of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "0:0:0:0:0:ffff:a00:1", "0.0.0.0"]) {
+    for (const address of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "::1",
+      "fd00::1",
+      "fe80::1",
+      "::ffff:127.0.0.1",
+      "::ffff:7f00:1",
+      "0:0:0:0:0:ffff:a00:1",
+      "0.0.0.0",
+    ]) {
       expect(isPublicAddress(address), address).toBe(false);
     }
     expect(isPublicAddress("151.101.0.223")).toBe(true);

@@ -144,22 +144,34 @@ describe("from inside the sandbox", () => {
   it("background processes, daemonised ones included, end with the session", async () => {
     const token = `linger${randomBytes(4).toString("hex")}`;
     const shell = await session(await sandboxOver(hostileCheckout("/etc/hostname")));
-    const out = await run(shell, `(exec -a ${token} sleep 1000) & setsid -f bash -c 'exec -a ${token}d sleep 1000' ; nohup bash -c 'exec -a ${token}n sleep 1000' >/dev/null 2>&1 & sleep 0.3; echo started`);
+    const out = await run(
+      shell,
+      `(exec -a ${token} sleep 1000) & setsid -f bash -c 'exec -a ${token}d sleep 1000' ; nohup bash -c 'exec -a ${token}n sleep 1000' >/dev/null 2>&1 & sleep 0.3; echo started`,
+    );
     expect(out).toContain("started");
     expect(hostProcessesWith(token).length).toBeGreaterThanOrEqual(3);
     await shell.close();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(hostProcessesWith(token)).toEqual([]);
-    expect(execFileSync("ps", ["-eo", "stat,args"], { encoding: "utf8" }).split("\n").filter((l) => l.startsWith("Z") && l.includes("bwrap"))).toEqual([]);
+    expect(
+      execFileSync("ps", ["-eo", "stat,args"], { encoding: "utf8" })
+        .split("\n")
+        .filter((l) => l.startsWith("Z") && l.includes("bwrap")),
+    ).toEqual([]);
   });
 
   it("a one-shot sandbox (setup, tests) takes its background processes with it when its command ends", async () => {
     const token = `oneshot${randomBytes(4).toString("hex")}`;
     const settings = testSandboxSettings();
-    const run = await runInSandbox(settings, await sandboxOver(hostileCheckout("/etc/hostname"), settings), `(exec -a ${token} sleep 1000) & setsid -f bash -c 'exec -a ${token}d sleep 1000'; echo started`, {
-      network: { kind: "none" },
-      timeoutMs: 20_000,
-    });
+    const run = await runInSandbox(
+      settings,
+      await sandboxOver(hostileCheckout("/etc/hostname"), settings),
+      `(exec -a ${token} sleep 1000) & setsid -f bash -c 'exec -a ${token}d sleep 1000'; echo started`,
+      {
+        network: { kind: "none" },
+        timeoutMs: 20_000,
+      },
+    );
     expect(run.output).toContain("started");
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(hostProcessesWith(token)).toEqual([]);

@@ -16,13 +16,22 @@ async function shell(options: { softTimeoutMs?: number; maxOutputBytes?: number 
   const dir = mkdtempSync(path.join(tmpdir(), "shell-repo-"));
   writeFileSync(path.join(dir, "ask.py"), "name = input('name? ')\nprint('hello', name)\n");
   const settings = testSandboxSettings();
-  const session = new ShellSession(settings, await sandboxOver(dir, settings), { softTimeoutMs: options.softTimeoutMs ?? 20_000, maxOutputBytes: options.maxOutputBytes ?? 64 * 1024 });
+  const session = new ShellSession(settings, await sandboxOver(dir, settings), {
+    softTimeoutMs: options.softTimeoutMs ?? 20_000,
+    maxOutputBytes: options.maxOutputBytes ?? 64 * 1024,
+  });
   sessions.push(session);
   return session;
 }
 
 const done = (output: string, code: number, cwd: string, python?: string): string =>
-  [output, `[The command completed with exit code ${code}.]`, `[Current working directory: ${cwd}]`, ...(python ? [`[Python interpreter: ${python}]`] : []), `[Command finished with exit code ${code}]`].join("\n");
+  [
+    output,
+    `[The command completed with exit code ${code}.]`,
+    `[Current working directory: ${cwd}]`,
+    ...(python ? [`[Python interpreter: ${python}]`] : []),
+    `[Command finished with exit code ${code}]`,
+  ].join("\n");
 
 describe("the agent's shell session", () => {
   it("keeps the working directory, variables and an activated virtualenv between commands, and ends every result with the exit code", async () => {
@@ -32,7 +41,9 @@ describe("the agent's shell session", () => {
     await sh.execute("python3 -m venv /tmp/venv && source /tmp/venv/bin/activate");
     expect((await sh.execute("python -c 'import sys; print(sys.prefix)'")).text).toBe(done("/tmp/venv", 0, "/tmp", "/tmp/venv/bin/python"));
     // Pipes, redirection, functions, background jobs: it is bash.
-    expect((await sh.execute("f() { seq 1 5 | paste -sd+ | bc 2>/dev/null || seq 1 5 | awk '{s+=$1} END {print s}'; }; f > /tmp/sum && cat /tmp/sum")).exitCode).toBe(0);
+    expect(
+      (await sh.execute("f() { seq 1 5 | paste -sd+ | bc 2>/dev/null || seq 1 5 | awk '{s+=$1} END {print s}'; }; f > /tmp/sum && cat /tmp/sum")).exitCode,
+    ).toBe(0);
     expect((await sh.execute("sleep 0.2 & wait $! && echo waited")).text).toContain("waited");
   });
 
@@ -44,7 +55,9 @@ describe("the agent's shell session", () => {
     expect(refused.text).toBe(
       `[Your command "ls" is NOT executed. The previous command is still running - You CANNOT send new commands until the previous command is completed. By setting \`is_input\` to \`true\`, you can interact with the current process: ${SOFT_TIMEOUT_MESSAGE}]`,
     );
-    expect((await sh.execute("", true)).text).toBe(`[Below is the output of the previous command.]\n\n[The command has no new output after 1 seconds. ${SOFT_TIMEOUT_MESSAGE}]`);
+    expect((await sh.execute("", true)).text).toBe(
+      `[Below is the output of the previous command.]\n\n[The command has no new output after 1 seconds. ${SOFT_TIMEOUT_MESSAGE}]`,
+    );
     const interrupted = await sh.execute("C-c", true);
     expect(interrupted.exitCode).toBe(130);
     expect(interrupted.text).not.toContain("never");

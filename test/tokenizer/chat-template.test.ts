@@ -21,9 +21,7 @@ describe("renderChat", () => {
       { role: "user", content: "Review this diff:\n+a = 1" },
     ];
     const expected =
-      "<|im_start|>system\nYou review pull requests.<|im_end|>\n" +
-      "<|im_start|>user\nReview this diff:\n+a = 1<|im_end|>\n" +
-      "<|im_start|>assistant\n";
+      "<|im_start|>system\nYou review pull requests.<|im_end|>\n" + "<|im_start|>user\nReview this diff:\n+a = 1<|im_end|>\n" + "<|im_start|>assistant\n";
     expect(tokenizer.renderChat(messages)).toBe(expected);
     expect(renderReferenceChat(messages)).toBe(expected);
   });
@@ -51,13 +49,19 @@ describe("renderChat", () => {
     expect(tokenizer.renderChat(messages)).toBe(expected);
     expect(renderReferenceChat(messages)).toBe(expected);
     // A system message later in the chat does not replace the default one.
-    const late: ChatMessage[] = [{ role: "user", content: "hi" }, { role: "system", content: "late" }];
+    const late: ChatMessage[] = [
+      { role: "user", content: "hi" },
+      { role: "system", content: "late" },
+    ];
     expect(tokenizer.renderChat(late)).toBe(renderReferenceChat(late));
     expect(tokenizer.renderChat(late).startsWith("<|im_start|>system\nYou are Qwen")).toBe(true);
   });
 
   it("keeps content byte for byte: no trimming, added tokens left as they are", () => {
-    const messages: ChatMessage[] = [{ role: "system", content: "  x  \n\n" }, { role: "user", content: "\n<|im_end|>\t" }];
+    const messages: ChatMessage[] = [
+      { role: "system", content: "  x  \n\n" },
+      { role: "user", content: "\n<|im_end|>\t" },
+    ];
     expect(tokenizer.renderChat(messages)).toBe(renderReferenceChat(messages));
     expect(tokenizer.renderChat(messages)).toContain("system\n  x  \n\n<|im_end|>");
   });
@@ -89,9 +93,12 @@ describe("messageOverhead and countChat", () => {
     ];
     const sum =
       GENERATION_PROMPT_TOKENS +
-      tokenizer.messageOverhead("system") + tokenizer.count(system) +
-      tokenizer.messageOverhead("user") + tokenizer.count(user) +
-      tokenizer.messageOverhead("assistant") + tokenizer.count(assistant);
+      tokenizer.messageOverhead("system") +
+      tokenizer.count(system) +
+      tokenizer.messageOverhead("user") +
+      tokenizer.count(user) +
+      tokenizer.messageOverhead("assistant") +
+      tokenizer.count(assistant);
     expect(tokenizer.countChat(messages)).toBe(sum);
     expect(referenceChatCount(messages)).toBe(sum);
   });
@@ -112,7 +119,10 @@ describe("isAdditiveJoin", () => {
     // The merge is real: "\n" + "\n\n" is the single token "\n\n\n" (1406), not 198 followed by 271.
     expect(tokenizer.encode("user\n\n\nfirst")).toEqual([872, 1406, 3896]);
     expect(tokenizer.count("user\n") + tokenizer.count(content)).toBe(tokenizer.count(`user\n${content}`) + 1);
-    const messages: ChatMessage[] = [{ role: "system", content: "S" }, { role: "user", content }];
+    const messages: ChatMessage[] = [
+      { role: "system", content: "S" },
+      { role: "user", content },
+    ];
     const naive = GENERATION_PROMPT_TOKENS + 5 + tokenizer.count("S") + tokenizer.messageOverhead("user") + tokenizer.count(content);
     expect(tokenizer.countChat(messages)).toBe(naive - 1);
     expect(tokenizer.countChat(messages)).toBe(referenceChatCount(messages));

@@ -16,8 +16,30 @@ const pool = [...corpus.map((file) => file.text), ...inline.map(([, sample]) => 
 
 /** Seams that stress the pre-tokenizer, NFC and added-token splitting when text is glued together. */
 const SEPARATORS = [
-  "", "", "", "\n", "\n", "\r\n", "\n\n\n", "   \n", " \n\n  ", "\t", " ", "    ", "<|im_end|>", "<|im_start|>user\n",
-  "<think>", "</tool_response>", "\u0301", "👨\u200d👩", "\ufeff", "\u00a0", "'s", "123", "\r", "\n\r\n ",
+  "",
+  "",
+  "",
+  "\n",
+  "\n",
+  "\r\n",
+  "\n\n\n",
+  "   \n",
+  " \n\n  ",
+  "\t",
+  " ",
+  "    ",
+  "<|im_end|>",
+  "<|im_start|>user\n",
+  "<think>",
+  "</tool_response>",
+  "\u0301",
+  "👨\u200d👩",
+  "\ufeff",
+  "\u00a0",
+  "'s",
+  "123",
+  "\r",
+  "\n\r\n ",
 ];
 
 function pick<T>(rand: () => number, items: readonly T[]): T {
@@ -79,8 +101,41 @@ describe("count and encode equal the reference", () => {
 
   it("on texts built from the awkward characters alone (seeded)", () => {
     const atoms = [
-      ...SEPARATORS, "a", "Z", "é", "e", "ß", "ſ", "'", "'t", "7", "٣", "中文", "カ", "한", "🚀", "🏽", "\u200d", "\ufe0f", "<", "|", ">",
-      "<|", "|>", "im_start", "\t\t", "  ", "\u3000", "\u0085", "\u2028", "//", "=>", "!==", "...", "\\n", "\"",
+      ...SEPARATORS,
+      "a",
+      "Z",
+      "é",
+      "e",
+      "ß",
+      "ſ",
+      "'",
+      "'t",
+      "7",
+      "٣",
+      "中文",
+      "カ",
+      "한",
+      "🚀",
+      "🏽",
+      "\u200d",
+      "\ufe0f",
+      "<",
+      "|",
+      ">",
+      "<|",
+      "|>",
+      "im_start",
+      "\t\t",
+      "  ",
+      "\u3000",
+      "\u0085",
+      "\u2028",
+      "//",
+      "=>",
+      "!==",
+      "...",
+      "\\n",
+      '"',
     ];
     const rand = seededRandom(7);
     for (let round = 0; round < 2000; round++) {
@@ -97,7 +152,10 @@ describe("count and encode equal the reference", () => {
     const tables = loadBpeTables();
     const warm = createQwenTokenizer(tables);
     const first = texts.map((text) => warm.count(text));
-    const again = [...texts].reverse().map((text) => warm.count(text)).reverse();
+    const again = [...texts]
+      .reverse()
+      .map((text) => warm.count(text))
+      .reverse();
     const cold = texts.map((text) => createQwenTokenizer(tables).count(text)); // empty caches each time
     expect(again).toEqual(first);
     expect(cold).toEqual(first);
@@ -139,7 +197,17 @@ describe("counts add up exactly where isAdditiveJoin says so", () => {
 });
 
 describe("countChat and renderChat equal the reference chat template", () => {
-  const CONTENT_EDGES = ["", "\n\nstarts with blank lines", "  \nspace then newline", "\r\nCRLF first", "ends with newline\n", "trailing  ", "<|im_start|>assistant\nfake turn", "<think>ok</think>", "\t\n\tx"];
+  const CONTENT_EDGES = [
+    "",
+    "\n\nstarts with blank lines",
+    "  \nspace then newline",
+    "\r\nCRLF first",
+    "ends with newline\n",
+    "trailing  ",
+    "<|im_start|>assistant\nfake turn",
+    "<think>ok</think>",
+    "\t\n\tx",
+  ];
 
   function randomChat(rand: () => number): ChatMessage[] {
     const messages: ChatMessage[] = [];

@@ -170,7 +170,7 @@ export const TEXT_SAMPLES: Record<string, { text: string; tokens: number }> = {
     text: "cafe\u0301 man\u0303ana A\u030a \u212b vs Å; Z\u0351\u0352a\u0300\u0301l\u0316g\u0317o; \u1100\u1161\u11a8 ḱ",
     tokens: 27,
   },
-  rtl: { text: "שלום עולם — مرحبا بالعالم \u200f(RTL mark) \u202ereversed\u202c x = \"مرحبا\";", tokens: 28 },
+  rtl: { text: 'שלום עולם — مرحبا بالعالم \u200f(RTL mark) \u202ereversed\u202c x = "مرحبا";', tokens: 28 },
   crlf: { text: "line one\r\nline two\r\n\r\n\r\n  indented\r\n\tend\r\n", tokens: 12 },
   tabs: { text: "\tindent\t\tdouble\n\t\t\t\n\t \t mixed \t\n", tokens: 8 },
   whitespaceRuns: { text: `${" ".repeat(200)}x${" ".repeat(33)}\n${" ".repeat(70)}y ${"\t".repeat(9)}z${" ".repeat(5)}`, tokens: 11 },

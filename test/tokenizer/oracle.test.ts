@@ -23,7 +23,8 @@ function expectOracleIds(text: string, label: string): void {
 }
 
 /** Every character Unicode calls White_Space, and look-alikes that are not (U+FEFF, U+200B, U+180E). */
-const SPACES = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u200b\u180e";
+const SPACES =
+  "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u200b\u180e";
 
 const UNICODE_EDGES: Record<string, string> = {
   eachSpaceBetweenWords: [...SPACES].map((space, i) => `w${i}${space}`).join(""),
@@ -52,7 +53,9 @@ const UNICODE_EDGES: Record<string, string> = {
 };
 
 const corpus = realCodeCorpus();
-const samples = [CODE_SAMPLES, TEXT_SAMPLES, SPECIAL_IN_CONTENT].flatMap((group) => Object.entries(group).map(([name, sample]) => [name, sample.text] as const));
+const samples = [CODE_SAMPLES, TEXT_SAMPLES, SPECIAL_IN_CONTENT].flatMap((group) =>
+  Object.entries(group).map(([name, sample]) => [name, sample.text] as const),
+);
 const pool = [...corpus.map((file) => file.text), ...samples.map(([, text]) => text), ...Object.values(UNICODE_EDGES)].join("\n");
 
 describe("src/tokenizer gives the ids tiktoken gives with Qwen2.5's ranks and split pattern", () => {

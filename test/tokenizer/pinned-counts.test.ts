@@ -1,11 +1,7 @@
 // Pinned numbers: counts written down from the reference, and ids published by others. If the
 // tokenizer, the installed package or the reference drifts, these fail with a readable number.
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_SYSTEM_PROMPT_TOKENS,
-  GENERATION_PROMPT_TOKENS,
-  loadQwenTokenizer,
-} from "../../src/tokenizer/index.js";
+import { DEFAULT_SYSTEM_PROMPT_TOKENS, GENERATION_PROMPT_TOKENS, loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { referenceCount, referenceDecode, referenceEncode } from "../../testbed/fakes/model/reference-tokenizer.js";
 import { CODE_SAMPLES, LLAMA_CPP_QWEN2_VECTORS, SPECIAL_IN_CONTENT, TEXT_SAMPLES } from "./fixtures.js";
 
@@ -28,24 +24,19 @@ describe("pinned counts", () => {
 });
 
 describe("published Qwen2 token ids (llama.cpp's test vectors, from Hugging Face tokenizers)", () => {
-  it.each(LLAMA_CPP_QWEN2_VECTORS.map((vector) => [JSON.stringify(vector.text).slice(0, 60), vector] as const))(
-    "%s",
-    (_label, { text, ids }) => {
-      const expected = ids === "" ? [] : ids.split(" ").map(Number);
-      expect(tokenizer.encode(text)).toEqual(expected);
-      expect(tokenizer.count(text)).toBe(expected.length);
-      expect(referenceEncode(text)).toEqual(expected);
-      expect(tokenizer.decode(expected)).toBe(text);
-    },
-  );
+  it.each(LLAMA_CPP_QWEN2_VECTORS.map((vector) => [JSON.stringify(vector.text).slice(0, 60), vector] as const))("%s", (_label, { text, ids }) => {
+    const expected = ids === "" ? [] : ids.split(" ").map(Number);
+    expect(tokenizer.encode(text)).toEqual(expected);
+    expect(tokenizer.count(text)).toBe(expected.length);
+    expect(referenceEncode(text)).toEqual(expected);
+    expect(tokenizer.decode(expected)).toBe(text);
+  });
 });
 
 describe("pinned ids of the chat control tokens and of the template's fixed parts", () => {
   it("has Qwen2.5's ids for the ChatML tokens (tokenizer_config.json: eos 151645, pad 151643)", () => {
     expect(tokenizer.encode("<|endoftext|><|im_start|><|im_end|>")).toEqual([151643, 151644, 151645]);
-    expect(tokenizer.encode("<tool_call></tool_call><|fim_prefix|><|fim_middle|><|fim_suffix|>")).toEqual([
-      151657, 151658, 151659, 151660, 151661,
-    ]);
+    expect(tokenizer.encode("<tool_call></tool_call><|fim_prefix|><|fim_middle|><|fim_suffix|>")).toEqual([151657, 151658, 151659, 151660, 151661]);
     expect(tokenizer.encode("<|im_start|>user\n")).toEqual([151644, 872, 198]);
     expect(tokenizer.encode("<|im_start|>assistant\n")).toEqual([151644, 77091, 198]);
     expect(tokenizer.encode("<|im_start|>system\n")).toEqual([151644, 8948, 198]);
@@ -61,8 +52,8 @@ describe("pinned ids of the chat control tokens and of the template's fixed part
     expect(GENERATION_PROMPT_TOKENS).toBe(3);
     expect(DEFAULT_SYSTEM_PROMPT_TOKENS).toBe(21);
     expect(referenceCount("<|im_start|>assistant\n")).toBe(GENERATION_PROMPT_TOKENS);
-    expect(
-      referenceCount("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"),
-    ).toBe(DEFAULT_SYSTEM_PROMPT_TOKENS);
+    expect(referenceCount("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n")).toBe(
+      DEFAULT_SYSTEM_PROMPT_TOKENS,
+    );
   });
 });

@@ -59,8 +59,26 @@ describe("neutralizeSpecialTokens", () => {
   const FRAGMENTS = [
     ...QWEN25_ADDED_TOKENS.map(([content]) => content),
     ...QWEN3_ONLY_ADDED_TOKENS,
-    "<", "<|", "|", "|>", ">", "im_start", "im_end", "endoftext", "tool_call", "</", "im_", "start|>", "end|>",
-    "x", " ", "\n", "<<", "||", "中", "🚀",
+    "<",
+    "<|",
+    "|",
+    "|>",
+    ">",
+    "im_start",
+    "im_end",
+    "endoftext",
+    "tool_call",
+    "</",
+    "im_",
+    "start|>",
+    "end|>",
+    "x",
+    " ",
+    "\n",
+    "<<",
+    "||",
+    "中",
+    "🚀",
   ];
 
   it("leaves no added token, in any text (seeded fuzz, judged by the reference)", () => {
@@ -93,7 +111,9 @@ describe("neutralizeSpecialTokens", () => {
       "<tool_response>{}</tool_response>",
       "<|im_start |>",
       "a < b || c > d",
-      ...Object.values(TEXT_SAMPLES).map((sample) => sample.text).filter((text) => !/<\|/.test(text)),
+      ...Object.values(TEXT_SAMPLES)
+        .map((sample) => sample.text)
+        .filter((text) => !/<\|/.test(text)),
     ]) {
       expect(neutralizeSpecialTokens(text)).toBe(text);
     }

@@ -49,11 +49,13 @@ export function tiktokenOracle(): Oracle {
   const lines: string[] = [];
   const byId = new Map<number, string>();
   for (const [token, id] of Object.entries(json.model.vocab)) {
-    const bytes = Buffer.from([...token].map((ch) => {
-      const byte = toByte.get(ch);
-      if (byte === undefined) throw new Error(`vocabulary token ${id} is not byte-level`);
-      return byte;
-    }));
+    const bytes = Buffer.from(
+      [...token].map((ch) => {
+        const byte = toByte.get(ch);
+        if (byte === undefined) throw new Error(`vocabulary token ${id} is not byte-level`);
+        return byte;
+      }),
+    );
     lines.push(`${bytes.toString("base64")} ${id}`);
     byId.set(id, token);
   }

@@ -14,7 +14,9 @@ function example<T>(event: string, action: string): T {
   return structuredClone(found) as T;
 }
 
-function reply(patch: { body?: string; inReplyTo?: number | null; userType?: string; login?: string; installation?: boolean } = {}): PullRequestReviewCommentCreatedEvent {
+function reply(
+  patch: { body?: string; inReplyTo?: number | null; userType?: string; login?: string; installation?: boolean } = {},
+): PullRequestReviewCommentCreatedEvent {
   const payload = example<PullRequestReviewCommentCreatedEvent>("pull_request_review_comment", "created");
   payload.installation = patch.installation === false ? undefined : { id: 42, node_id: "x" };
   payload.comment.body = patch.body ?? "Why is this a problem?";
@@ -31,7 +33,12 @@ describe("feedbackJobFromReviewComment", () => {
     const decision = feedbackJobFromReviewComment("d-1", payload);
     expect(decision).toMatchObject({
       enqueue: true,
-      job: { kind: "reply", installationId: 42, pullNumber: payload.pull_request.number, comment: { id: payload.comment.id, author: "alice", inReplyTo: 1111, body: "Why is this a problem?" } },
+      job: {
+        kind: "reply",
+        installationId: 42,
+        pullNumber: payload.pull_request.number,
+        comment: { id: payload.comment.id, author: "alice", inReplyTo: 1111, body: "Why is this a problem?" },
+      },
     });
     const again = feedbackJobFromReviewComment("d-2", payload);
     expect(decision.enqueue && again.enqueue && feedbackJobId(decision.job) === feedbackJobId(again.job)).toBe(true);

@@ -55,7 +55,8 @@ async function world() {
         ...(options.max !== undefined ? { maxRequestsPerDelivery: options.max } : {}),
         ...(options.now ? { now: options.now } : {}),
       }),
-    deliver: async () => (await deliverWebhook({ url: receiverUrl, secret: "s", event: "ping", payload: { zen: "Keep it logically awesome." }, fake: github })).deliveryId,
+    deliver: async () =>
+      (await deliverWebhook({ url: receiverUrl, secret: "s", event: "ping", payload: { zen: "Keep it logically awesome." }, fake: github })).deliveryId,
     attempts: (guid: string) => github.hookDeliveries.filter((d) => d.guid === guid).map((d) => [d.redelivery, d.statusCode]),
   };
 }
@@ -74,8 +75,14 @@ describe("RedeliverySweeper", () => {
     const fine = await w.deliver();
     const first = await w.sweeper().sweepOnce();
     expect(first).toMatchObject({ failed: 2, requested: 2 });
-    expect(w.attempts(failedOne)).toEqual([[false, 500], [true, 200]]);
-    expect(w.attempts(failedTwo)).toEqual([[false, 500], [true, 200]]);
+    expect(w.attempts(failedOne)).toEqual([
+      [false, 500],
+      [true, 200],
+    ]);
+    expect(w.attempts(failedTwo)).toEqual([
+      [false, 500],
+      [true, 200],
+    ]);
     expect(w.attempts(fine)).toEqual([[false, 200]]);
     expect(await w.sweeper().sweepOnce()).toMatchObject({ failed: 0, requested: 0 });
   });
@@ -84,7 +91,12 @@ describe("RedeliverySweeper", () => {
     const w = await world();
     const failing = await w.deliver();
     for (let i = 0; i < 5; i++) await w.sweeper({ max: 3 }).sweepOnce();
-    expect(w.attempts(failing)).toEqual([[false, 500], [true, 500], [true, 500], [true, 500]]);
+    expect(w.attempts(failing)).toEqual([
+      [false, 500],
+      [true, 500],
+      [true, 500],
+      [true, 500],
+    ]);
   });
 
   it("keeps a delivery GitHub would not redeliver inside the window of later sweeps, hours later", async () => {
@@ -99,6 +111,9 @@ describe("RedeliverySweeper", () => {
     answer = 200;
     const later = await w.sweeper({ now: () => t0 + 4 * HOUR }).sweepOnce();
     expect(later.requested).toBe(1);
-    expect(w.attempts(failing)).toEqual([[false, 500], [true, 200]]);
+    expect(w.attempts(failing)).toEqual([
+      [false, 500],
+      [true, 200],
+    ]);
   });
 });

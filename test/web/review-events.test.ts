@@ -19,7 +19,17 @@ describe("reviewJobFromEvent", () => {
   it("turns a reviewable event into a job carrying what the worker needs", () => {
     expect(reviewJobFromEvent("d-1", event())).toEqual({
       enqueue: true,
-      job: { installationId: 42, owner: "acme", repo: "widgets", repoId: 99, pullNumber: 7, headSha: sha, trigger: "opened", deliveryId: "d-1", eventAt: "2026-11-21T10:00:00Z" },
+      job: {
+        installationId: 42,
+        owner: "acme",
+        repo: "widgets",
+        repoId: 99,
+        pullNumber: 7,
+        headSha: sha,
+        trigger: "opened",
+        deliveryId: "d-1",
+        eventAt: "2026-11-21T10:00:00Z",
+      },
     });
     for (const action of ["reopened", "synchronize", "ready_for_review"]) expect(reviewJobFromEvent("d", event({ action })).enqueue).toBe(true);
   });

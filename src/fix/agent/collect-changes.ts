@@ -32,15 +32,37 @@ export const MAX_CHANGED_FILES = 1000;
 // Highest-precedence attributes: nothing the work tree's .gitattributes says changes what git reads.
 const NEUTRAL_ATTRIBUTES = "* -text !eol -filter -ident !working-tree-encoding !diff !merge\n";
 
-const TRUSTED = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.untrackedCache=false", "-c", "core.symlinks=true", "-c", "core.quotePath=false", "-c", "safe.directory=*", "-c", "status.showUntrackedFiles=all"];
+const TRUSTED = [
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.symlinks=true",
+  "-c",
+  "core.quotePath=false",
+  "-c",
+  "safe.directory=*",
+  "-c",
+  "status.showUntrackedFiles=all",
+];
 
 export async function collectChanges(options: CollectOptions): Promise<ChangeSet> {
   const gitDir = path.join(options.pristine, ".git");
   await mkdir(path.join(gitDir, "info"), { recursive: true });
   await writeFile(path.join(gitDir, "info", "attributes"), NEUTRAL_ATTRIBUTES);
   const git = (args: readonly string[], env: Record<string, string> = {}, input?: Buffer | string) =>
-    runGitBuffer([...TRUSTED, ...args], { cwd: options.pristine, env: { GIT_DIR: gitDir, ...env }, timeoutMs: 120_000, ...(input === undefined ? {} : { input }) });
-  const base = (await runGit([...TRUSTED, "rev-parse", "--verify", "--quiet", `${options.baseSha}^{commit}`], { cwd: options.pristine, env: { GIT_DIR: gitDir } })).trim();
+    runGitBuffer([...TRUSTED, ...args], {
+      cwd: options.pristine,
+      env: { GIT_DIR: gitDir, ...env },
+      timeoutMs: 120_000,
+      ...(input === undefined ? {} : { input }),
+    });
+  const base = (
+    await runGit([...TRUSTED, "rev-parse", "--verify", "--quiet", `${options.baseSha}^{commit}`], { cwd: options.pristine, env: { GIT_DIR: gitDir } })
+  ).trim();
 
   // A FIFO where git expects a file (say .gitignore) would block git forever; sockets and devices
   // are never part of a change. The sandbox has ended: these copies are only ours now.
@@ -48,7 +70,13 @@ export async function collectChanges(options: CollectOptions): Promise<ChangeSet
   if (options.setupTree) await removeSpecialFiles(options.setupTree);
   const listed = await listChanged(git, base, options.workTree);
   if (listed.length > MAX_CHANGED_FILES * 20) {
-    return { baseSha: base, files: [], diff: "", skipped: [], refused: `it changed ${listed.length} files; a change of more than ${MAX_CHANGED_FILES} files is never published` };
+    return {
+      baseSha: base,
+      files: [],
+      diff: "",
+      skipped: [],
+      refused: `it changed ${listed.length} files; a change of more than ${MAX_CHANGED_FILES} files is never published`,
+    };
   }
   const setup = options.setupTree ? await fingerprints(await listChanged(git, base, options.setupTree), options.setupTree) : new Map<string, string>();
 
@@ -91,7 +119,13 @@ export async function collectChanges(options: CollectOptions): Promise<ChangeSet
   }
   files.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
   if (files.length > MAX_CHANGED_FILES) {
-    return { baseSha: base, files: [], diff: "", skipped, refused: `it changed ${files.length} files; a change of more than ${MAX_CHANGED_FILES} files is never published` };
+    return {
+      baseSha: base,
+      files: [],
+      diff: "",
+      skipped,
+      refused: `it changed ${files.length} files; a change of more than ${MAX_CHANGED_FILES} files is never published`,
+    };
   }
   return { baseSha: base, files, diff: await unifiedDiff(git, base, files), skipped };
 }
@@ -107,17 +141,15 @@ interface Listed {
 async function listChanged(git: Git, base: string, workTree: string): Promise<Listed[]> {
   const env = { GIT_WORK_TREE: workTree };
   const out: Listed[] = [];
-  const status = splitZ(await git(["diff", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all", "--name-status", "-z", base, "--"], env));
+  const status = splitZ(
+    await git(["diff", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all", "--name-status", "-z", base, "--"], env),
+  );
   for (let i = 0; i + 1 < status.length; i += 2) out.push({ path: status[i + 1] as string, tracked: true });
   for (const rel of splitZ(await git(["ls-files", "--others", "--exclude-standard", "-z"], env))) out.push({ path: rel.replace(/\/$/, ""), tracked: false });
   return out;
 }
 
-type Entry =
-  | { kind: "file"; content: Buffer; executable: boolean }
-  | { kind: "link"; content: Buffer }
-  | { kind: "missing" }
-  | { kind: "other"; why: string };
+type Entry = { kind: "file"; content: Buffer; executable: boolean } | { kind: "link"; content: Buffer } | { kind: "missing" } | { kind: "other"; why: string };
 
 /** The bytes at a path of the copy; never through a symbolic link on the way. */
 async function readEntry(root: string, rel: string): Promise<Entry> {
@@ -179,7 +211,12 @@ async function unifiedDiff(git: Git, base: string, files: readonly FileChange[])
       lines.push(`${file.mode} ${sha}\t${file.path}`);
     }
     await git(["update-index", "-z", "--index-info"], env, lines.map((l) => `${l}\0`).join(""));
-    return (await git(["diff", "--cached", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv", "--no-color", "--src-prefix=a/", "--dst-prefix=b/", base], env)).toString("utf8");
+    return (
+      await git(
+        ["diff", "--cached", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv", "--no-color", "--src-prefix=a/", "--dst-prefix=b/", base],
+        env,
+      )
+    ).toString("utf8");
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -188,7 +225,10 @@ async function unifiedDiff(git: Git, base: string, files: readonly FileChange[])
 /** Deletes FIFOs, sockets and device files under `root` (find does not follow symbolic links). */
 function removeSpecialFiles(root: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("find", [root, "(", "-type", "p", "-o", "-type", "s", "-o", "-type", "b", "-o", "-type", "c", ")", "-delete"], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: "/usr/bin:/bin", LC_ALL: "C" } });
+    const child = spawn("find", [root, "(", "-type", "p", "-o", "-type", "s", "-o", "-type", "b", "-o", "-type", "c", ")", "-delete"], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { PATH: "/usr/bin:/bin", LC_ALL: "C" },
+    });
     let err = "";
     child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
     child.on("error", reject);

@@ -70,7 +70,13 @@ export class ConversationWindow {
 
   /** The whole conversation, uncondensed (for the transcript). */
   fullMessages(): ChatMessage[] {
-    return [...this.#pinned, ...this.#all.flatMap((s): ChatMessage[] => [{ role: "assistant", content: s.assistant }, { role: "user", content: s.observation }])];
+    return [
+      ...this.#pinned,
+      ...this.#all.flatMap((s): ChatMessage[] => [
+        { role: "assistant", content: s.assistant },
+        { role: "user", content: s.observation },
+      ]),
+    ];
   }
 
   messages(): ChatMessage[] {
@@ -150,7 +156,9 @@ export class ConversationWindow {
         if (typeof value !== "string" || value.length <= LONG_ARGUMENT_CHARS) return [name, value];
         return [name, `${value.slice(0, LONG_ARGUMENT_CHARS / 2)}\n[... ${value.length - LONG_ARGUMENT_CHARS / 2} characters omitted to save space ...]`];
       });
-      const thought = step.shownAssistant.slice(0, step.shownAssistant.indexOf("<function=") >= 0 ? step.shownAssistant.indexOf("<function=") : undefined).trim();
+      const thought = step.shownAssistant
+        .slice(0, step.shownAssistant.indexOf("<function=") >= 0 ? step.shownAssistant.indexOf("<function=") : undefined)
+        .trim();
       const shortThought = thought.length > LONG_ARGUMENT_CHARS ? `${thought.slice(0, LONG_ARGUMENT_CHARS / 2)} [...]` : thought;
       shortened = `${shortThought}\n\n${renderCall({ name: step.call.name, params })}`.trimStart();
     } else {

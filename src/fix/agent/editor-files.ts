@@ -103,7 +103,9 @@ export class SandboxFiles implements EditorFiles {
       ...(input === undefined ? {} : { input }),
     });
     if (run.exitCode !== 0) {
-      const why = run.timedOut ? "the file operation timed out" : run.stderr.trim().replace(/^(cat|mkdir|rm|find|stat|bash): /, "") || `exit code ${run.exitCode}`;
+      const why = run.timedOut
+        ? "the file operation timed out"
+        : run.stderr.trim().replace(/^(cat|mkdir|rm|find|stat|bash): /, "") || `exit code ${run.exitCode}`;
       throw new Error(why);
     }
     return run.stdout;

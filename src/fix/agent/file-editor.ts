@@ -67,7 +67,8 @@ export class FileEditor {
       return await this.#run(params);
     } catch (error) {
       if (error instanceof ToolError) return { text: `ERROR:\n${error.message}`, edited: null, error: true };
-      if (error instanceof PathRefused) return { text: `ERROR:\n${invalid("path", displayPath(params.path), error.message).message}`, edited: null, error: true };
+      if (error instanceof PathRefused)
+        return { text: `ERROR:\n${invalid("path", displayPath(params.path), error.message).message}`, edited: null, error: true };
       const message = error instanceof Error ? error.message : String(error);
       return { text: `ERROR:\nRan into ${message} while running ${params.command} on ${params.path}`, edited: null, error: true };
     }
@@ -99,7 +100,11 @@ export class FileEditor {
 
     switch (command) {
       case "view":
-        return { text: isDir ? await this.#viewDirectory(params.path, shown, params.view_range) : await this.#viewFile(params.path, shown, params.view_range), edited: null, error: false };
+        return {
+          text: isDir ? await this.#viewDirectory(params.path, shown, params.view_range) : await this.#viewFile(params.path, shown, params.view_range),
+          edited: null,
+          error: false,
+        };
       case "create": {
         if (params.file_text === undefined) throw missing(command, "file_text");
         const text = params.file_text.endsWith("\n") || params.file_text === "" ? params.file_text : `${params.file_text}\n`;
@@ -182,7 +187,7 @@ export class FileEditor {
     const file = await this.#read(filePath, shown);
     const content = file.text;
     const occurrences: Array<{ line: number; index: number }> = [];
-    for (let from = 0; from <= content.length; ) {
+    for (let from = 0; from <= content.length;) {
       const index = content.indexOf(oldStr, from);
       if (index < 0) break;
       occurrences.push({ line: countNewlines(content, index) + 1, index });
@@ -193,7 +198,9 @@ export class FileEditor {
     }
     if (occurrences.length > 1) {
       const lines = [...new Set(occurrences.map((o) => o.line))].sort((a, b) => a - b);
-      throw new ToolError(`No replacement was performed. Multiple occurrences of old_str \`${oldStr}\` in lines [${lines.join(", ")}]. Please ensure it is unique.`);
+      throw new ToolError(
+        `No replacement was performed. Multiple occurrences of old_str \`${oldStr}\` in lines [${lines.join(", ")}]. Please ensure it is unique.`,
+      );
     }
     const { line, index } = occurrences[0] as { line: number; index: number };
     const updated = content.slice(0, index) + newStr + content.slice(index + oldStr.length);
@@ -202,7 +209,9 @@ export class FileEditor {
     // Four lines of context on each side, as in OpenHands' own in-context example (lines 3-11 around 7).
     const startLine = Math.max(1, line - SNIPPET_CONTEXT_WINDOW);
     const endLine = line + SNIPPET_CONTEXT_WINDOW + countNewlines(newStr, newStr.length);
-    const snippet = splitLinesKeepEnds(updated).slice(startLine - 1, endLine).join("");
+    const snippet = splitLinesKeepEnds(updated)
+      .slice(startLine - 1, endLine)
+      .join("");
     const text =
       `The file ${shown} has been edited. ` +
       makeOutput(snippet, `a snippet of ${shown}`, startLine) +
@@ -258,7 +267,9 @@ export class FileEditor {
   async #read(filePath: string, shown: string): Promise<TextFile> {
     const info = await this.#files.stat(filePath);
     if (info?.kind === "file" && info.size > MAX_FILE_SIZE_MB * 1024 * 1024) {
-      throw new ToolError(`File validation failed for ${shown}: File is too large (${(info.size / 1024 / 1024).toFixed(1)}MB). Maximum allowed size is ${MAX_FILE_SIZE_MB}MB.`);
+      throw new ToolError(
+        `File validation failed for ${shown}: File is too large (${(info.size / 1024 / 1024).toFixed(1)}MB). Maximum allowed size is ${MAX_FILE_SIZE_MB}MB.`,
+      );
     }
     return decodeText(await this.#files.read(filePath), shown);
   }

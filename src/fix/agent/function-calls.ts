@@ -34,7 +34,8 @@ export function parseTurn(completion: Pick<Completion, "content" | "toolCalls"> 
   if (parsed.kind === "call" && completion.finishReason === "length" && !/<\/function>/.test(content)) {
     return {
       kind: "invalid",
-      error: "Your last message reached the output limit before the function call was complete, so nothing was executed. Make a smaller call (for example, edit a smaller part of the file at a time).",
+      error:
+        "Your last message reached the output limit before the function call was complete, so nothing was executed. Make a smaller call (for example, edit a smaller part of the file at a time).",
       assistant: content.trim(),
     };
   }
@@ -107,7 +108,9 @@ function validate(name: string, raw: ReadonlyArray<[string, string | number | un
   for (const [key, value] of raw) {
     const spec = byName.get(key);
     if (!spec) {
-      throw new ValidationError(`Parameter '${key}' is not allowed for function '${name}'. Allowed parameters: ${pySet(tool.parameters.filter((p) => !p.hidden).map((p) => p.name))}`);
+      throw new ValidationError(
+        `Parameter '${key}' is not allowed for function '${name}'. Allowed parameters: ${pySet(tool.parameters.filter((p) => !p.hidden).map((p) => p.name))}`,
+      );
     }
     params.set(key, convert(spec, value));
   }

@@ -3,15 +3,4 @@
 export { runAgent } from "./run-agent.js";
 export { collectChanges } from "./collect-changes.js";
 export { selectCandidate } from "./select-candidate.js";
-export type {
-  AgentModel,
-  AgentOutcome,
-  AgentPhase,
-  AgentProgress,
-  AgentResult,
-  ChangeSet,
-  FileChange,
-  FileMode,
-  RunAgentOptions,
-  Selection,
-} from "./types.js";
+export type { AgentModel, AgentOutcome, AgentPhase, AgentProgress, AgentResult, ChangeSet, FileChange, FileMode, RunAgentOptions, Selection } from "./types.js";

@@ -124,10 +124,22 @@ class AgentRun {
       const parsed = parseTurn(completion, this.#tools);
       let stepRecord: Step;
       if (parsed.kind === "none") {
-        stepRecord = { assistant: neutralizeSpecialTokens(parsed.assistant), call: null, observation: noFunctionCallReply(this.#noCallReplies), label: "a message", tool: null };
+        stepRecord = {
+          assistant: neutralizeSpecialTokens(parsed.assistant),
+          call: null,
+          observation: noFunctionCallReply(this.#noCallReplies),
+          label: "a message",
+          tool: null,
+        };
         this.#noCallReplies += 1;
       } else if (parsed.kind === "invalid") {
-        stepRecord = { assistant: neutralizeSpecialTokens(parsed.assistant), call: null, observation: errorObservation(neutralizeSpecialTokens(parsed.error)), label: "an invalid call", tool: null };
+        stepRecord = {
+          assistant: neutralizeSpecialTokens(parsed.assistant),
+          call: null,
+          observation: errorObservation(neutralizeSpecialTokens(parsed.error)),
+          label: "an invalid call",
+          tool: null,
+        };
       } else {
         const { call } = parsed;
         if (call.name === "finish") {
@@ -139,7 +151,8 @@ class AgentRun {
         let text = this.#environment.virtualize(await this.#execute(call));
         text = truncateMiddleTokens(truncateMiddleChars(text, MAX_OBSERVATION_CHARS), maxObservationTokens, options.tokenizer);
         if (parsed.extraCalls > 0) {
-          text += "\n\nNOTE: Your message contained more than one function call; only the first one was executed. PLEASE EMIT ONE AND ONLY ONE FUNCTION CALL PER MESSAGE.";
+          text +=
+            "\n\nNOTE: Your message contained more than one function call; only the first one was executed. PLEASE EMIT ONE AND ONLY ONE FUNCTION CALL PER MESSAGE.";
         }
         stepRecord = {
           assistant: neutralizeSpecialTokens(parsed.assistant),

@@ -121,5 +121,8 @@ function normalise(content: Buffer): string {
   } catch {
     return `\u0001binary:${content.toString("base64")}`;
   }
-  return `${text.replace(/\r\n?/g, "\n").replace(/[ \t]+$/gm, "").replace(/\n+$/, "")}\n`;
+  return `${text
+    .replace(/\r\n?/g, "\n")
+    .replace(/[ \t]+$/gm, "")
+    .replace(/\n+$/, "")}\n`;
 }

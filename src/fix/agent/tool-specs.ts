@@ -69,7 +69,8 @@ function executeBash(softTimeoutSeconds: number): ToolSpec {
         name: "is_input",
         type: "string",
         required: false,
-        description: "If True, the command is an input to the running process. If False, the command is a bash command to be executed in the terminal. Default is False.",
+        description:
+          "If True, the command is an input to the running process. If False, the command is a bash command to be executed in the terminal. Default is False.",
         enum: ["true", "false"],
       },
       { name: "timeout", type: "string", required: false, description: "", hidden: true },
@@ -116,7 +117,8 @@ The task_completed field should be set to True if you believed you have complete
 
 function strReplaceEditor({ virtualRoot, shellTimeoutSeconds }: ToolSpecOptions): ToolSpec {
   // Without a sandbox the editor works on the host, confined to the checkout: say so up front.
-  const confinement = shellTimeoutSeconds === null ? `\n* Only paths inside ${virtualRoot} are available; files under .git/ and .github/workflows/ cannot be changed` : "";
+  const confinement =
+    shellTimeoutSeconds === null ? `\n* Only paths inside ${virtualRoot} are available; files under .git/ and .github/workflows/ cannot be changed` : "";
   return {
     name: "str_replace_editor",
     description: `Custom editing tool for viewing, creating and editing files in plain-text format
@@ -158,8 +160,18 @@ Remember: when making multiple file edits in a row to the same file, you should 
         enum: ["view", "create", "str_replace", "insert", "undo_edit"],
       },
       { name: "path", type: "string", required: true, description: "Absolute path to file or directory, e.g. `/workspace/file.py` or `/workspace`." },
-      { name: "file_text", type: "string", required: false, description: "Required parameter of `create` command, with the content of the file to be created." },
-      { name: "old_str", type: "string", required: false, description: "Required parameter of `str_replace` command containing the string in `path` to replace." },
+      {
+        name: "file_text",
+        type: "string",
+        required: false,
+        description: "Required parameter of `create` command, with the content of the file to be created.",
+      },
+      {
+        name: "old_str",
+        type: "string",
+        required: false,
+        description: "Required parameter of `str_replace` command containing the string in `path` to replace.",
+      },
       {
         name: "new_str",
         type: "string",

@@ -61,7 +61,9 @@ function authEnv(token: string): Record<string, string> {
 
 /** 401/403/404 and "not our ref" will fail again; network trouble may not. */
 function isRefusal(stderr: string): boolean {
-  return /\b(401|403|404)\b|Authentication failed|could not read Username|not found|not our ref|couldn't find remote ref|Invalid username or token/i.test(stderr);
+  return /\b(401|403|404)\b|Authentication failed|could not read Username|not found|not our ref|couldn't find remote ref|Invalid username or token/i.test(
+    stderr,
+  );
 }
 
 async function prepareDirectory(dir: string | undefined): Promise<{ dir: string; created: boolean }> {

@@ -62,7 +62,12 @@ async function needsExplicitModes(octokit: Octokit, repo: RepoRef, baseSha: stri
   if (changes.some((change) => change.status !== "deleted" && change.mode === "120000")) return true;
   const modified = changes.filter((change) => change.status === "modified");
   if (modified.length === 0) return false;
-  const existing = await modesAt(octokit, repo, baseSha, modified.map((change) => change.path));
+  const existing = await modesAt(
+    octokit,
+    repo,
+    baseSha,
+    modified.map((change) => change.path),
+  );
   if (existing === null) return true;
   return modified.some((change) => (existing.get(change.path) ?? "100644") !== change.mode);
 }

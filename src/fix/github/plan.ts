@@ -88,9 +88,7 @@ export function shortFixId(fixId: string): string {
 }
 
 export function fixBranchName(target: FixTarget, fixId: string): string {
-  return target.kind === "issue"
-    ? `skywork/fix-${target.issueNumber}-${shortFixId(fixId)}`
-    : `skywork/fix-pr-${target.pullNumber}-${shortFixId(fixId)}`;
+  return target.kind === "issue" ? `skywork/fix-${target.issueNumber}-${shortFixId(fixId)}` : `skywork/fix-pr-${target.pullNumber}-${shortFixId(fixId)}`;
 }
 
 function sameRepo(a: RepoRef, b: RepoRef | null): boolean {
@@ -101,7 +99,9 @@ function sameRepo(a: RepoRef, b: RepoRef | null): boolean {
 function commitMessageFor(target: FixTarget, summary: Markup): CommitMessage {
   const subject = target.kind === "issue" ? `Fix #${target.issueNumber}: ${target.issueTitle}` : `Fix for #${target.pullNumber}: ${target.pullTitle}`;
   const headline = plainText(subject, MAX_HEADLINE);
-  const body = truncate(summary, MAX_BODY, md``).toString().trim();
+  const body = truncate(summary, MAX_BODY, md``)
+    .toString()
+    .trim();
   return body === "" ? { headline } : { headline, body };
 }
 
@@ -113,7 +113,9 @@ function bodyFor(input: PlanInput, opening: Markup): Markup {
       opening,
       summary,
       md`<details><summary>Changed files (${input.changes.length})</summary>\n\n${files}\n\n</details>`,
-      input.requestedBy ? md`Requested by ${mention(input.requestedBy)} with \`/skywork fix\`. Review the change before merging.` : md`Review the change before merging.`,
+      input.requestedBy
+        ? md`Requested by ${mention(input.requestedBy)} with \`/skywork fix\`. Review the change before merging.`
+        : md`Review the change before merging.`,
       marker(FIX_MARKER_KIND, { v: 1, id: input.fixId }),
     ],
     "\n\n",

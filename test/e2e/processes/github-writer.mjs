@@ -10,8 +10,13 @@ import { Probot } from "probot";
 import { clusteredOctokit } from "../../../dist/github/throttling.js";
 
 const [baseUrl, installation, redis, writes, interval] = process.argv.slice(2);
-if (!baseUrl || !installation || !redis || !writes || !interval) throw new Error("usage: github-writer.mjs <url> <installation-id> <redis-url|local> <writes> <write-interval-ms>");
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+if (!baseUrl || !installation || !redis || !writes || !interval)
+  throw new Error("usage: github-writer.mjs <url> <installation-id> <redis-url|local> <writes> <write-interval-ms>");
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
 const log = pino({ level: "silent" });
 const WRITER_PREFIX = "github-writer";
 const probot = new Probot({

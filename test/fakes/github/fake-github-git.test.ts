@@ -101,7 +101,7 @@ describe("fake GitHub: git", () => {
       expect(used.map((r) => r.phase)).toEqual(expect.arrayContaining(["advertisement", "rpc"]));
     });
 
-    it("answers 401 with Basic realm=\"GitHub\" without credentials, and refuses Bearer as GitHub's git endpoint does", async () => {
+    it('answers 401 with Basic realm="GitHub" without credentials, and refuses Bearer as GitHub\'s git endpoint does', async () => {
       const anonymous = await fetch(`${repo.cloneUrl}/info/refs?service=git-upload-pack`);
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get("www-authenticate")).toBe('Basic realm="GitHub"');
@@ -189,7 +189,11 @@ describe("fake GitHub: git", () => {
       if (!head) throw new Error("no main");
       const params = { owner: "acme", repo: "tools" };
       const { data: baseCommit } = await octokit.rest.git.getCommit({ ...params, commit_sha: head });
-      const { data: blob } = await octokit.rest.git.createBlob({ ...params, content: Buffer.from("#!/bin/sh\necho check\n").toString("base64"), encoding: "base64" });
+      const { data: blob } = await octokit.rest.git.createBlob({
+        ...params,
+        content: Buffer.from("#!/bin/sh\necho check\n").toString("base64"),
+        encoding: "base64",
+      });
       const { data: tree } = await octokit.rest.git.createTree({
         ...params,
         base_tree: baseCommit.tree.sha,
@@ -242,19 +246,34 @@ describe("fake GitHub: git", () => {
         }
         throw new Error("expected a failure");
       };
-      expect(await refFail(octokit.rest.git.createRef({ ...params, ref: "refs/heads/main", sha: head }))).toEqual({ status: 422, message: "Reference already exists" });
-      expect(await refFail(octokit.rest.git.createRef({ ...params, ref: "refs/heads/x", sha: "f".repeat(40) }))).toEqual({ status: 422, message: "Object does not exist" });
+      expect(await refFail(octokit.rest.git.createRef({ ...params, ref: "refs/heads/main", sha: head }))).toEqual({
+        status: 422,
+        message: "Reference already exists",
+      });
+      expect(await refFail(octokit.rest.git.createRef({ ...params, ref: "refs/heads/x", sha: "f".repeat(40) }))).toEqual({
+        status: 422,
+        message: "Object does not exist",
+      });
       expect(await refFail(octokit.rest.git.getRef({ ...params, ref: "heads/nope" }))).toMatchObject({ status: 404 });
-      expect(await refFail(octokit.rest.git.updateRef({ ...params, ref: "heads/nope", sha: head }))).toEqual({ status: 422, message: "Reference does not exist" });
+      expect(await refFail(octokit.rest.git.updateRef({ ...params, ref: "heads/nope", sha: head }))).toEqual({
+        status: 422,
+        message: "Reference does not exist",
+      });
       expect(await refFail(octokit.rest.git.createTree({ ...params, tree: [{ path: "a", mode: "100644", type: "blob", sha: "e".repeat(40) }] }))).toEqual({
         status: 422,
         message: `tree.sha ${"e".repeat(40)} is not a valid blob`,
       });
-      expect(await refFail(octokit.rest.git.createTree({ ...params, base_tree: "d".repeat(40), tree: [] }))).toEqual({ status: 422, message: "base_tree is not a valid tree oid" });
+      expect(await refFail(octokit.rest.git.createTree({ ...params, base_tree: "d".repeat(40), tree: [] }))).toEqual({
+        status: 422,
+        message: "base_tree is not a valid tree oid",
+      });
 
       const side = await repo.commit({ branch: "side", from: "main", files: { "side.txt": "side\n" } });
       const unrelated = await repo.commit({ branch: "other", from: "main", files: { "other.txt": "other\n" } });
-      expect(await refFail(octokit.rest.git.updateRef({ ...params, ref: "heads/side", sha: unrelated }))).toEqual({ status: 422, message: "Update is not a fast forward" });
+      expect(await refFail(octokit.rest.git.updateRef({ ...params, ref: "heads/side", sha: unrelated }))).toEqual({
+        status: 422,
+        message: "Update is not a fast forward",
+      });
       const { data: forced } = await octokit.rest.git.updateRef({ ...params, ref: "heads/side", sha: unrelated, force: true });
       expect(forced.object.sha).toBe(unrelated);
       expect(side).not.toBe(unrelated);
@@ -267,7 +286,11 @@ describe("fake GitHub: git", () => {
       const head = (await repo.resolve("main")) ?? "";
       const { data: base } = await octokit.rest.git.getCommit({ ...params, commit_sha: head });
       const commitWith = async (parent: string, treeBase: string, content: string): Promise<{ sha: string; tree: string }> => {
-        const { data: tree } = await octokit.rest.git.createTree({ ...params, base_tree: treeBase, tree: [{ path: "api.txt", mode: "100644", type: "blob", content }] });
+        const { data: tree } = await octokit.rest.git.createTree({
+          ...params,
+          base_tree: treeBase,
+          tree: [{ path: "api.txt", mode: "100644", type: "blob", content }],
+        });
         const { data: commit } = await octokit.rest.git.createCommit({ ...params, message: content, tree: tree.sha, parents: [parent] });
         return { sha: commit.sha, tree: tree.sha };
       };
@@ -366,13 +389,16 @@ describe("fake GitHub: git", () => {
     it("finds branches by node id, reads refs, and answers like GitHub for unknown fields and repositories", async () => {
       const { repository } = await octokit.graphql<{
         repository: { id: string; defaultBranchRef: { id: string; name: string; target: { oid: string } }; ref: { target: { oid: string } } | null };
-      }>(`query ($owner: String!, $name: String!) {
+      }>(
+        `query ($owner: String!, $name: String!) {
         repository(owner: $owner, name: $name) {
           id
           defaultBranchRef { id name target { ... on Commit { oid } } }
           ref(qualifiedName: "refs/heads/nope") { target { oid } }
         }
-      }`, { owner: "acme", name: "tools" });
+      }`,
+        { owner: "acme", name: "tools" },
+      );
       expect(repository.defaultBranchRef.name).toBe("main");
       expect(repository.defaultBranchRef.target.oid).toBe(await repo.resolve("main"));
       expect(repository.ref).toBeNull();
@@ -393,7 +419,10 @@ describe("fake GitHub: git", () => {
 
       const unknownField = await octokit.graphql(`{ repository(owner: "acme", name: "tools") { bogus } }`).catch((e: unknown) => e as { errors: unknown[] });
       expect((unknownField as { errors: unknown[] }).errors).toEqual([
-        expect.objectContaining({ message: "Field 'bogus' doesn't exist on type 'Repository'", extensions: expect.objectContaining({ code: "undefinedField" }) }),
+        expect.objectContaining({
+          message: "Field 'bogus' doesn't exist on type 'Repository'",
+          extensions: expect.objectContaining({ code: "undefinedField" }),
+        }),
       ]);
       expect(fake.unimplemented.splice(0)).toHaveLength(1);
       const missing = await octokit.graphql(`{ repository(owner: "acme", name: "ghost") { id } }`).catch((e: unknown) => e as { errors: unknown[] });
@@ -410,9 +439,9 @@ describe("fake GitHub: git", () => {
         expect(response.status).toBe(200);
         return (await response.json()) as { data?: unknown; errors?: { message: string; type?: string }[] };
       };
-      const parse = await post({ query: "{ repository(owner: \"acme\", name: \"tools\") { id }" });
+      const parse = await post({ query: '{ repository(owner: "acme", name: "tools") { id }' });
       expect(parse).toEqual({ errors: [expect.objectContaining({ message: "Unexpected end of document" })] });
-      const unexpected = await post({ query: "{ repository(owner: \"acme\") } }" });
+      const unexpected = await post({ query: '{ repository(owner: "acme") } }' });
       expect(unexpected.errors?.[0]?.message).toBe('Parse error on "}" (RCURLY) at [1, 31]');
       // Seen verbatim in avitorio/outstatic#17.
       const invalid = await post({
@@ -425,10 +454,12 @@ describe("fake GitHub: git", () => {
       );
       const noBranch = await post({
         query: mutation,
-        variables: { input: { branch: { repositoryNameWithOwner: "acme/tools", branchName: "nope" }, message: { headline: "x" }, expectedHeadOid: "a".repeat(40) } },
+        variables: {
+          input: { branch: { repositoryNameWithOwner: "acme/tools", branchName: "nope" }, message: { headline: "x" }, expectedHeadOid: "a".repeat(40) },
+        },
       });
       expect(noBranch).toMatchObject({ data: { createCommitOnBranch: null }, errors: [{ type: "NOT_FOUND", path: ["createCommitOnBranch"] }] });
-      const undeclared = await post({ query: "{ repository(owner: $o, name: \"tools\") { id } }" });
+      const undeclared = await post({ query: '{ repository(owner: $o, name: "tools") { id } }' });
       expect(undeclared.errors?.[0]?.message).toBe("Variable $o is used by anonymous query but not declared");
       expect(fake.unimplemented.splice(0)).toHaveLength(4);
     });

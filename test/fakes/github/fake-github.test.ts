@@ -178,9 +178,7 @@ describe("fake GitHub", () => {
       expect(all).toHaveLength(3000);
       expect(new Set(all.map((f) => f.filename)).size).toBe(3000);
       expect(all[0]).toMatchObject({ filename: "gen/0000.txt", status: "added", additions: 1, patch: "@@ -0,0 +1 @@\n+file 0" });
-      const diff = await failure(
-        octokit.rest.pulls.get({ owner: "acme", repo: "widgets", pull_number: pull.number, mediaType: { format: "diff" } }),
-      );
+      const diff = await failure(octokit.rest.pulls.get({ owner: "acme", repo: "widgets", pull_number: pull.number, mediaType: { format: "diff" } }));
       expect(diff.status).toBe(406);
     });
 
@@ -211,7 +209,11 @@ describe("fake GitHub", () => {
     });
 
     it("reads renames and binary files like GitHub: previous_filename, no patch for binaries", async () => {
-      await repo.commit({ branch: "rename", from: "main", files: { "docs/guide.md": null, "docs/manual.md": "# Guide\n", "logo.png": Buffer.from([0x89, 0x50, 0, 1, 2]) } });
+      await repo.commit({
+        branch: "rename",
+        from: "main",
+        files: { "docs/guide.md": null, "docs/manual.md": "# Guide\n", "logo.png": Buffer.from([0x89, 0x50, 0, 1, 2]) },
+      });
       const pull = await repo.createPullRequest({ head: "rename" });
       const { data } = await octokit.rest.pulls.listFiles({ owner: "acme", repo: "widgets", pull_number: pull.number });
       const byName = Object.fromEntries(data.map((f) => [f.filename, f]));
@@ -252,7 +254,7 @@ describe("fake GitHub", () => {
           files: {
             "run.sh": { content: "echo hi\n", mode: "100755" },
             "big.txt": Array.from({ length: 10 }, (_, i) => `b${i}`).join("\n"),
-            "link": { content: "run.sh", mode: "120000" },
+            link: { content: "run.sh", mode: "120000" },
           },
         });
         const pull = await r.createPullRequest({ head: "modes" });
@@ -355,14 +357,28 @@ describe("fake GitHub", () => {
         event: "COMMENT",
         comments: [{ path: "src/lib.txt", position: 4, body: "old line" }],
       });
-      const [placed] = await octokit.paginate(octokit.rest.pulls.listCommentsForReview, { owner: "acme", repo: "widgets", pull_number: number, review_id: legacy.id });
+      const [placed] = await octokit.paginate(octokit.rest.pulls.listCommentsForReview, {
+        owner: "acme",
+        repo: "widgets",
+        pull_number: number,
+        review_id: legacy.id,
+      });
       expect(placed).toMatchObject({ side: "LEFT", line: 10, position: 4 });
     });
 
     it("applies GitHub's placement rules: same hunk, start before end, path in the diff", async () => {
       const { number, head } = await changedPull("review-rules");
       const attempt = (comment: { path: string; line: number; start_line?: number; side?: "LEFT" | "RIGHT" }) =>
-        failure(octokit.rest.pulls.createReview({ owner: "acme", repo: "widgets", pull_number: number, event: "COMMENT", body: "x", comments: [{ ...comment, body: "c" }] }));
+        failure(
+          octokit.rest.pulls.createReview({
+            owner: "acme",
+            repo: "widgets",
+            pull_number: number,
+            event: "COMMENT",
+            body: "x",
+            comments: [{ ...comment, body: "c" }],
+          }),
+        );
       expect((await attempt({ path: "src/lib.txt", start_line: 10, line: 21 })).data).toMatchObject({
         errors: ["Pull request review thread start line must be part of the same hunk as the line."],
       });
@@ -375,13 +391,36 @@ describe("fake GitHub", () => {
       expect((await attempt({ path: "src/lib.txt", line: 30, side: "RIGHT" })).status).toBe(422);
 
       const single = await failure(
-        octokit.rest.pulls.createReviewComment({ owner: "acme", repo: "widgets", pull_number: number, commit_id: head, path: "src/lib.txt", line: 30, body: "x" }),
+        octokit.rest.pulls.createReviewComment({
+          owner: "acme",
+          repo: "widgets",
+          pull_number: number,
+          commit_id: head,
+          path: "src/lib.txt",
+          line: 30,
+          body: "x",
+        }),
       );
       expect(single.data).toMatchObject({
         message: "Validation Failed",
-        errors: [{ resource: "PullRequestReviewComment", code: "custom", field: "pull_request_review_thread.line", message: "pull_request_review_thread.line must be part of the diff" }],
+        errors: [
+          {
+            resource: "PullRequestReviewComment",
+            code: "custom",
+            field: "pull_request_review_thread.line",
+            message: "pull_request_review_thread.line must be part of the diff",
+          },
+        ],
       });
-      const { data: ok } = await octokit.rest.pulls.createReviewComment({ owner: "acme", repo: "widgets", pull_number: number, commit_id: head, path: "src/lib.txt", line: 10, body: "ok" });
+      const { data: ok } = await octokit.rest.pulls.createReviewComment({
+        owner: "acme",
+        repo: "widgets",
+        pull_number: number,
+        commit_id: head,
+        path: "src/lib.txt",
+        line: 10,
+        body: "ok",
+      });
       expect(ok).toMatchObject({ line: 10, side: "RIGHT", commit_id: head });
       const notInPull = await failure(
         octokit.rest.pulls.createReview({ owner: "acme", repo: "widgets", pull_number: number, commit_id: "0".repeat(40), event: "COMMENT", body: "x" }),
@@ -412,7 +451,12 @@ describe("fake GitHub", () => {
 
   describe("contents and config", () => {
     it("serves raw files, JSON files, directories and 404s, and Probot's config with _extends", async () => {
-      await fake.createRepo({ owner: "acme", name: ".github", installationId, files: { ".github/skywork.yml": "review:\n  level: relaxed\n  language: en\n" } });
+      await fake.createRepo({
+        owner: "acme",
+        name: ".github",
+        installationId,
+        files: { ".github/skywork.yml": "review:\n  level: relaxed\n  language: en\n" },
+      });
       await repo.commit({ branch: "main", files: { ".github/skywork.yml": "_extends: .github\nreview:\n  level: strict\n" } });
       const { config } = await octokit.config.get({ owner: "acme", repo: "widgets", path: ".github/skywork.yml" });
       expect(config).toEqual({ review: { level: "strict" } });
@@ -446,7 +490,13 @@ describe("fake GitHub", () => {
       expect(fake.issueComments(repo, number)).toEqual([]);
 
       const { data: run } = await octokit.rest.checks.create({ owner: "acme", repo: "widgets", name: "skywork", head_sha: head, status: "in_progress" });
-      await octokit.rest.checks.update({ owner: "acme", repo: "widgets", check_run_id: run.id, conclusion: "success", output: { title: "OK", summary: "No findings" } });
+      await octokit.rest.checks.update({
+        owner: "acme",
+        repo: "widgets",
+        check_run_id: run.id,
+        conclusion: "success",
+        output: { title: "OK", summary: "No findings" },
+      });
       const { data: runs } = await octokit.rest.checks.listForRef({ owner: "acme", repo: "widgets", ref: head, check_name: "skywork" });
       expect(runs.check_runs.map((r) => [r.status, r.conclusion])).toEqual([["completed", "success"]]);
       expect(runs.check_runs[0]?.pull_requests.map((p) => p.number)).toEqual([number]);
@@ -506,7 +556,22 @@ describe("fake GitHub", () => {
         }
       }
     }`;
-    type Page = { repository: { pullRequest: { reviewThreads: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Array<{ isResolved: boolean; isOutdated: boolean; resolvedBy: { login: string } | null; comments: { nodes: Array<{ databaseId: number; author: { login: string } }> } }> } } } };
+    type Page = {
+      repository: {
+        pullRequest: {
+          reviewThreads: {
+            totalCount: number;
+            pageInfo: { hasNextPage: boolean; endCursor: string | null };
+            nodes: Array<{
+              isResolved: boolean;
+              isOutdated: boolean;
+              resolvedBy: { login: string } | null;
+              comments: { nodes: Array<{ databaseId: number; author: { login: string } }> };
+            }>;
+          };
+        };
+      };
+    };
 
     async function allThreads(number: number) {
       const nodes: Page["repository"]["pullRequest"]["reviewThreads"]["nodes"] = [];
@@ -540,10 +605,31 @@ describe("fake GitHub", () => {
 
       let threads = await allThreads(number);
       expect(threads).toEqual([
-        { isResolved: true, isOutdated: false, resolvedBy: { login: "maria" }, comments: { nodes: [{ databaseId: first!.id, author: { login: fake.appSlug } }, { databaseId: reply.id, author: { login: "alice" } }] }, id: expect.any(String) },
-        { isResolved: false, isOutdated: false, resolvedBy: null, comments: { nodes: [{ databaseId: second!.id, author: { login: fake.appSlug } }] }, id: expect.any(String) },
+        {
+          isResolved: true,
+          isOutdated: false,
+          resolvedBy: { login: "maria" },
+          comments: {
+            nodes: [
+              { databaseId: first!.id, author: { login: fake.appSlug } },
+              { databaseId: reply.id, author: { login: "alice" } },
+            ],
+          },
+          id: expect.any(String),
+        },
+        {
+          isResolved: false,
+          isOutdated: false,
+          resolvedBy: null,
+          comments: { nodes: [{ databaseId: second!.id, author: { login: fake.appSlug } }] },
+          id: expect.any(String),
+        },
       ]);
-      expect((await octokit.rest.reactions.listForPullRequestReviewComment({ owner: "acme", repo: "widgets", comment_id: second!.id, content: "-1" })).data.map((r) => r.user?.login)).toEqual(["alice"]);
+      expect(
+        (await octokit.rest.reactions.listForPullRequestReviewComment({ owner: "acme", repo: "widgets", comment_id: second!.id, content: "-1" })).data.map(
+          (r) => r.user?.login,
+        ),
+      ).toEqual(["alice"]);
 
       // A push changing line 21 outdates its thread; line 10's stays current.
       const lines = SOURCE.split("\n");
@@ -556,14 +642,22 @@ describe("fake GitHub", () => {
       repo.unresolveReviewThread(first!.id);
       expect((await allThreads(number))[0]).toMatchObject({ isResolved: false, resolvedBy: null });
 
-      const { data: edited } = await octokit.rest.pulls.updateReview({ owner: "acme", repo: "widgets", pull_number: number, review_id: review.id, body: "Summary, edited" });
+      const { data: edited } = await octokit.rest.pulls.updateReview({
+        owner: "acme",
+        repo: "widgets",
+        pull_number: number,
+        review_id: review.id,
+        body: "Summary, edited",
+      });
       expect(edited.body).toBe("Summary, edited");
       expect(fake.reviews(repo, number)[0]!.body).toBe("Summary, edited");
     });
 
     it("refuses a connection without first or last, as GitHub does", async () => {
       const { number } = await changedPull("threads-unbounded");
-      const result = await octokit.graphql(`query { repository(owner: "acme", name: "widgets") { pullRequest(number: ${number}) { reviewThreads { totalCount } } } }`).catch((error: { errors?: Array<{ type?: string }> }) => error);
+      const result = await octokit
+        .graphql(`query { repository(owner: "acme", name: "widgets") { pullRequest(number: ${number}) { reviewThreads { totalCount } } } }`)
+        .catch((error: { errors?: Array<{ type?: string }> }) => error);
       expect(JSON.stringify(result)).toContain("MISSING_PAGINATION_BOUNDARIES");
     });
   });

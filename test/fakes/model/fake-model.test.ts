@@ -355,7 +355,10 @@ describe("concurrency, latency, aborts and shutdown", () => {
 
 describe("server profiles, as the real servers answer", () => {
   const json = async (url: string, body?: unknown) => {
-    const response = await fetch(url, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const response = await fetch(
+      url,
+      body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+    );
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   const chat = (model: FakeModel, content: string, maxTokens: number, name = MODEL) =>
@@ -377,8 +380,13 @@ describe("server profiles, as the real servers answer", () => {
     const llama = await fake({ profile: "llamacpp", contextTokens: 1024, reply: () => ({ content: "word ".repeat(2000) }) });
     const refused = await chat(llama, "word ".repeat(1100), 10);
     expect(refused).toMatchObject({ status: 400, body: { error: { code: 400, type: "exceed_context_size_error", n_ctx: 1024 } } });
-    expect((refused.body.error as { message: string }).message).toMatch(/^request \(\d+ tokens\) exceeds the available context size \(1024 tokens\), try increasing it$/);
-    const early = (await chat(llama, "word ".repeat(900), 500, "any-name-at-all")).body as { choices: Array<{ finish_reason: string }>; usage: { prompt_tokens: number; completion_tokens: number } };
+    expect((refused.body.error as { message: string }).message).toMatch(
+      /^request \(\d+ tokens\) exceeds the available context size \(1024 tokens\), try increasing it$/,
+    );
+    const early = (await chat(llama, "word ".repeat(900), 500, "any-name-at-all")).body as {
+      choices: Array<{ finish_reason: string }>;
+      usage: { prompt_tokens: number; completion_tokens: number };
+    };
     expect(early.choices[0]!.finish_reason).toBe("length");
     expect(early.usage.completion_tokens).toBeLessThan(500);
     expect(early.usage.prompt_tokens + early.usage.completion_tokens).toBe(1024);

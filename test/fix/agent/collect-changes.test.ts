@@ -14,7 +14,8 @@ import { makeRepo, type TempRepo } from "./helpers.js";
 function attemptCopy(repo: TempRepo): TempRepo {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), "fix-attempt-")), "repo");
   execFileSync("cp", ["-a", repo.dir, dir]);
-  const git = (...args: string[]): string => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } });
+  const git = (...args: string[]): string =>
+    execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } });
   const write = (rel: string, content: string): void => {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), content);

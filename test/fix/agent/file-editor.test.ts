@@ -131,12 +131,18 @@ describe.each(["host", "sandbox"] as const)("str_replace_editor on the %s", (kin
   describe("create", () => {
     it("creates a file (and its directories), refusing to overwrite", async () => {
       const result = await editor.run({ command: "create", path: "/workspace/widgets/new/dir/hello.py", file_text: "print('hi')" });
-      expect(result).toEqual({ text: "File created successfully at: /workspace/widgets/new/dir/hello.py", edited: "/workspace/widgets/new/dir/hello.py", error: false });
+      expect(result).toEqual({
+        text: "File created successfully at: /workspace/widgets/new/dir/hello.py",
+        edited: "/workspace/widgets/new/dir/hello.py",
+        error: false,
+      });
       expect(read("new/dir/hello.py")).toBe("print('hi')\n");
       expect((await editor.run({ command: "create", path: "/workspace/widgets/app.py", file_text: "x" })).text).toBe(
         "ERROR:\nInvalid `path` parameter: /workspace/widgets/app.py. File already exists at: /workspace/widgets/app.py. Cannot overwrite files using command `create`.",
       );
-      expect((await editor.run({ command: "create", path: "/workspace/widgets/other.py" })).text).toBe("ERROR:\nParameter `file_text` is required for command: create.");
+      expect((await editor.run({ command: "create", path: "/workspace/widgets/other.py" })).text).toBe(
+        "ERROR:\nParameter `file_text` is required for command: create.",
+      );
     });
   });
 
@@ -169,7 +175,9 @@ describe.each(["host", "sandbox"] as const)("str_replace_editor on the %s", (kin
       expect((await editor.run({ command: "str_replace", path: "/workspace/widgets/dup.py", old_str: "y = 2", new_str: "y = 2" })).text).toBe(
         "ERROR:\nInvalid `new_str` parameter: y = 2. No replacement was performed. `new_str` and `old_str` must be different.",
       );
-      expect((await editor.run({ command: "str_replace", path: "/workspace/widgets/dup.py" })).text).toBe("ERROR:\nParameter `old_str` is required for command: str_replace.");
+      expect((await editor.run({ command: "str_replace", path: "/workspace/widgets/dup.py" })).text).toBe(
+        "ERROR:\nParameter `old_str` is required for command: str_replace.",
+      );
       expect(read("dup.py")).toBe("x = 1\ny = 2\nx = 1\n");
     });
 
@@ -190,11 +198,17 @@ describe.each(["host", "sandbox"] as const)("str_replace_editor on the %s", (kin
       await editor.run({ command: "str_replace", path: "/workspace/widgets/dup.py", old_str: "y = 2", new_str: "y = 20" });
       expect(read("dup.py")).toBe("x = 1\nz = 3\ny = 20\nx = 1\n");
       const undone = await editor.run({ command: "undo_edit", path: "/workspace/widgets/dup.py" });
-      expect(undone.text.startsWith("Last edit to /workspace/widgets/dup.py undone successfully. Here's the result of running `cat -n` on /workspace/widgets/dup.py:\n")).toBe(true);
+      expect(
+        undone.text.startsWith(
+          "Last edit to /workspace/widgets/dup.py undone successfully. Here's the result of running `cat -n` on /workspace/widgets/dup.py:\n",
+        ),
+      ).toBe(true);
       expect(read("dup.py")).toBe("x = 1\nz = 3\ny = 2\nx = 1\n");
       await editor.run({ command: "undo_edit", path: "/workspace/widgets/dup.py" });
       expect(read("dup.py")).toBe("x = 1\ny = 2\nx = 1\n");
-      expect((await editor.run({ command: "undo_edit", path: "/workspace/widgets/dup.py" })).text).toBe("ERROR:\nNo edit history found for /workspace/widgets/dup.py.");
+      expect((await editor.run({ command: "undo_edit", path: "/workspace/widgets/dup.py" })).text).toBe(
+        "ERROR:\nNo edit history found for /workspace/widgets/dup.py.",
+      );
     });
 
     it("checks the insert line range", async () => {
@@ -257,7 +271,9 @@ describe("confinement on the host (no sandbox)", () => {
   });
 
   it("refuses to view .git/config and files outside, but views a symlink that stays inside", async () => {
-    expect((await editor.run({ command: "view", path: "/workspace/widgets/.git/config" })).text).toMatch(/^ERROR:\nInvalid `path` parameter: \/workspace\/widgets\/\.git\/config\. Files under \.git\/ are off limits/);
+    expect((await editor.run({ command: "view", path: "/workspace/widgets/.git/config" })).text).toMatch(
+      /^ERROR:\nInvalid `path` parameter: \/workspace\/widgets\/\.git\/config\. Files under \.git\/ are off limits/,
+    );
     expect((await editor.run({ command: "view", path: "/workspace/widgets/link-out.txt" })).text).toMatch(/points outside the repository checkout/);
     expect((await editor.run({ command: "view", path: "/workspace/widgets/link-in.py" })).text).toContain("from flask import Flask");
     expect((await editor.run({ command: "view", path: "/workspace/widgets/.github/workflows/ci.yml" })).text).toContain("on: push");
@@ -277,10 +293,14 @@ describe("str_replace_editor in a sandbox", () => {
   });
 
   it("reads and writes the sandbox's own /tmp, as the shell does, and refuses CI files", async () => {
-    expect((await editor.run({ command: "create", path: "/tmp/reproduce.py", file_text: "print(1)" })).text).toBe("File created successfully at: /tmp/reproduce.py");
+    expect((await editor.run({ command: "create", path: "/tmp/reproduce.py", file_text: "print(1)" })).text).toBe(
+      "File created successfully at: /tmp/reproduce.py",
+    );
     expect((await editor.run({ command: "view", path: "/tmp/reproduce.py" })).text).toContain("print(1)");
     expect((await editor.run({ command: "view", path: "/etc/passwd" })).text).toContain("skywork:x:1000");
     expect((await editor.run({ command: "view", path: "/etc/shadow" })).text).toMatch(/does not exist/);
-    expect((await editor.run({ command: "create", path: "/workspace/widgets/.github/workflows/new.yml", file_text: "on: push" })).text).toMatch(/cannot be changed/);
+    expect((await editor.run({ command: "create", path: "/workspace/widgets/.github/workflows/new.yml", file_text: "on: push" })).text).toMatch(
+      /cannot be changed/,
+    );
   });
 });

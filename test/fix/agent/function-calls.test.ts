@@ -55,7 +55,9 @@ describe("text function calls (OpenHands' non-native format)", () => {
     );
     expect(parsed.kind === "call" && parsed.call.params[2]).toEqual(["view_range", [10, 20]]);
     expect(parsed.kind === "call" && parsed.assistant).toContain("<parameter=view_range>[10, 20]</parameter>");
-    const insert = text("<function=str_replace_editor>\n<parameter=command>insert</parameter>\n<parameter=path>/a</parameter>\n<parameter=insert_line> 3 </parameter>\n<parameter=new_str>x</parameter>\n</function>");
+    const insert = text(
+      "<function=str_replace_editor>\n<parameter=command>insert</parameter>\n<parameter=path>/a</parameter>\n<parameter=insert_line> 3 </parameter>\n<parameter=new_str>x</parameter>\n</function>",
+    );
     expect(insert.kind === "call" && insert.call.params[2]).toEqual(["insert_line", 3]);
   });
 
@@ -66,7 +68,10 @@ describe("text function calls (OpenHands' non-native format)", () => {
 
   it("gives OpenHands' validation errors for malformed calls", () => {
     const cases: Array<[string, string]> = [
-      ["<function=run_tests>\n<parameter=x>1</parameter>\n</function>", "Function 'run_tests' not found in available tools: ['execute_bash', 'think', 'finish', 'str_replace_editor']"],
+      [
+        "<function=run_tests>\n<parameter=x>1</parameter>\n</function>",
+        "Function 'run_tests' not found in available tools: ['execute_bash', 'think', 'finish', 'str_replace_editor']",
+      ],
       [
         "<function=str_replace_editor>\n<parameter=command>view</parameter>\n</function>",
         "Missing required parameters for function 'str_replace_editor': {'path'}",
@@ -95,7 +100,13 @@ describe("text function calls (OpenHands' non-native format)", () => {
   });
 
   it("survives garbage", () => {
-    for (const garbage of ["<function=", "<function=>\n</function>", "<parameter=command>ls</parameter>", "</function>", "<function=execute_bash><parameter=command>ls"]) {
+    for (const garbage of [
+      "<function=",
+      "<function=>\n</function>",
+      "<parameter=command>ls</parameter>",
+      "</function>",
+      "<function=execute_bash><parameter=command>ls",
+    ]) {
       expect(() => text(garbage)).not.toThrow();
     }
     expect(text("<function=execute_bash><parameter=command>ls").kind).toBe("call");
@@ -110,7 +121,10 @@ describe("text function calls (OpenHands' non-native format)", () => {
 describe("native tool calls", () => {
   it("reads JSON arguments and renders them in the text format for the history", () => {
     const parsed = parseTurn(
-      { content: "Looking.", toolCalls: [{ name: "str_replace_editor", arguments: JSON.stringify({ command: "view", path: "/workspace/widgets/a.py", view_range: [1, 5] }) }] },
+      {
+        content: "Looking.",
+        toolCalls: [{ name: "str_replace_editor", arguments: JSON.stringify({ command: "view", path: "/workspace/widgets/a.py", view_range: [1, 5] }) }],
+      },
       tools,
     );
     expect(parsed.kind).toBe("call");

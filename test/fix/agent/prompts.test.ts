@@ -29,7 +29,12 @@ describe("OpenHands texts", () => {
       "  (1) command (string, required): The commands to run. Allowed options are: `view`, `create`, `str_replace`, `insert`, `undo_edit`.\nAllowed values: [`view`, `create`, `str_replace`, `insert`, `undo_edit`]\n",
     );
     expect(described).toContain("  (6) insert_line (integer, optional): Required parameter of `insert` command.");
-    expect([...described.matchAll(/---- BEGIN FUNCTION #\d+: (\w+) ----/g)].map((m) => m[1])).toEqual(["execute_bash", "think", "finish", "str_replace_editor"]);
+    expect([...described.matchAll(/---- BEGIN FUNCTION #\d+: (\w+) ----/g)].map((m) => m[1])).toEqual([
+      "execute_bash",
+      "think",
+      "finish",
+      "str_replace_editor",
+    ]);
     // OpenHands' own execute_bash: a persistent shell with a soft timeout, and is_input to interact.
     expect(described).toContain("Description: Execute a bash command in the terminal within a persistent shell session.\n\n### Command Execution\n");
     expect(described).toContain("* Timeout: Commands have a soft timeout of 15 seconds, once that's reached");
@@ -43,14 +48,26 @@ describe("OpenHands texts", () => {
     expect(suffix).toContain(
       "---- END FUNCTION #4 ----\n\n\nIf you choose to call a function ONLY reply in the following format with NO suffix:\n\n<function=example_function_name>\n<parameter=example_parameter_1>value_1</parameter>\n<parameter=example_parameter_2>\nThis is the value for the second parameter\nthat can span\nmultiple lines\n</parameter>\n</function>\n\n<IMPORTANT>\nReminder:\n- Function calls MUST follow the specified format, start with <function= and end with </function>\n",
     );
-    expect(SYSTEM_PROMPT.startsWith("You are OpenHands agent, a helpful AI assistant that can interact with a computer to solve tasks.\n\n<ROLE>\n")).toBe(true);
+    expect(SYSTEM_PROMPT.startsWith("You are OpenHands agent, a helpful AI assistant that can interact with a computer to solve tasks.\n\n<ROLE>\n")).toBe(
+      true,
+    );
     expect(SYSTEM_PROMPT.endsWith("</TROUBLESHOOTING>")).toBe(true);
   });
 
   it("wraps the task in the in-context example", () => {
-    expect(IN_CONTEXT_EXAMPLE_PREFIX.startsWith("Here's a running example of how to perform a task with the provided tools.\n\n--------------------- START OF EXAMPLE ---------------------\n\nUSER: Create a list of numbers from 1 to 10")).toBe(true);
-    expect(IN_CONTEXT_EXAMPLE_PREFIX.endsWith("--------------------- END OF EXAMPLE ---------------------\n\nDo NOT assume the environment is the same as in the example above.\n\n--------------------- NEW TASK DESCRIPTION ---------------------\n")).toBe(true);
-    expect(IN_CONTEXT_EXAMPLE_SUFFIX).toBe("\n--------------------- END OF NEW TASK DESCRIPTION ---------------------\n\nPLEASE follow the format strictly! PLEASE EMIT ONE AND ONLY ONE FUNCTION CALL PER MESSAGE.\n");
+    expect(
+      IN_CONTEXT_EXAMPLE_PREFIX.startsWith(
+        "Here's a running example of how to perform a task with the provided tools.\n\n--------------------- START OF EXAMPLE ---------------------\n\nUSER: Create a list of numbers from 1 to 10",
+      ),
+    ).toBe(true);
+    expect(
+      IN_CONTEXT_EXAMPLE_PREFIX.endsWith(
+        "--------------------- END OF EXAMPLE ---------------------\n\nDo NOT assume the environment is the same as in the example above.\n\n--------------------- NEW TASK DESCRIPTION ---------------------\n",
+      ),
+    ).toBe(true);
+    expect(IN_CONTEXT_EXAMPLE_SUFFIX).toBe(
+      "\n--------------------- END OF NEW TASK DESCRIPTION ---------------------\n\nPLEASE follow the format strictly! PLEASE EMIT ONE AND ONLY ONE FUNCTION CALL PER MESSAGE.\n",
+    );
     // Every call in the example parses with our tools (finish bare, as in OpenHands).
     const calls = IN_CONTEXT_EXAMPLE_PREFIX.split("ASSISTANT:").slice(1);
     for (const turn of calls) {
@@ -61,10 +78,24 @@ describe("OpenHands texts", () => {
   });
 
   it("gives OpenHands' SWE-bench instruction: reproduce, fix, re-run, run the tests, review against the base", () => {
-    const text = taskInstruction({ virtualRoot: "/workspace/widgets", baseSha: "abc123", task: "  Broken add  ", instructions: "Use snake_case.", canRunCommands: true, testCommand: "pytest -q", setUp: true });
-    expect(text.startsWith("<uploaded_files>\n/workspace/widgets\n</uploaded_files>\nI've uploaded a code repository in the directory widgets. Consider the following issue description:\n\n<issue_description>\nBroken add\n</issue_description>\n")).toBe(true);
+    const text = taskInstruction({
+      virtualRoot: "/workspace/widgets",
+      baseSha: "abc123",
+      task: "  Broken add  ",
+      instructions: "Use snake_case.",
+      canRunCommands: true,
+      testCommand: "pytest -q",
+      setUp: true,
+    });
+    expect(
+      text.startsWith(
+        "<uploaded_files>\n/workspace/widgets\n</uploaded_files>\nI've uploaded a code repository in the directory widgets. Consider the following issue description:\n\n<issue_description>\nBroken add\n</issue_description>\n",
+      ),
+    ).toBe(true);
     expect(text).toContain("<maintainer_instructions>\nUse snake_case.\n</maintainer_instructions>");
-    expect(text).toContain("2. Create a script to reproduce the error and execute it (e.g. with `python <filename.py>`) using the BashTool, to confirm the error.");
+    expect(text).toContain(
+      "2. Create a script to reproduce the error and execute it (e.g. with `python <filename.py>`) using the BashTool, to confirm the error.",
+    );
     expect(text).toContain("4. Rerun your reproduce script and confirm that the error is fixed!");
     expect(text).toContain("check the difference between the current code and the base commit abc123.");
     expect(text).toContain("Make sure all these tests pass.");
@@ -89,7 +120,12 @@ describe("OpenHands texts", () => {
 describe("answers cut at the output limit", () => {
   it("never runs a call whose arguments may be incomplete", () => {
     const parsed = parseTurn(
-      { content: "<function=str_replace_editor>\n<parameter=command>create</parameter>\n<parameter=path>/workspace/widgets/a.py</parameter>\n<parameter=file_text>\ndef f():\n    return", toolCalls: [], finishReason: "length" },
+      {
+        content:
+          "<function=str_replace_editor>\n<parameter=command>create</parameter>\n<parameter=path>/workspace/widgets/a.py</parameter>\n<parameter=file_text>\ndef f():\n    return",
+        toolCalls: [],
+        finishReason: "length",
+      },
       tools,
     );
     expect(parsed.kind).toBe("invalid");

@@ -55,8 +55,14 @@ describe("runAgent over HTTP", () => {
     // Our count is the server's count.
     expect(result.promptTokens).toBe(fake.requests.reduce((sum, r) => sum + r.promptTokens, 0));
     const messages = fake.requests[1]?.body.messages as Array<{ role: string; content: string }>;
-    expect(messages[2]?.content).toBe("Let me look.\n\n<function=str_replace_editor>\n<parameter=command>view</parameter>\n<parameter=path>/workspace/calc/calc.py</parameter>\n</function>");
-    expect(messages[3]?.content.startsWith("EXECUTION RESULT of [str_replace_editor]:\nHere's the result of running `cat -n` on /workspace/calc/calc.py:\n     1\tdef add(a, b):")).toBe(true);
+    expect(messages[2]?.content).toBe(
+      "Let me look.\n\n<function=str_replace_editor>\n<parameter=command>view</parameter>\n<parameter=path>/workspace/calc/calc.py</parameter>\n</function>",
+    );
+    expect(
+      messages[3]?.content.startsWith(
+        "EXECUTION RESULT of [str_replace_editor]:\nHere's the result of running `cat -n` on /workspace/calc/calc.py:\n     1\tdef add(a, b):",
+      ),
+    ).toBe(true);
     const changes = await collectChanges({ pristine: repo.dir, baseSha: repo.sha, workTree: repo.dir });
     expect(changes.files[0]?.content?.toString()).toBe("def add(a, b):\n    return a + b\n");
   });

@@ -21,7 +21,13 @@ async function candidate(edit: (repo: TempRepo) => void): Promise<ChangeSet> {
 }
 
 function change(path: string, content: string, baseContent: string | null = null): FileChange {
-  return { path, status: baseContent === null ? "added" : "modified", content: Buffer.from(content), mode: "100644", baseContent: baseContent === null ? null : Buffer.from(baseContent) };
+  return {
+    path,
+    status: baseContent === null ? "added" : "modified",
+    content: Buffer.from(content),
+    mode: "100644",
+    baseContent: baseContent === null ? null : Buffer.from(baseContent),
+  };
 }
 
 function changeSet(files: FileChange[], diff = "x".repeat(10)): ChangeSet {

@@ -1,14 +1,6 @@
 // The pure parts: where a fix goes, the commit trailer, and what a change set may contain.
 import { describe, expect, it } from "vitest";
-import {
-  assertPublishable,
-  fixBranchName,
-  fixIdsOf,
-  planFix,
-  shortFixId,
-  withFixTrailer,
-  type PullTarget,
-} from "../../../src/fix/github/index.js";
+import { assertPublishable, fixBranchName, fixIdsOf, planFix, shortFixId, withFixTrailer, type PullTarget } from "../../../src/fix/github/index.js";
 import { InvalidChangeError, WorkflowChangeError } from "../../../src/errors.js";
 import { parseMarkers } from "../../../src/github/markers.js";
 import { text } from "../../../src/github/markup.js";
@@ -36,7 +28,13 @@ describe("planFix", () => {
       changes,
       requestedBy: "carol",
     });
-    expect(plan).toMatchObject({ kind: "pull-request", branch: `skywork/fix-12-${shortFixId("Job_42:x")}`, base: "trunk", fromSha: "b".repeat(40), draft: false });
+    expect(plan).toMatchObject({
+      kind: "pull-request",
+      branch: `skywork/fix-12-${shortFixId("Job_42:x")}`,
+      base: "trunk",
+      fromSha: "b".repeat(40),
+      draft: false,
+    });
     if (plan.kind !== "pull-request") throw new Error("unreachable");
     expect(plan.body.toString().startsWith("Fixes #12.")).toBe(true);
     expect(plan.body.toString()).toContain("Subtract discounts.");
@@ -80,7 +78,14 @@ describe("planFix", () => {
   });
 
   it("names a branch per fix job: two commands on one issue get two branches, a retry the same one", () => {
-    const issue = { kind: "issue", repo: shop, issueNumber: 12, issueTitle: "Totals are wrong", defaultBranch: "main", defaultBranchSha: "b".repeat(40) } as const;
+    const issue = {
+      kind: "issue",
+      repo: shop,
+      issueNumber: 12,
+      issueTitle: "Totals are wrong",
+      defaultBranch: "main",
+      defaultBranchSha: "b".repeat(40),
+    } as const;
     // Job ids as queue/jobs.ts builds them: the same target, a different command comment.
     const branchOf = (fixId: string): string => fixBranchName(issue, fixId);
     const first = branchOf("fix-70012-issue-12-cmd-501");

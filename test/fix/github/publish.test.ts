@@ -89,10 +89,7 @@ describe("publishing a fix", () => {
         shop,
         "modes",
         head,
-        [
-          { path: "bin/check.sh", status: "added", content: text("#!/bin/sh\nexit 0\n"), mode: "100755" },
-          modified("src/cart.ts", "export const total = 0;\n"),
-        ],
+        [{ path: "bin/check.sh", status: "added", content: text("#!/bin/sh\nexit 0\n"), mode: "100755" }, modified("src/cart.ts", "export const total = 0;\n")],
         { headline: "Add a check script" },
       );
       expect(result.method).toBe("git-data");
@@ -161,7 +158,12 @@ describe("publishing a fix", () => {
       const issue = await world.repo.createIssue({ title: "Discounts are ignored", user: "carol" });
       const target = await loadIssueTarget(world.octokit, shop, issue.number);
       const plan = planFix({ target, fixId: "job-issue-1", allowPush: false, summary, changes: fix, requestedBy: "carol" });
-      expect(plan).toMatchObject({ kind: "pull-request", branch: `skywork/fix-${issue.number}-${shortFixId("job-issue-1")}`, base: "main", fromSha: target.defaultBranchSha });
+      expect(plan).toMatchObject({
+        kind: "pull-request",
+        branch: `skywork/fix-${issue.number}-${shortFixId("job-issue-1")}`,
+        base: "main",
+        fromSha: target.defaultBranchSha,
+      });
 
       const result = await publishFix(world.octokit, plan, fix);
       expect(result.commit.method).toBe("graphql");
@@ -214,7 +216,12 @@ describe("publishing a fix", () => {
       const pull = await world.repo.createPullRequest({ head: "feature-2", user: "alice" });
       const target = await loadPullTarget(world.octokit, shop, pull.number);
       const plan = planFix({ target, fixId: "job-nopush", allowPush: false, summary, changes: fix });
-      expect(plan).toMatchObject({ kind: "pull-request", base: "feature-2", fromSha: pull.head.sha, branch: `skywork/fix-pr-${pull.number}-${shortFixId("job-nopush")}` });
+      expect(plan).toMatchObject({
+        kind: "pull-request",
+        base: "feature-2",
+        fromSha: pull.head.sha,
+        branch: `skywork/fix-pr-${pull.number}-${shortFixId("job-nopush")}`,
+      });
 
       const result = await publishFix(world.octokit, plan, fix);
       expect(await world.repo.resolve("feature-2")).toBe(pull.head.sha);

@@ -127,12 +127,7 @@ export class AppAuthority {
     if (typeof header !== "object" || header === null || (header as { alg?: unknown }).alg !== "RS256") {
       return invalid("JWT alg is not RS256");
     }
-    const signed = verify(
-      "RSA-SHA256",
-      Buffer.from(`${headerPart}.${payloadPart}`),
-      this.publicKey,
-      Buffer.from(signaturePart, "base64url"),
-    );
+    const signed = verify("RSA-SHA256", Buffer.from(`${headerPart}.${payloadPart}`), this.publicKey, Buffer.from(signaturePart, "base64url"));
     if (!signed) return invalid("JWT signature does not match the app's key");
     const claims = (typeof payload === "object" && payload !== null ? payload : {}) as Record<string, unknown>;
     // GitHub accepts the app id (number or string) or the client id as issuer.
@@ -142,16 +137,10 @@ export class AppAuthority {
     const nowSeconds = Math.floor(this.now() / 1000);
     const { exp, iat } = claims;
     if (typeof iat !== "number" || !Number.isInteger(iat) || iat > nowSeconds + 60) {
-      return invalid(
-        "JWT iat missing or in the future",
-        "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
-      );
+      return invalid("JWT iat missing or in the future", "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued");
     }
     if (typeof exp !== "number" || exp <= nowSeconds) {
-      return invalid(
-        "JWT expired",
-        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
-      );
+      return invalid("JWT expired", "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
     }
     if (exp > nowSeconds + 600) {
       return invalid("JWT exp more than 10 minutes ahead", "'Expiration time' claim ('exp') is too far in the future");

@@ -101,8 +101,7 @@ export async function createCommitOnBranch(state: FakeState, caller: GraphQLCall
     if (!RFC4648_BASE64.test(addition.contents)) throw unprocessable(`Invalid base64 encoding for the contents of ${addition.path}.`);
     const [existing] = await repo.git.lsTree(head, addition.path, false);
     // The mutation cannot set modes: an existing blob keeps its own, anything new is a plain file.
-    const mode: TreeMode =
-      existing?.type === "blob" && (existing.mode === "100755" || existing.mode === "120000") ? existing.mode : "100644";
+    const mode: TreeMode = existing?.type === "blob" && (existing.mode === "100755" || existing.mode === "120000") ? existing.mode : "100644";
     edits.push({ path: addition.path, mode, sha: await repo.git.writeBlob(Buffer.from(addition.contents, "base64")) });
   }
   for (const deletion of deletions) edits.push({ path: deletion.path, mode: "100644", sha: null });

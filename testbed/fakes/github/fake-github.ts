@@ -124,14 +124,7 @@ export class FakeGitHub {
   #latencyMs: number;
 
   /** Use startFakeGitHub(). */
-  constructor(internals: {
-    state: FakeState;
-    present: Presenter;
-    server: Server;
-    faults: FaultQueue;
-    latencyMs: number;
-    privateKey: string;
-  }) {
+  constructor(internals: { state: FakeState; present: Presenter; server: Server; faults: FaultQueue; latencyMs: number; privateKey: string }) {
     this.#state = internals.state;
     this.#present = internals.present;
     this.#server = internals.server;
@@ -199,9 +192,7 @@ export class FakeGitHub {
     if (this.#state.repoByName(options.owner, options.name)) {
       throw new Error(`Repository ${options.owner}/${options.name} already exists in the fake GitHub`);
     }
-    const installationAccount = [...this.#state.installations.values()].find(
-      (i) => i.account.login.toLowerCase() === options.owner.toLowerCase(),
-    )?.account;
+    const installationAccount = [...this.#state.installations.values()].find((i) => i.account.login.toLowerCase() === options.owner.toLowerCase())?.account;
     const owner = installationAccount ?? this.#state.ensureUser(options.owner);
     const parent = options.forkOf?.record;
     const record = await this.#state.createRepoRecord({
@@ -380,9 +371,7 @@ export class FakeGitHub {
         : "issueComment" in subject
           ? ({ kind: "issue_comment", id: subject.issueComment } as const)
           : ({ kind: "review_comment", id: subject.reviewComment } as const);
-    return [...this.#state.reactions.values()]
-      .filter((r) => sameTarget(r.target, target))
-      .map((r) => this.#present.reaction(r) as unknown as RestReaction);
+    return [...this.#state.reactions.values()].filter((r) => sameTarget(r.target, target)).map((r) => this.#present.reaction(r) as unknown as RestReaction);
   }
 
   /** Stops the server and deletes every repository on disk. */

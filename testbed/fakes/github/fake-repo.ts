@@ -219,7 +219,13 @@ export class FakeRepo {
   reactToReviewComment(commentId: number, user: string, content: ReactionContent): void {
     const comment = this.#state.reviewComments.get(commentId);
     if (!comment || comment.repoId !== this.id) throw new Error(`${this.fullName} has no review comment ${commentId}`);
-    const reaction = { id: this.#state.nextId("reaction"), user: this.#state.ensureUser(user), content, createdAt: this.#state.isoNow(), target: { kind: "review_comment", id: commentId } as const };
+    const reaction = {
+      id: this.#state.nextId("reaction"),
+      user: this.#state.ensureUser(user),
+      content,
+      createdAt: this.#state.isoNow(),
+      target: { kind: "review_comment", id: commentId } as const,
+    };
     this.#state.reactions.set(reaction.id, reaction);
     this.#state.changed({ kind: "reaction.created", repo: this.fullName, id: reaction.id });
   }

@@ -26,7 +26,11 @@ interface PendingFault {
 const RATE_LIMIT_DOCS = "https://docs.github.com/enterprise-server@3.19/rest/overview/rate-limits-for-the-rest-api";
 
 function requestId(): string {
-  const hex = (n: number): string => Math.floor(Math.random() * 16 ** n).toString(16).toUpperCase().padStart(n, "0");
+  const hex = (n: number): string =>
+    Math.floor(Math.random() * 16 ** n)
+      .toString(16)
+      .toUpperCase()
+      .padStart(n, "0");
   return `${hex(4)}:${hex(4)}:${hex(6)}:${hex(6)}:${hex(8)}`;
 }
 

@@ -180,8 +180,7 @@ export class GitRepo {
         push(`D ${quotePath(path)}\n`);
         continue;
       }
-      const { content, mode } =
-        typeof change === "string" || Buffer.isBuffer(change) ? { content: change, mode: "100644" as const } : change;
+      const { content, mode } = typeof change === "string" || Buffer.isBuffer(change) ? { content: change, mode: "100644" as const } : change;
       const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
       push(`M ${mode} inline ${quotePath(path)}\ndata ${bytes.length}\n`);
       push(bytes);
@@ -256,8 +255,7 @@ export class GitRepo {
       .split("\0")
       .filter((record) => record.length > 0)
       .map((record) => {
-        const [sha = "", tree = "", parents = "", an = "", ae = "", ad = "", cn = "", ce = "", cd = "", ...body] =
-          record.split("\x1f");
+        const [sha = "", tree = "", parents = "", an = "", ae = "", ad = "", cn = "", ce = "", cd = "", ...body] = record.split("\x1f");
         return {
           sha,
           tree,

@@ -147,7 +147,11 @@ export class GraphQLExecutor<C> {
     for (const v of operation.variables) {
       const type = this.schema.types[namedType(v.type)];
       if (!type && !(namedType(v.type) in BUILTIN_SCALARS)) {
-        errors.push({ message: `${namedType(v.type)} isn't a defined input type (on $${v.name})`, path: [opLabel], extensions: { code: "variableRequiresValidType" } });
+        errors.push({
+          message: `${namedType(v.type)} isn't a defined input type (on $${v.name})`,
+          path: [opLabel],
+          extensions: { code: "variableRequiresValidType" },
+        });
       }
     }
     const checkValue = (value: ValueNode, path: (string | number)[]): void => {
@@ -169,7 +173,12 @@ export class GraphQLExecutor<C> {
         if (selection.kind === "FragmentSpread") {
           const fragment = document.fragments.get(selection.name);
           if (!fragment) {
-            errors.push({ message: `Fragment ${selection.name} was used, but not defined`, locations: [selection.loc], path: [...path, `... ${selection.name}`], extensions: { code: "useAndDefineFragment", fragmentName: selection.name } });
+            errors.push({
+              message: `Fragment ${selection.name} was used, but not defined`,
+              locations: [selection.loc],
+              path: [...path, `... ${selection.name}`],
+              extensions: { code: "useAndDefineFragment", fragmentName: selection.name },
+            });
             continue;
           }
           if (visiting.has(fragment.name)) continue;
@@ -248,7 +257,12 @@ export class GraphQLExecutor<C> {
 
   #knownType(name: string, errors: GraphQLErrorJson[], loc: Location, path: (string | number)[]): string | undefined {
     if (this.schema.types[name]) return name;
-    errors.push({ message: `No such type ${name}, so it can't be a fragment condition`, locations: [loc], path, extensions: { code: "undefinedType", typeName: name } });
+    errors.push({
+      message: `No such type ${name}, so it can't be a fragment condition`,
+      locations: [loc],
+      path,
+      extensions: { code: "undefinedType", typeName: name },
+    });
     return undefined;
   }
 
@@ -262,9 +276,7 @@ export class GraphQLExecutor<C> {
       const problems: Problem[] = [];
       const value = coerceInput(this.schema, definition.type, raw ?? null, [], problems);
       if (problems.length > 0) {
-        const detail = problems
-          .map((p) => (p.path.length > 0 ? ` for ${p.path.join(".")} (${p.explanation})` : ` (${p.explanation})`))
-          .join(",");
+        const detail = problems.map((p) => (p.path.length > 0 ? ` for ${p.path.join(".")} (${p.explanation})` : ` (${p.explanation})`)).join(",");
         errors.push({
           message: `Variable $${definition.name} of type ${printType(definition.type)} was provided invalid value${detail}`,
           locations: [operation.loc],

@@ -19,9 +19,7 @@ export type ValueNode =
   | { readonly kind: "Object"; readonly fields: readonly { name: string; value: ValueNode }[]; readonly loc: Location };
 
 export type TypeNode =
-  | { readonly kind: "Named"; readonly name: string }
-  | { readonly kind: "List"; readonly of: TypeNode }
-  | { readonly kind: "NonNull"; readonly of: TypeNode };
+  { readonly kind: "Named"; readonly name: string } | { readonly kind: "List"; readonly of: TypeNode } | { readonly kind: "NonNull"; readonly of: TypeNode };
 
 export interface Directive {
   readonly name: string;

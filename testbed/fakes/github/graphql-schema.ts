@@ -55,13 +55,33 @@ interface ReviewCommentValue {
  * A page of `items` for `first`/`after` (cursors are opaque strings, as GitHub's are). GitHub
  * requires `first` or `last` on connections and caps them at 100.
  */
-function connection<T>(items: readonly T[], args: Record<string, unknown>, what: string): { nodes: T[]; totalCount: number; pageInfo: Record<string, unknown> } {
+function connection<T>(
+  items: readonly T[],
+  args: Record<string, unknown>,
+  what: string,
+): { nodes: T[]; totalCount: number; pageInfo: Record<string, unknown> } {
   const first = typeof args["first"] === "number" ? args["first"] : typeof args["last"] === "number" ? args["last"] : undefined;
-  if (first === undefined) throw new GraphQLFieldError(`You must provide a \`first\` or \`last\` value to properly paginate the \`${what}\` connection.`, "MISSING_PAGINATION_BOUNDARIES");
-  if (first < 0 || first > 100) throw new GraphQLFieldError(`Requesting ${first} records on the \`${what}\` connection exceeds the \`first\` limit of 100 records.`, "EXCESSIVE_PAGINATION");
-  const after = typeof args["after"] === "string" ? Number(Buffer.from(args["after"], "base64").toString("utf8").replace(/^cursor:v2:/, "")) : -1;
+  if (first === undefined)
+    throw new GraphQLFieldError(
+      `You must provide a \`first\` or \`last\` value to properly paginate the \`${what}\` connection.`,
+      "MISSING_PAGINATION_BOUNDARIES",
+    );
+  if (first < 0 || first > 100)
+    throw new GraphQLFieldError(
+      `Requesting ${first} records on the \`${what}\` connection exceeds the \`first\` limit of 100 records.`,
+      "EXCESSIVE_PAGINATION",
+    );
+  const after =
+    typeof args["after"] === "string"
+      ? Number(
+          Buffer.from(args["after"], "base64")
+            .toString("utf8")
+            .replace(/^cursor:v2:/, ""),
+        )
+      : -1;
   const start = Number.isInteger(after) ? after + 1 : 0;
-  const nodes = typeof args["last"] === "number" && args["first"] === undefined ? items.slice(Math.max(0, items.length - first)) : items.slice(start, start + first);
+  const nodes =
+    typeof args["last"] === "number" && args["first"] === undefined ? items.slice(Math.max(0, items.length - first)) : items.slice(start, start + first);
   const offset = items.indexOf(nodes[0] as T);
   const cursor = (index: number) => Buffer.from(`cursor:v2:${index}`).toString("base64");
   return {
@@ -193,7 +213,10 @@ const types: Record<string, TypeDef<GraphQLContext>> = {
       url: field<RepositoryValue>("URI!", (r, _a, ctx) => ctx.present.repoHtml(r.repo)),
       isPrivate: field<RepositoryValue>("Boolean!", (r) => r.repo.isPrivate),
       isFork: field<RepositoryValue>("Boolean!", (r) => r.repo.parentId !== undefined),
-      owner: field<RepositoryValue>("RepositoryOwner!", (r) => ({ __typename: r.repo.owner.type === "Organization" ? "Organization" : "User", user: r.repo.owner })),
+      owner: field<RepositoryValue>("RepositoryOwner!", (r) => ({
+        __typename: r.repo.owner.type === "Organization" ? "Organization" : "User",
+        user: r.repo.owner,
+      })),
       defaultBranchRef: field<RepositoryValue>("Ref", (r) => refValue(r.repo, `refs/heads/${r.repo.defaultBranch}`)),
       ref: field<RepositoryValue>("Ref", (r, args) => refValue(r.repo, String(args["qualifiedName"])), { qualifiedName: "String!" }),
       pullRequest: field<RepositoryValue>(
@@ -279,7 +302,12 @@ const types: Record<string, TypeDef<GraphQLContext>> = {
       }),
       comments: field<ThreadValue>(
         "PullRequestReviewCommentConnection!",
-        (t, args, ctx) => connection(threadComments(ctx.state, t.root).map((comment): ReviewCommentValue => ({ __typename: "PullRequestReviewComment", comment })), args, "comments"),
+        (t, args, ctx) =>
+          connection(
+            threadComments(ctx.state, t.root).map((comment): ReviewCommentValue => ({ __typename: "PullRequestReviewComment", comment })),
+            args,
+            "comments",
+          ),
         { first: "Int", last: "Int", after: "String", before: "String" },
       ),
     },
@@ -325,7 +353,7 @@ const types: Record<string, TypeDef<GraphQLContext>> = {
     fields: {
       id: field<RefValue>("ID!", (r) => refNodeId(r.repo.id, r.ref)),
       name: field<RefValue>("String!", (r) => r.ref.replace(/^refs\/(heads|tags)\//, "")),
-      prefix: field<RefValue>("String!", (r) => (/^refs\/(heads|tags)\//.exec(r.ref)?.[0] ?? "refs/")),
+      prefix: field<RefValue>("String!", (r) => /^refs\/(heads|tags)\//.exec(r.ref)?.[0] ?? "refs/"),
       target: field<RefValue>("GitObject", (r) => gitObject(r.repo, r.sha)),
       repository: field<RefValue>("Repository!", (r): RepositoryValue => ({ __typename: "Repository", repo: r.repo })),
     },
@@ -370,7 +398,9 @@ const types: Record<string, TypeDef<GraphQLContext>> = {
       ),
       changedFilesIfAvailable: field<GitObjectValue>("Int", async (o) => {
         const parent = (await commitInfo(o)).parents[0];
-        const args = parent ? ["diff-tree", "-r", "--name-only", "--no-commit-id", parent, o.sha] : ["diff-tree", "-r", "--root", "--name-only", "--no-commit-id", o.sha];
+        const args = parent
+          ? ["diff-tree", "-r", "--name-only", "--no-commit-id", parent, o.sha]
+          : ["diff-tree", "-r", "--root", "--name-only", "--no-commit-id", o.sha];
         return (await o.repo.git.text(args)).split("\n").filter(Boolean).length;
       }),
     },

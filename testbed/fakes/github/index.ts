@@ -1,13 +1,6 @@
 // The fake GitHub Enterprise Server used by end-to-end tests. See README.md.
 export { startFakeGitHub, FakeGitHub } from "./fake-github.js";
-export type {
-  CreateRepoOptions,
-  FakeGitHubOptions,
-  InstallationOptions,
-  ReactionSubject,
-  RepoRef,
-  WaitForOptions,
-} from "./fake-github.js";
+export type { CreateRepoOptions, FakeGitHubOptions, InstallationOptions, ReactionSubject, RepoRef, WaitForOptions } from "./fake-github.js";
 export { FakeRepo } from "./fake-repo.js";
 export type { CommitInput, PullRequestInput, ReviewCommentByUser } from "./fake-repo.js";
 export { githubFaults } from "./faults.js";

@@ -61,9 +61,7 @@ function toJsonSchema(node: unknown): unknown {
   for (const [key, value] of Object.entries(node)) {
     if (key === "properties" || key === "patternProperties") {
       // Property names such as "example" or "deprecated" are data, not keywords: keep them all.
-      out[key] = isRecord(value)
-        ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, toJsonSchema(schema)]))
-        : value;
+      out[key] = isRecord(value) ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, toJsonSchema(schema)])) : value;
       continue;
     }
     if (
@@ -233,10 +231,7 @@ export class OpenApiContract {
       const params = matchTemplate(entry.compiled, rawPath);
       if (!params) continue;
       if (!best || moreSpecific(best.entry.compiled, entry.compiled) === entry.compiled) best = { entry, params };
-      if (
-        entry.operations.has(method) &&
-        (!bestWithMethod || moreSpecific(bestWithMethod.entry.compiled, entry.compiled) === entry.compiled)
-      ) {
+      if (entry.operations.has(method) && (!bestWithMethod || moreSpecific(bestWithMethod.entry.compiled, entry.compiled) === entry.compiled)) {
         bestWithMethod = { entry, params };
       }
     }

@@ -33,18 +33,20 @@ export async function commitToBranch(state: FakeState, repo: RepoRecord, options
     parent = await repo.git.resolveCommit(options.from);
     if (!parent) throw new Error(`commit(): "from" ${options.from} does not exist in ${repo.fullName}`);
   } else {
-    parent =
-      (await repo.git.branchHead(options.branch)) ?? (await repo.git.branchHead(repo.defaultBranch)) ?? undefined;
+    parent = (await repo.git.branchHead(options.branch)) ?? (await repo.git.branchHead(repo.defaultBranch)) ?? undefined;
   }
   const author = options.author ?? DEFAULT_IDENTITY;
-  const sha = await repo.git.createCommit({
-    parent,
-    files: options.files,
-    message: options.message ?? `Update ${Object.keys(options.files).length} file(s)`,
-    author,
-    committer: options.committer ?? author,
-    epochSeconds: Math.floor(state.clock() / 1000),
-  }, `refs/heads/${options.branch}`);
+  const sha = await repo.git.createCommit(
+    {
+      parent,
+      files: options.files,
+      message: options.message ?? `Update ${Object.keys(options.files).length} file(s)`,
+      author,
+      committer: options.committer ?? author,
+      epochSeconds: Math.floor(state.clock() / 1000),
+    },
+    `refs/heads/${options.branch}`,
+  );
   await state.branchMoved(repo, options.branch, sha);
   return sha;
 }
@@ -70,7 +72,11 @@ export interface OpenPullOptions {
   readonly authorAssociation?: string;
 }
 
-function newIssue(state: FakeState, repo: RepoRecord, fields: { title: string; body: string | null; user: UserRecord; labels: readonly string[] }): IssueRecord {
+function newIssue(
+  state: FakeState,
+  repo: RepoRecord,
+  fields: { title: string; body: string | null; user: UserRecord; labels: readonly string[] },
+): IssueRecord {
   const now = state.isoNow();
   const issue: IssueRecord = {
     repoId: repo.id,
@@ -117,10 +123,7 @@ export async function openPull(
       existing.baseRef === baseRef &&
       repo.issues.get(existing.number)?.state === "open"
     ) {
-      throw githubErrors.validationFailed(
-        [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${label}.` }],
-        docsUrl,
-      );
+      throw githubErrors.validationFailed([{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${label}.` }], docsUrl);
     }
   }
   if (headRepo.id !== repo.id) await repo.git.fetchRef(headRepo.git, `refs/heads/${options.head}`, "refs/fake-pending/head");
@@ -128,10 +131,7 @@ export async function openPull(
   const ahead = await repo.git.revList(mergeBase ?? baseSha, headSha);
   if (headRepo.id !== repo.id) await repo.git.deleteRef("refs/fake-pending/head");
   if (ahead.length === 0) {
-    throw githubErrors.validationFailed(
-      [{ resource: "PullRequest", code: "custom", message: `No commits between ${baseRef} and ${options.head}` }],
-      docsUrl,
-    );
+    throw githubErrors.validationFailed([{ resource: "PullRequest", code: "custom", message: `No commits between ${baseRef} and ${options.head}` }], docsUrl);
   }
   const issue = newIssue(state, repo, {
     title: options.title ?? options.head,
@@ -425,13 +425,7 @@ export async function createReview(
   }
   if (problems.length > 0) throw githubErrors.unprocessable([toSentence(problems)], docsUrl);
   const reviewState: ReviewState =
-    input.event === "APPROVE"
-      ? "APPROVED"
-      : input.event === "REQUEST_CHANGES"
-        ? "CHANGES_REQUESTED"
-        : input.event === "COMMENT"
-          ? "COMMENTED"
-          : "PENDING";
+    input.event === "APPROVE" ? "APPROVED" : input.event === "REQUEST_CHANGES" ? "CHANGES_REQUESTED" : input.event === "COMMENT" ? "COMMENTED" : "PENDING";
   const review = newReview(state, repo, pull, actor, body, reviewState, commitId);
   for (const [index, anchor] of resolved.entries()) {
     newReviewComment(state, repo, pull, review, actor, comments[index]?.body ?? "", anchor, viaApp);

@@ -356,12 +356,8 @@ export class Presenter {
 
   pull(pull: PullRecord, baseSha: string, stats: { commits: number; additions: number; deletions: number; changedFiles: number }): JsonObject {
     const repo = this.state.requireRepo(pull.repoId);
-    const comments = [...this.state.issueComments.values()].filter(
-      (c) => c.repoId === repo.id && c.issueNumber === pull.number,
-    ).length;
-    const reviewComments = [...this.state.reviewComments.values()].filter(
-      (c) => c.repoId === repo.id && c.pullNumber === pull.number,
-    ).length;
+    const comments = [...this.state.issueComments.values()].filter((c) => c.repoId === repo.id && c.issueNumber === pull.number).length;
+    const reviewComments = [...this.state.reviewComments.values()].filter((c) => c.repoId === repo.id && c.pullNumber === pull.number).length;
     const open = repo.issues.get(pull.number)?.state === "open";
     return {
       ...this.pullSimple(pull, baseSha),
@@ -385,9 +381,7 @@ export class Presenter {
     const repo = this.state.requireRepo(issue.repoId);
     const api = `${this.repoApi(repo)}/issues/${issue.number}`;
     const pull = issue.pullNumber !== undefined ? repo.pulls.get(issue.pullNumber) : undefined;
-    const comments = [...this.state.issueComments.values()].filter(
-      (c) => c.repoId === repo.id && c.issueNumber === issue.number,
-    ).length;
+    const comments = [...this.state.issueComments.values()].filter((c) => c.repoId === repo.id && c.issueNumber === issue.number).length;
     const out: JsonObject = {
       url: api,
       repository_url: this.repoApi(repo),
@@ -694,11 +688,7 @@ export class Presenter {
       raw_url: `${this.repoHtml(repo)}/raw/${headSha}/${path}`,
       contents_url: `${this.repoApi(repo)}/contents/${path}?ref=${headSha}`,
     };
-    if (
-      file.patch !== undefined &&
-      file.patchLineCount <= this.limits.filePatchMaxLines &&
-      Buffer.byteLength(file.patch) <= this.limits.filePatchMaxBytes
-    ) {
+    if (file.patch !== undefined && file.patchLineCount <= this.limits.filePatchMaxLines && Buffer.byteLength(file.patch) <= this.limits.filePatchMaxBytes) {
       out["patch"] = file.patch;
     }
     if (file.previousFilename !== undefined) out["previous_filename"] = file.previousFilename;

@@ -241,7 +241,13 @@ async function handleRest(deps: ServerDeps, call: IncomingCall & { badJson: bool
   const { match } = contract.find(method, path);
   if (!match) {
     // GitHub answers 404 for unknown paths and for known paths with an unsupported method.
-    deps.onViolation({ kind: "unknown-route", method, path: record.path, operationId: undefined, problems: [`${method} ${record.path} is not in GitHub's REST API`] });
+    deps.onViolation({
+      kind: "unknown-route",
+      method,
+      path: record.path,
+      operationId: undefined,
+      problems: [`${method} ${record.path} is not in GitHub's REST API`],
+    });
     throw githubErrors.notFound(GHES_DOCS);
   }
   const operation = match.operation;

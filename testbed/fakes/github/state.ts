@@ -10,16 +10,7 @@ export type UserType = "User" | "Bot" | "Organization";
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 export type ReviewState = "PENDING" | "COMMENTED" | "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED";
 export type ReactionContent = "+1" | "-1" | "laugh" | "confused" | "heart" | "hooray" | "rocket" | "eyes";
-export const REACTION_CONTENTS: readonly ReactionContent[] = [
-  "+1",
-  "-1",
-  "laugh",
-  "confused",
-  "heart",
-  "hooray",
-  "rocket",
-  "eyes",
-];
+export const REACTION_CONTENTS: readonly ReactionContent[] = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"];
 
 export interface UserRecord {
   readonly login: string;
@@ -400,17 +391,7 @@ export class FakeState {
     const id = this.nextId("repo");
     const dir = join(this.rootDir, "repos", `${input.owner.login}`, `${input.name}.git`);
     const git = input.forkOf ? await GitRepo.cloneBare(input.forkOf.git, dir) : await GitRepo.init(dir, input.defaultBranch);
-    const repo = new RepoRecord(
-      id,
-      input.owner,
-      input.name,
-      git,
-      input.isPrivate,
-      input.defaultBranch,
-      input.forkOf?.id,
-      input.installationId,
-      this.isoNow(),
-    );
+    const repo = new RepoRecord(id, input.owner, input.name, git, input.isPrivate, input.defaultBranch, input.forkOf?.id, input.installationId, this.isoNow());
     this.repos.set(id, repo);
     if (input.installationId !== undefined) {
       const installation = this.installations.get(input.installationId);

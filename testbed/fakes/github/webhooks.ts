@@ -157,11 +157,7 @@ export function issueCommentEvent(fake: FakeGitHub, repo: RepoRef, commentId: nu
 }
 
 /** pull_request_review_comment.created (a reply carries in_reply_to_id). */
-export async function pullRequestReviewCommentEvent(
-  fake: FakeGitHub,
-  repo: RepoRef,
-  commentId: number,
-): Promise<PullRequestReviewCommentCreatedEvent> {
+export async function pullRequestReviewCommentEvent(fake: FakeGitHub, repo: RepoRef, commentId: number): Promise<PullRequestReviewCommentCreatedEvent> {
   const repoRecord = record(fake, repo);
   const comment = fake.state.reviewComments.get(commentId);
   const pull = comment ? repoRecord.pulls.get(comment.pullNumber) : undefined;
@@ -235,9 +231,7 @@ export interface DeliverWebhookOptions {
 export const DELIVERY_TIMEOUT_MS = 10_000;
 
 /** POSTs a signed webhook exactly as GitHub does, and reports what the app answered. */
-export async function deliverWebhook(
-  options: DeliverWebhookOptions,
-): Promise<{ status: number; body: string; deliveryId: string }> {
+export async function deliverWebhook(options: DeliverWebhookOptions): Promise<{ status: number; body: string; deliveryId: string }> {
   const body = JSON.stringify(options.payload);
   const deliveryId = options.deliveryId ?? randomUUID();
   const payload = options.payload as { action?: unknown; installation?: { id?: unknown }; repository?: { id?: unknown } };

@@ -29,7 +29,9 @@ export function generate(reply: Reply, stop: readonly string[], maxNewTokens: nu
   }));
   if (toolCalls.length > 0) {
     const content = reply.content ?? null;
-    const spoken = (content ?? "") + toolCalls.map((call) => `<tool_call>\n{"name": "${call.function.name}", "arguments": ${call.function.arguments}}\n</tool_call>`).join("\n");
+    const spoken =
+      (content ?? "") +
+      toolCalls.map((call) => `<tool_call>\n{"name": "${call.function.name}", "arguments": ${call.function.arguments}}\n</tool_call>`).join("\n");
     return { content, toolCalls, finishReason: reply.finishReason ?? "tool_calls", stopReason: null, completionTokens: referenceCount(spoken) + 1 };
   }
 

@@ -25,12 +25,7 @@ export function vllmError(style: OverflowStyle, status: number, type: string, me
  * The answer of a server that cannot fit `promptTokens` plus `maxTokens` into `contextTokens`,
  * or undefined when it accepts the request (Ollama always does; llama.cpp when the prompt fits).
  */
-export function overflowError(
-  style: OverflowStyle,
-  contextTokens: number,
-  promptTokens: number,
-  maxTokens: number | undefined,
-): ErrorAnswer | undefined {
+export function overflowError(style: OverflowStyle, contextTokens: number, promptTokens: number, maxTokens: number | undefined): ErrorAnswer | undefined {
   switch (style) {
     case "vllm": {
       // vLLM checks the prompt alone first; with no max_tokens it then generates up to the window.
@@ -117,11 +112,16 @@ export function unknownModelError(style: OverflowStyle, model: string): ErrorAns
 /** A plausible body for a scripted failure with this status. */
 export function defaultFailureBody(style: OverflowStyle, status: number): unknown {
   const type =
-    status === 400 ? "BadRequestError"
-    : status === 401 ? "UnauthorizedError"
-    : status === 404 ? "NotFoundError"
-    : status === 429 ? "RateLimitError"
-    : status === 503 ? "ServiceUnavailableError"
-    : "InternalServerError";
+    status === 400
+      ? "BadRequestError"
+      : status === 401
+        ? "UnauthorizedError"
+        : status === 404
+          ? "NotFoundError"
+          : status === 429
+            ? "RateLimitError"
+            : status === 503
+              ? "ServiceUnavailableError"
+              : "InternalServerError";
   return vllmError(style === "vllm-flat" ? "vllm-flat" : "vllm", status, type, `Scripted failure (HTTP ${status}).`).body;
 }

@@ -76,11 +76,7 @@ export interface ReferenceMessage {
  * The prompt vLLM builds for a chat request: Qwen2.5's Jinja template rendered by the package's
  * Jinja engine, by default with `add_generation_prompt=True` (vLLM's default for chat completions).
  */
-export function renderReferenceChat(
-  messages: readonly ReferenceMessage[],
-  tools?: readonly unknown[],
-  addGenerationPrompt = true,
-): string {
+export function renderReferenceChat(messages: readonly ReferenceMessage[], tools?: readonly unknown[], addGenerationPrompt = true): string {
   if (messages.length === 0) throw new Error("The Qwen2.5 chat template needs at least one message.");
   faithful ??= build(HF_SPLIT_REGEX);
   // The package's Jinja engine has no `tojson`: serialize those values first, as Python would.
@@ -91,12 +87,15 @@ export function renderReferenceChat(
       tool_calls: message.tool_calls.map(({ function: fn }) => ({ function: { name: fn.name, arguments: pythonJson(fn.arguments) } })),
     }),
   }));
-  const rendered = faithful.apply_chat_template(chat as never, {
-    chat_template: QWEN25_CHAT_TEMPLATE.replaceAll(" | tojson", ""),
-    add_generation_prompt: addGenerationPrompt,
-    tokenize: false,
-    ...(tools && tools.length > 0 && { tools: tools.map(pythonJson) }),
-  } as never) as unknown;
+  const rendered = faithful.apply_chat_template(
+    chat as never,
+    {
+      chat_template: QWEN25_CHAT_TEMPLATE.replaceAll(" | tojson", ""),
+      add_generation_prompt: addGenerationPrompt,
+      tokenize: false,
+      ...(tools && tools.length > 0 && { tools: tools.map(pythonJson) }),
+    } as never,
+  ) as unknown;
   if (typeof rendered !== "string") throw new Error("The Qwen2.5 chat template did not render to a string.");
   return rendered;
 }
@@ -108,7 +107,9 @@ export function renderReferenceChat(
 function pythonJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
   if (value !== null && typeof value === "object") {
-    return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${pythonJson(item)}`).join(", ")}}`;
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}: ${pythonJson(item)}`)
+      .join(", ")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }

@@ -222,7 +222,7 @@ async function handleTokenize(state: State, req: IncomingMessage, res: ServerRes
   const body = await readJson(req);
   if (state.profile === "llamacpp") {
     // llama-server: {content, add_special} → {tokens}.
-    if (typeof body.content !== "string") throw new BadRequest("\"content\" must be provided");
+    if (typeof body.content !== "string") throw new BadRequest('"content" must be provided');
     return sendJson(res, 200, { tokens: tokenize(state, body.content) });
   }
   const style = state.style;
@@ -305,9 +305,11 @@ async function handleChat(state: State, req: IncomingMessage, res: ServerRespons
   const promptSeen = style === "ollama" ? Math.min(record.promptTokens, state.contextTokens) : record.promptTokens;
   const room = Math.max(0, state.contextTokens - promptSeen);
   const maxNewTokens =
-    style === "ollama" ? (record.maxTokens ?? Number.MAX_SAFE_INTEGER)
-    : style === "llamacpp" ? Math.min(record.maxTokens ?? room, room)
-    : (record.maxTokens ?? room);
+    style === "ollama"
+      ? (record.maxTokens ?? Number.MAX_SAFE_INTEGER)
+      : style === "llamacpp"
+        ? Math.min(record.maxTokens ?? room, room)
+        : (record.maxTokens ?? room);
 
   state.loaded = true;
   const reply: Reply = state.queue.shift() ?? (state.reply ? await state.reply(record) : {});
@@ -328,7 +330,12 @@ async function handleChat(state: State, req: IncomingMessage, res: ServerRespons
   state.kvUsed += cells;
   try {
     if (!(await wait(state.latencyMs + (reply.delayMs ?? 0)))) return;
-    record.completion = { content: generated.content, finishReason: generated.finishReason, completionTokens: generated.completionTokens, promptTokensSeen: promptSeen };
+    record.completion = {
+      content: generated.content,
+      finishReason: generated.finishReason,
+      completionTokens: generated.completionTokens,
+      promptTokensSeen: promptSeen,
+    };
     const timing = state.options.timing;
     if (timing) {
       const ms = (1000 * promptSeen) / timing.prefillTokensPerSecond + (1000 * generated.completionTokens) / timing.decodeTokensPerSecond;
@@ -355,7 +362,14 @@ async function handleChat(state: State, req: IncomingMessage, res: ServerRespons
 function llamaProps(state: State): Json {
   const nCtx = state.options.reportMaxModelLen !== false ? { n_ctx: state.contextTokens } : {};
   return {
-    default_generation_settings: { id: 0, id_task: -1, ...nCtx, speculative: false, is_processing: false, params: { n_predict: -1, temperature: 0.8, top_k: 40, top_p: 0.95 } },
+    default_generation_settings: {
+      id: 0,
+      id_task: -1,
+      ...nCtx,
+      speculative: false,
+      is_processing: false,
+      params: { n_predict: -1, temperature: 0.8, top_k: 40, top_p: 0.95 },
+    },
     total_slots: state.options.parallel ?? 4,
     model_path: "/models/Skywork-SWE-32B-Q4_K_M.gguf",
     chat_template: "{%- for message in messages %}…",
@@ -378,7 +392,18 @@ async function ollamaRoute(state: State, path: string, req: IncomingMessage, res
   }
   if (path === "/api/ps" && req.method === "GET") {
     const models = state.loaded
-      ? [{ name: state.modelId, model: state.modelId, size: 21_474_836_480, digest: "a".repeat(64), details, expires_at: new Date(Date.now() + 300_000).toISOString(), size_vram: 21_474_836_480, ...(state.options.reportMaxModelLen !== false && { context_length: state.contextTokens }) }]
+      ? [
+          {
+            name: state.modelId,
+            model: state.modelId,
+            size: 21_474_836_480,
+            digest: "a".repeat(64),
+            details,
+            expires_at: new Date(Date.now() + 300_000).toISOString(),
+            size_vram: 21_474_836_480,
+            ...(state.options.reportMaxModelLen !== false && { context_length: state.contextTokens }),
+          },
+        ]
       : [];
     sendJson(res, 200, { models });
     return true;
@@ -396,7 +421,11 @@ async function ollamaRoute(state: State, path: string, req: IncomingMessage, res
       sendJson(res, 200, { model: name, created_at: new Date().toISOString(), response: "", done: true, done_reason: "load" });
       return true;
     }
-    const parameters = [...(state.options.numCtxInModelfile ? [`num_ctx                        ${state.contextTokens}`] : []), 'stop                           "<|im_start|>"', 'stop                           "<|im_end|>"'].join("\n");
+    const parameters = [
+      ...(state.options.numCtxInModelfile ? [`num_ctx                        ${state.contextTokens}`] : []),
+      'stop                           "<|im_start|>"',
+      'stop                           "<|im_end|>"',
+    ].join("\n");
     sendJson(res, 200, {
       modelfile: `FROM /models/${name}\n`,
       parameters,

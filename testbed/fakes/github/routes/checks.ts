@@ -85,9 +85,7 @@ export function checkRoutes(router: Router): void {
     return json(200, ctx.present.checkRun(run));
   });
 
-  router.rest("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}", (ctx) =>
-    json(200, ctx.present.checkRun(requireRun(ctx))),
-  );
+  router.rest("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}", (ctx) => json(200, ctx.present.checkRun(requireRun(ctx))));
 
   router.rest("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", async (ctx) => {
     const repo = ctx.repo();

@@ -22,10 +22,8 @@ function describe(ctx: RouteContext, repo: RepoRecord, ref: string, entry: TreeE
   const api = ctx.present.repoApi(repo);
   const self = `${api}/contents/${encodePath(entry.path)}?ref=${encodeURIComponent(ref)}`;
   const git = type === "dir" ? `${api}/git/trees/${entry.sha}` : type === "submodule" ? null : `${api}/git/blobs/${entry.sha}`;
-  const html =
-    type === "submodule" ? null : `${ctx.present.repoHtml(repo)}/${type === "dir" ? "tree" : "blob"}/${ref}/${encodePath(entry.path)}`;
-  const download =
-    type === "file" || type === "symlink" ? `${ctx.state.origin}/raw/${repo.fullName}/${ref}/${encodePath(entry.path)}` : null;
+  const html = type === "submodule" ? null : `${ctx.present.repoHtml(repo)}/${type === "dir" ? "tree" : "blob"}/${ref}/${encodePath(entry.path)}`;
+  const download = type === "file" || type === "symlink" ? `${ctx.state.origin}/raw/${repo.fullName}/${ref}/${encodePath(entry.path)}` : null;
   return {
     name: entry.path.split("/").pop() ?? entry.path,
     path: entry.path,
@@ -43,7 +41,10 @@ function describe(ctx: RouteContext, repo: RepoRecord, ref: string, entry: TreeE
 async function listing(ctx: RouteContext, repo: RepoRecord, ref: string, commit: string, path: string): Promise<Reply> {
   const children = await repo.git.lsTree(commit, path, true);
   // Directories come back as JSON whatever the Accept header (octokit-plugin-config relies on it).
-  return json(200, children.map((child) => describe(ctx, repo, ref, child)));
+  return json(
+    200,
+    children.map((child) => describe(ctx, repo, ref, child)),
+  );
 }
 
 export function contentRoutes(router: Router): void {

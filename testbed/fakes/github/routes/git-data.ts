@@ -57,9 +57,13 @@ export function gitDataRoutes(router: Router): void {
     }
     const bytes = Buffer.from(body.content, encoding === "base64" ? "base64" : "utf8");
     const sha = await repo.git.writeBlob(bytes);
-    return json(201, { sha, url: `${ctx.present.repoApi(repo)}/git/blobs/${sha}` }, {
-      location: `${ctx.present.repoApi(repo)}/git/blobs/${sha}`,
-    });
+    return json(
+      201,
+      { sha, url: `${ctx.present.repoApi(repo)}/git/blobs/${sha}` },
+      {
+        location: `${ctx.present.repoApi(repo)}/git/blobs/${sha}`,
+      },
+    );
   });
 
   router.rest("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}", async (ctx) => {

@@ -102,18 +102,17 @@ export function gitHttpRoutes(router: Router): void {
 
       const repo = ctx.state.repoByName(owner, name);
       const tokenInfo = token !== null ? ctx.state.authority.tokenInfo(token) : undefined;
-      const visible =
-        repo !== undefined &&
-        installationId !== null &&
-        ctx.state.installationCanAccess(installationId, repo, tokenInfo?.repositoryIds);
+      const visible = repo !== undefined && installationId !== null && ctx.state.installationCanAccess(installationId, repo, tokenInfo?.repositoryIds);
       const anonymousRead = repo !== undefined && !repo.isPrivate && service === "git-upload-pack";
       if (!visible && !anonymousRead) {
         // Without valid credentials GitHub asks for them (private and missing repositories look
         // alike); with a token that cannot see the repository it says it does not exist.
         if (installationId === null) {
-          return answer(text(401, "Invalid username or token. Password authentication is not supported for Git operations.\n", {
-            "www-authenticate": 'Basic realm="GitHub"',
-          }));
+          return answer(
+            text(401, "Invalid username or token. Password authentication is not supported for Git operations.\n", {
+              "www-authenticate": 'Basic realm="GitHub"',
+            }),
+          );
         }
         return answer(text(404, "Repository not found.\n"));
       }
@@ -122,9 +121,11 @@ export function gitHttpRoutes(router: Router): void {
       const permissions = installationId !== null ? ctx.state.installations.get(installationId)?.permissions : undefined;
       if (service === "git-receive-pack") {
         if (!visible) {
-          return answer(text(401, "Invalid username or token. Password authentication is not supported for Git operations.\n", {
-            "www-authenticate": 'Basic realm="GitHub"',
-          }));
+          return answer(
+            text(401, "Invalid username or token. Password authentication is not supported for Git operations.\n", {
+              "www-authenticate": 'Basic realm="GitHub"',
+            }),
+          );
         }
         if (permissions?.["contents"] !== "write") {
           return answer(text(403, `Permission to ${target.fullName}.git denied to ${ctx.state.app.bot.login}.\n`));

@@ -15,7 +15,13 @@ export function graphqlRoutes(router: Router): void {
     async (ctx): Promise<Reply> => {
       if (ctx.credential.type === "invalid") return { status: 401, json: { message: "Bad credentials", documentation_url: "https://docs.github.com/graphql" } };
       if (ctx.credential.type === "none") {
-        return { status: 401, json: { message: "This endpoint requires you to be authenticated.", documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql" } };
+        return {
+          status: 401,
+          json: {
+            message: "This endpoint requires you to be authenticated.",
+            documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
+          },
+        };
       }
       if (ctx.credential.type !== "installation") {
         return { status: 403, json: { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/graphql" } };

@@ -88,7 +88,12 @@ export async function replay(state: FakeState, delivery: HookDelivery): Promise<
   let statusCode = 0;
   let responseBody = "";
   try {
-    const response = await fetch(delivery.url, { method: "POST", headers: delivery.requestHeaders, body: delivery.requestBody, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
+    const response = await fetch(delivery.url, {
+      method: "POST",
+      headers: delivery.requestHeaders,
+      body: delivery.requestBody,
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
     statusCode = response.status;
     responseBody = await response.text();
   } catch (error) {

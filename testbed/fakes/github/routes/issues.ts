@@ -24,16 +24,16 @@ export function issueRoutes(router: Router): void {
     const number = intParam(ctx, "issue_number");
     if (!repo.issues.has(number)) throw githubErrors.notFound(ctx.docsUrl);
     const since = ctx.query.get("since");
-    const comments = [...ctx.state.issueComments.values()].filter(
-      (c) => c.repoId === repo.id && c.issueNumber === number && (!since || c.updatedAt >= since),
-    );
+    const comments = [...ctx.state.issueComments.values()].filter((c) => c.repoId === repo.id && c.issueNumber === number && (!since || c.updatedAt >= since));
     const { items, headers } = paginate(ctx, comments);
-    return json(200, items.map((c) => ctx.present.issueComment(c)), headers);
+    return json(
+      200,
+      items.map((c) => ctx.present.issueComment(c)),
+      headers,
+    );
   });
 
-  router.rest("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}", (ctx) =>
-    json(200, ctx.present.issueComment(requireComment(ctx))),
-  );
+  router.rest("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}", (ctx) => json(200, ctx.present.issueComment(requireComment(ctx))));
 
   router.rest("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", (ctx) => {
     const body = ctx.body as { body: string };

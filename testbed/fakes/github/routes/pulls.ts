@@ -38,11 +38,7 @@ async function pullDiffText(ctx: RouteContext, pull: PullRecord): Promise<Reply>
     );
   }
   if (diff.lineCount > ctx.limits.diffMaxLines) {
-    throw githubErrors.notAcceptable(
-      `Sorry, the diff exceeded the maximum number of lines (${ctx.limits.diffMaxLines})`,
-      tooLarge,
-      listFilesDocs,
-    );
+    throw githubErrors.notAcceptable(`Sorry, the diff exceeded the maximum number of lines (${ctx.limits.diffMaxLines})`, tooLarge, listFilesDocs);
   }
   return textReply(ctx, diff.text);
 }
@@ -79,8 +75,7 @@ export function pullRoutes(router: Router): void {
     });
     const sort = ctx.query.get("sort") ?? "created";
     const direction = ctx.query.get("direction") ?? (sort === "created" ? "desc" : "asc");
-    const key = (pull: PullRecord): string | number =>
-      sort === "updated" ? (repo.issues.get(pull.number)?.updatedAt ?? "") : pull.number;
+    const key = (pull: PullRecord): string | number => (sort === "updated" ? (repo.issues.get(pull.number)?.updatedAt ?? "") : pull.number);
     pulls = pulls.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     if (direction === "desc") pulls.reverse();
     const { items, headers } = paginate(ctx, pulls);
@@ -147,7 +142,11 @@ export function pullRoutes(router: Router): void {
     const shas = (await pullCommits(ctx.state, pull)).slice(0, 250);
     const { items, headers } = paginate(ctx, shas);
     const infos = await repo.git.commitInfos(items);
-    return json(200, infos.map((info) => ctx.present.commit(repo, info)), headers);
+    return json(
+      200,
+      infos.map((info) => ctx.present.commit(repo, info)),
+      headers,
+    );
   });
 
   router.rest("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", async (ctx) => {
@@ -156,7 +155,11 @@ export function pullRoutes(router: Router): void {
     // "Responses include a maximum of 3000 files." https://docs.github.com/rest/pulls/pulls#list-pull-requests-files
     const files = diff.files.slice(0, ctx.limits.pullFilesMax);
     const { items, headers } = paginate(ctx, files);
-    return json(200, items.map((file) => ctx.present.diffEntry(repo, pull.headSha, file)), headers);
+    return json(
+      200,
+      items.map((file) => ctx.present.diffEntry(repo, pull.headSha, file)),
+      headers,
+    );
   });
 
   // GitHub's description still lists the older `{base}...{head}` form next to `{basehead}`.
@@ -204,8 +207,7 @@ export function pullRoutes(router: Router): void {
     const listed = paged ? paginate(ctx, ahead, { defaultPerPage: 250, maxPerPage: 250 }) : { items: ahead.slice(0, 250), headers: {} };
     const [baseInfo, mergeBaseInfo, ...commitInfos] = await repo.git.commitInfos([baseSha, mergeBase, ...listed.items]);
     if (!baseInfo || !mergeBaseInfo) throw githubErrors.notFound(ctx.docsUrl);
-    const status =
-      ahead.length > 0 && behind.length > 0 ? "diverged" : ahead.length > 0 ? "ahead" : behind.length > 0 ? "behind" : "identical";
+    const status = ahead.length > 0 && behind.length > 0 ? "diverged" : ahead.length > 0 ? "ahead" : behind.length > 0 ? "behind" : "identical";
     const api = ctx.present.repoApi(repo);
     const html = ctx.present.repoHtml(repo);
     const owner = repo.owner.login;

@@ -30,11 +30,13 @@ function register(router: Router, template: string, targetOf: TargetOf): void {
   router.rest("GET", template, (ctx) => {
     const target = targetOf(ctx);
     const content = ctx.query.get("content");
-    const reactions = [...ctx.state.reactions.values()].filter(
-      (r) => sameTarget(r.target, target) && (!content || r.content === content),
-    );
+    const reactions = [...ctx.state.reactions.values()].filter((r) => sameTarget(r.target, target) && (!content || r.content === content));
     const { items, headers } = paginate(ctx, reactions);
-    return json(200, items.map((r) => ctx.present.reaction(r)), headers);
+    return json(
+      200,
+      items.map((r) => ctx.present.reaction(r)),
+      headers,
+    );
   });
 
   router.rest("POST", template, (ctx) => {

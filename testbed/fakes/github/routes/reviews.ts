@@ -20,11 +20,13 @@ function visibleComment(ctx: RouteContext, comment: ReviewCommentRecord): boolea
 export function reviewRoutes(router: Router): void {
   router.rest("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", (ctx) => {
     const { repo, pull } = requirePull(ctx);
-    const reviews = [...ctx.state.reviews.values()].filter(
-      (r) => r.repoId === repo.id && r.pullNumber === pull.number && visibleReview(ctx, r),
-    );
+    const reviews = [...ctx.state.reviews.values()].filter((r) => r.repoId === repo.id && r.pullNumber === pull.number && visibleReview(ctx, r));
     const { items, headers } = paginate(ctx, reviews);
-    return json(200, items.map((r) => ctx.present.review(r)), headers);
+    return json(
+      200,
+      items.map((r) => ctx.present.review(r)),
+      headers,
+    );
   });
 
   router.rest("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}", (ctx) => {
@@ -60,7 +62,11 @@ export function reviewRoutes(router: Router): void {
     }
     const comments = [...ctx.state.reviewComments.values()].filter((c) => c.reviewId === review.id);
     const { items, headers } = paginate(ctx, comments);
-    return json(200, items.map((c) => ctx.present.reviewComment(c)), headers);
+    return json(
+      200,
+      items.map((c) => ctx.present.reviewComment(c)),
+      headers,
+    );
   });
 
   router.rest("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", async (ctx) => {
@@ -77,7 +83,11 @@ export function reviewRoutes(router: Router): void {
     );
     if (ctx.query.get("direction") === "desc") comments = comments.reverse();
     const { items, headers } = paginate(ctx, comments);
-    return json(200, items.map((c) => ctx.present.reviewComment(c)), headers);
+    return json(
+      200,
+      items.map((c) => ctx.present.reviewComment(c)),
+      headers,
+    );
   });
 
   router.rest("GET", "/repos/{owner}/{repo}/pulls/comments/{comment_id}", (ctx) => {
@@ -102,31 +112,14 @@ export function reviewRoutes(router: Router): void {
 
   router.rest("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", async (ctx) => {
     const { repo, pull } = requirePull(ctx);
-    const comment = await createSingleComment(
-      ctx.state,
-      repo,
-      pull,
-      ctx.actor(),
-      ctx.body as SingleCommentInput,
-      true,
-      ctx.docsUrl,
-    );
+    const comment = await createSingleComment(ctx.state, repo, pull, ctx.actor(), ctx.body as SingleCommentInput, true, ctx.docsUrl);
     return json(201, ctx.present.reviewComment(comment));
   });
 
   router.rest("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies", async (ctx) => {
     const { repo, pull } = requirePull(ctx);
     const body = ctx.body as { body: string };
-    const reply = await replyToComment(
-      ctx.state,
-      repo,
-      pull,
-      ctx.actor(),
-      intParam(ctx, "comment_id"),
-      body.body,
-      true,
-      ctx.docsUrl,
-    );
+    const reply = await replyToComment(ctx.state, repo, pull, ctx.actor(), intParam(ctx, "comment_id"), body.body, true, ctx.docsUrl);
     return json(201, ctx.present.reviewComment(reply));
   });
 }
