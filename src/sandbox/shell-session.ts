@@ -4,7 +4,8 @@
 // for more output, type into it, or interrupt it with C-c; background jobs live until the session
 // ends. Without a terminal: commands arrive on fd 3 (NUL-terminated) and are `eval`ed by one driver
 // shell, so their own standard input is free for what the model types; a line with a random marker
-// after each command carries its exit code and working directory.
+// after each command carries its exit code, working directory and Python (written without forking,
+// so it still comes when a fork bomb holds every process slot).
 // Observation texts: openhands/runtime/utils/bash.py and events/observation/commands.py (0.3x).
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
@@ -43,7 +44,8 @@ trap 'return 130' INT
 while IFS= read -r -d '' __skywork_command <&3; do
   __skywork_run
   __skywork_status=$?
-  printf '\\n%s %s %q %q\\n' "$__skywork_marker" "$__skywork_status" "$PWD" "$(command -v python 2>/dev/null)"
+  printf '\\n%s %s %q ' "$__skywork_marker" "$__skywork_status" "$PWD"
+  type -P python || echo "''"
 done
 `;
 
