@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 
 // Two projects, by path (README, Development):
 // - "e2e": test/e2e/**, files that start the app (startHarness, startChildApp) or a Node process of
-//   ours that stays up (startNodeProcess). One file at a time, after the unit files: they wait on
-//   real servers, queues and processes. test/helpers refuses to start those from any other folder.
+//   ours that stays up (startNodeProcess). At most two files at a time (each with its own fakes,
+//   ports and queue prefix): they wait on real servers, queues and processes more than they use a
+//   core. test/helpers refuses to start those from any other folder.
 // - "unit": everything else, files in parallel. Tests share one Redis; each uses its own key prefix.
 // Processes start from the build (dist/, bin/), as users run them; the global setup rebuilds it
 // when src/ changed.
@@ -31,8 +32,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          fileParallelism: false,
-          maxWorkers: 1,
+          maxWorkers: 2,
         },
       },
     ],

@@ -1,5 +1,5 @@
 // The app as its own process (testbed/child-app.ts), with the tests' short spacing and backoff,
-// started only from files the "e2e" project runs one at a time.
+// started only from files the "e2e" project runs.
 import { envFor as testbedEnvFor, startChildApp as startTestbedChild, type ChildApp } from "../../testbed/child-app.js";
 import { FAST_TEST_ENV, requireSerialTestFile, type Harness } from "./harness.js";
 

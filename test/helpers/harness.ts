@@ -1,5 +1,5 @@
 // The test bed (testbed/) as the tests use it: apps start with GitHub write spacing and retry
-// backoff shortened, and only from test files the "e2e" project runs one at a time.
+// backoff shortened, and only from test files the "e2e" project runs.
 import { expect } from "vitest";
 import { startHarness as startTestbed, type Harness, type HarnessOptions } from "../../testbed/harness.js";
 
@@ -14,13 +14,13 @@ export { deleteKeys, eventually, freePort, queuesDrained, REDIS_URL, type Harnes
 export const FAST_TEST_ENV: Readonly<Record<string, string>> = { GITHUB_WRITE_INTERVAL_MS: "0", RETRY_BASE_DELAY_MS: "50" };
 
 /**
- * Files that start the app (or other processes of ours) run one at a time in the "e2e" project
+ * Files that start the app (or other processes of ours) run in the "e2e" project
  * (vitest.config.ts): refuse to start one from a file the parallel project runs.
  */
 export function requireSerialTestFile(what: string): void {
   const file = expect.getState().testPath ?? "";
   if (file !== "" && !/[\\/]test[\\/]e2e[\\/]/.test(file)) {
-    throw new Error(`${what} from ${file}: move this test file under test/e2e/, where files run one at a time (README, Development).`);
+    throw new Error(`${what} from ${file}: move this test file under test/e2e/, the e2e project (README, Development).`);
   }
 }
 

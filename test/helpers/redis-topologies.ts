@@ -1,5 +1,5 @@
 // Real Redis topologies (testbed/redis-topologies.ts), started only from files the "e2e" project
-// runs one at a time.
+// runs.
 import { startRedisCluster as cluster, startRedisSentinel as sentinel, type RedisTopology } from "../../testbed/redis-topologies.js";
 import { requireSerialTestFile } from "./harness.js";
 
