@@ -106,3 +106,17 @@ export async function completedCheck(h: Harness, pr: PullScenario) {
 export function renderedPrompt(request: RecordedRequest): string {
   return (request.body as { messages: Array<{ content: string }> }).messages.map((m) => m.content).join("\n");
 }
+
+/** `files` modules of `lines` functions of distinct, realistic code each, under `folder`: code that fills a window. */
+export function codeModules(files: number, lines: number, folder = "src/generated-not"): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let f = 0; f < files; f++) {
+    const body: string[] = [];
+    for (let i = 0; i < lines; i++)
+      body.push(
+        `export function handler${f}_${i}(input: Record<string, number>): number {\n  return Object.values(input).reduce((sum, v) => sum + v * ${i}, ${f});\n}`,
+      );
+    out[`${folder}/module-${f}.ts`] = `${body.join("\n\n")}\n`;
+  }
+  return out;
+}

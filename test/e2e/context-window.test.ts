@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadQwenTokenizer } from "../../src/tokenizer/index.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
-import { deliverPullRequest, openPullRequest } from "../helpers/scenario.js";
+import { deliverPullRequest, openPullRequest, codeModules } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -11,22 +11,8 @@ afterEach(async () => {
   harness = null;
 });
 
-/** `files` modules of `lines` lines of distinct, realistic code each. */
-function modules(files: number, lines: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let f = 0; f < files; f++) {
-    const body: string[] = [];
-    for (let i = 0; i < lines; i++)
-      body.push(
-        `export function handler${f}_${i}(input: Record<string, number>): number {\n  return Object.values(input).reduce((sum, v) => sum + v * ${i}, ${f});\n}`,
-      );
-    out[`src/generated-not/module-${f}.ts`] = `${body.join("\n\n")}\n`;
-  }
-  return out;
-}
-
 async function reviewOf(h: Harness, owner = "acme", size: [number, number] = [12, 120]) {
-  const pr = await openPullRequest(h.github, modules(...size), { owner });
+  const pr = await openPullRequest(h.github, codeModules(...size), { owner });
   await deliverPullRequest(h, pr, "opened");
   const [review] = await eventually(() => h.github.reviews(pr.repo, pr.number).length > 0 && h.github.reviews(pr.repo, pr.number), "a review", 60_000);
   return review!;

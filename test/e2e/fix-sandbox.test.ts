@@ -8,8 +8,9 @@ import { existsSync } from "node:fs";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
+import type { FakeRepo } from "../../testbed/fakes/github/index.js";
 import { agentScripts, bash, call, create, lastObservation, replace, view } from "../helpers/agent-script.js";
+import { commentOnIssue } from "../helpers/scenario.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
 import { requireSandbox } from "../helpers/sandbox.js";
 
@@ -56,18 +57,6 @@ async function repoWithIssue(h: Harness, config = CONFIG) {
   return { repo, issue: issue.number };
 }
 
-async function comment(h: Harness, repo: FakeRepo, number: number, body: string) {
-  const created = await repo.createIssueComment(number, { user: "maintainer", body });
-  const delivery = await deliverWebhook({
-    url: h.webhookUrl,
-    secret: h.secret,
-    event: "issue_comment",
-    payload: issueCommentEvent(h.github, repo, created.id),
-    fake: h.github,
-  });
-  expect(delivery.status).toBe(200);
-}
-
 const botComments = (h: Harness, repo: FakeRepo, number: number) => h.github.issueComments(repo, number).filter((c) => c.user?.login === h.github.botLogin);
 const finalStatus = (h: Harness, repo: FakeRepo, number: number) =>
   eventually(() => botComments(h, repo, number).find((c) => /✅ Done|😕 No fix/.test(c.body ?? "")), "the final fix status", 90_000);
@@ -93,7 +82,7 @@ describe("/skywork fix in a sandbox", () => {
     const script = agentScripts(reproduceFixTest("Candidate A", GOOD_FIX));
     const h = (harness = await startHarness({ model: { reply: script.reply } }));
     const { repo, issue } = await repoWithIssue(h);
-    await comment(h, repo, issue, "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("✅ Done");
 
@@ -128,7 +117,7 @@ describe("/skywork fix in a sandbox", () => {
     const script = agentScripts(reproduceFixTest("Candidate A", BAD_FIX), reproduceFixTest("Candidate B", GOOD_FIX), reproduceFixTest("Candidate C", BAD_FIX));
     const h = (harness = await startHarness({ model: { reply: script.reply } }));
     const { repo, issue } = await repoWithIssue(h, `${CONFIG}  candidates: 3\n`);
-    await comment(h, repo, issue, "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("✅ Done");
     const [pr] = await h.github.pulls(repo);
@@ -146,7 +135,7 @@ describe("/skywork fix in a sandbox", () => {
     ];
     const h = (harness = await startHarness({ model: { reply: agentScripts(breaking).reply } }));
     const { repo, issue } = await repoWithIssue(h, 'fix:\n  test: "python3 -m unittest tests.test_mean.MeanTest.test_numbers"\n');
-    await comment(h, repo, issue, "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("😕 No fix");
     expect(status.body).toContain("its tests fail (exit 1; 0 passed, 1 failed) where the base commit's pass");
@@ -161,7 +150,7 @@ describe("/skywork fix in a sandbox", () => {
       h,
       'fix:\n  setup: ["python3 -c \\"import urllib.request; urllib.request.urlopen(\'https://pypi.org/simple/\', timeout=5)\\""]\n  network:\n    allow: ["files.pythonhosted.org"]\n',
     );
-    await comment(h, repo, issue, "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("The repository's `fix.setup` failed, so no attempt was made.");
     expect(status.body).toContain("The sandbox's proxy refused: pypi.org:443 (not in fix.network.allow)");
@@ -181,7 +170,7 @@ describe("/skywork fix in a sandbox", () => {
     ]);
     const h = (harness = await startHarness({ model: { reply: script.reply } }));
     const { repo, issue } = await repoWithIssue(h, "fix:\n  push: false\n");
-    await comment(h, repo, issue, "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("✅ Done");
     const [pr] = await h.github.pulls(repo);
@@ -211,11 +200,11 @@ describe("/skywork fix on a worker without a sandbox", () => {
     expect(warnings[0]).toContain("apt-get install bubblewrap");
 
     const { repo, issue } = await repoWithIssue(h);
-    await comment(h, repo, issue, "/skywork help");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork help");
     const help = await eventually(() => botComments(h, repo, issue).find((c) => c.body?.includes("Skywork commands")), "the help");
     expect(help.body).toContain("Fixes on this installation cannot run code (no sandbox can be made on its worker)");
 
-    await comment(h, repo, issue, "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("✅ Done");
     const system = (script.seen[0]!.body as { messages: Array<{ content: string }> }).messages[0]!.content;

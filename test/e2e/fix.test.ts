@@ -3,10 +3,10 @@
 // published as a pull request or commits.
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWebhook, issueCommentEvent, pullRequestReviewCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
+import { deliverWebhook, pullRequestReviewCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
 import { agentScripts, bash, call, create, finish, lastObservation, replace, view } from "../helpers/agent-script.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
-import { BASE_FILES, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
+import { BASE_FILES, MEAN_CHANGE, openPullRequest, commentOnIssue } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -36,19 +36,6 @@ async function repoWithIssue(h: Harness, config?: string) {
   return { repo, issue: issue.number };
 }
 
-async function comment(h: Harness, repo: FakeRepo, number: number, user: string, body: string) {
-  const created = await repo.createIssueComment(number, { user, body });
-  const delivery = await deliverWebhook({
-    url: h.webhookUrl,
-    secret: h.secret,
-    event: "issue_comment",
-    payload: issueCommentEvent(h.github, repo, created.id),
-    fake: h.github,
-  });
-  expect(delivery.status).toBe(200);
-  return created;
-}
-
 function botComments(h: Harness, repo: FakeRepo, number: number) {
   return h.github.issueComments(repo, number).filter((c) => c.user?.login === h.github.botLogin);
 }
@@ -66,7 +53,7 @@ describe("/skywork fix on an issue", () => {
     const script = agentScripts(fixMean());
     const h = (harness = await startHarness({ model: { reply: script.reply } }));
     const { repo, issue } = await repoWithIssue(h);
-    const asked = await comment(h, repo, issue, "maintainer", "/skywork fix keep the function signature");
+    const asked = await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix keep the function signature");
 
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("✅ Done");
@@ -103,7 +90,7 @@ describe("/skywork fix on an issue", () => {
     const h = (harness = await startHarness());
     const { repo, issue } = await repoWithIssue(h);
     repo.setPermission("passerby", "read");
-    await comment(h, repo, issue, "passerby", "/skywork fix");
+    await commentOnIssue(h, repo, issue, "passerby", "/skywork fix");
     const reply = await eventually(() => botComments(h, repo, issue)[0], "the refusal");
     expect(reply.body).toContain("only people with write access");
     await queuesDrained(h);
@@ -120,7 +107,7 @@ describe("/skywork fix on an issue", () => {
     ]);
     const h = (harness = await startHarness({ model: { reply: script.reply } }));
     const { repo, issue } = await repoWithIssue(h);
-    const asked = await comment(h, repo, issue, "maintainer", "/skywork fix");
+    const asked = await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("😕 No fix");
     expect(status.body).toContain("The agent gave up without a change it would stand behind. It said: I could not make the change.");
@@ -151,7 +138,7 @@ describe("/skywork fix on an issue", () => {
     ];
     const h = (harness = await startHarness({ model: { reply: agentScripts(wandering).reply } }));
     const { repo, issue } = await repoWithIssue(h, "fix:\n  max_steps: 5\n");
-    await comment(h, repo, issue, "maintainer", "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("limit of 5 steps");
     expect(h.model.requests.length).toBeLessThanOrEqual(5);
@@ -162,7 +149,7 @@ describe("/skywork fix on an issue", () => {
     const broken = [view(MATH, "Candidate C: looking."), replace(MATH, OLD_RETURN, "  return (total / values.length;"), finish("Done.")];
     const h = (harness = await startHarness({ model: { reply: agentScripts(fixMean("Candidate A"), fixMean("Candidate B"), broken).reply } }));
     const { repo, issue } = await repoWithIssue(h, "fix:\n  candidates: 3\n");
-    await comment(h, repo, issue, "maintainer", "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     const status = await finalStatus(h, repo, issue);
     expect(status.body).toContain("✅ Done");
     const [pr] = await h.github.pulls(repo);
@@ -180,9 +167,9 @@ describe("/skywork fix on an issue", () => {
     const gate = new Promise<void>((resolve) => (secondAnswered = resolve));
     const h = (harness = await startHarness({ model: { reply: async (request) => (await gate, script.reply(request)) } }));
     const { repo, issue } = await repoWithIssue(h);
-    await comment(h, repo, issue, "maintainer", "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     await eventually(() => h.model.requests.length > 0, "the first fix to start");
-    await comment(h, repo, issue, "maintainer", "/skywork fix");
+    await commentOnIssue(h, repo, issue, "maintainer", "/skywork fix");
     await eventually(() => botComments(h, repo, issue).some((c) => c.body?.includes("already in progress")), "the second request's answer");
     secondAnswered();
     await eventually(() => botComments(h, repo, issue).some((c) => c.body?.includes("✅ Done")), "the first fix to finish", 60_000);
@@ -238,7 +225,7 @@ describe("/skywork fix on pull requests", () => {
     const pr = await openPullRequest(h.github, MEAN_CHANGE);
     await pr.repo.commit({ branch: "main", files: { ".github/skywork.yml": "fix:\n  push: true\n" } });
     pr.repo.setPermission("maintainer", "write");
-    await comment(h, pr.repo, pr.number, "maintainer", "/skywork fix avoid the division by zero");
+    await commentOnIssue(h, pr.repo, pr.number, "maintainer", "/skywork fix avoid the division by zero");
     const status = await finalStatus(h, pr.repo, pr.number);
     expect(status.body).toMatch(/\*\*Result:\*\* \[commit [0-9a-f]{7} on feature\]\(/);
     const head = await pr.repo.resolve("feature");
@@ -257,7 +244,7 @@ describe("/skywork fix on pull requests", () => {
     const fork = await h.github.createRepo({ owner: "contributor", name: "widgets", forkOf: base });
     const forkHead = await fork.commit({ branch: "patch-1", files: { "README.md": "# widgets\n\nBetter docs.\n" } });
     const pull = await base.createPullRequest({ head: "patch-1", headRepo: fork, title: "Docs", user: "contributor" });
-    await comment(h, base, pull.number, "maintainer", "/skywork fix also guard mean()");
+    await commentOnIssue(h, base, pull.number, "maintainer", "/skywork fix also guard mean()");
     const status = await finalStatus(h, base, pull.number);
     expect(status.body).toContain("✅ Done");
     const fix = (await h.github.pulls(base)).find((p) => p.number !== pull.number)!;

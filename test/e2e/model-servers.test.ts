@@ -7,7 +7,7 @@ import { modelSlotKeys } from "../../src/model/model-slots.js";
 import { deliverWebhook, issueCommentEvent } from "../../testbed/fakes/github/index.js";
 import { agentScripts, finish, replace, view } from "../helpers/agent-script.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
-import { BASE_FILES, deliverPullRequest, firstReview, openPullRequest } from "../helpers/scenario.js";
+import { BASE_FILES, deliverPullRequest, firstReview, openPullRequest, codeModules } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -15,24 +15,10 @@ afterEach(async () => {
   harness = null;
 });
 
-/** `files` modules of `lines` functions of distinct code each. */
-function modules(files: number, lines: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let f = 0; f < files; f++) {
-    const body: string[] = [];
-    for (let i = 0; i < lines; i++)
-      body.push(
-        `export function handler${f}_${i}(input: Record<string, number>): number {\n  return Object.values(input).reduce((sum, v) => sum + v * ${i}, ${f});\n}`,
-      );
-    out[`src/generated-not/module-${f}.ts`] = `${body.join("\n\n")}\n`;
-  }
-  return out;
-}
-
 describe("llama.cpp's server (llama-server -c 32768, default slots sharing one KV cache)", () => {
   it("a review whose requests overfill the shared KV cache: concurrency lowered and remembered, the review complete", async () => {
     const h = (harness = await startHarness({ env: { LLM_MAX_CONCURRENCY: "2" }, model: { profile: "llamacpp", latencyMs: 300 } }));
-    const pr = await openPullRequest(h.github, modules(12, 120));
+    const pr = await openPullRequest(h.github, codeModules(12, 120));
     await deliverPullRequest(h, pr, "opened");
     const review = await firstReview(h, pr);
 
@@ -45,7 +31,7 @@ describe("llama.cpp's server (llama-server -c 32768, default slots sharing one K
 
     // The next review never overfills it: one request at a time, no 500.
     h.model.reset();
-    const next = await openPullRequest(h.github, modules(12, 120), { owner: "other" });
+    const next = await openPullRequest(h.github, codeModules(12, 120), { owner: "other" });
     await deliverPullRequest(h, next, "opened");
     await firstReview(h, next);
     expect(h.model.requests.filter((r) => r.status === 500)).toEqual([]);
@@ -60,7 +46,7 @@ describe("Ollama (silent truncation)", () => {
       env: { LLM_CONTEXT_TOKENS: "32768" },
       model: { profile: "ollama", modelId: "skywork-swe-32b", contextTokens: 20480, reportMaxModelLen: false },
     }));
-    const pr = await openPullRequest(h.github, modules(12, 120));
+    const pr = await openPullRequest(h.github, codeModules(12, 120));
     await deliverPullRequest(h, pr, "opened");
     const review = await firstReview(h, pr);
     const cut = h.model.requests.filter((r) => r.completion && r.completion.promptTokensSeen < r.promptTokens);

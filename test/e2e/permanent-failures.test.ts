@@ -5,9 +5,8 @@
 import { Queue } from "bullmq";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWebhook, issueCommentEvent, type FakeRepo } from "../../testbed/fakes/github/index.js";
 import { eventually, queuesDrained, startHarness, type Harness } from "../helpers/harness.js";
-import { BASE_FILES, completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest } from "../helpers/scenario.js";
+import { BASE_FILES, completedCheck, deliverPullRequest, MEAN_CHANGE, openPullRequest, commentOnIssue } from "../helpers/scenario.js";
 import { commandJobId, type CommandJobData } from "../../src/queue/jobs.js";
 
 let harness: Harness | null = null;
@@ -178,7 +177,7 @@ describe("a fix that cannot succeed", () => {
     const repo = await h.github.createRepo({ owner: "acme", name: "widgets", installationId, files: BASE_FILES });
     repo.setPermission("maintainer", "write");
     const issue = await repo.createIssue({ title: "mean() returns NaN for an empty array", body: "`mean([])` should be 0.", user: "reporter" });
-    const asked = await comment(h, repo, issue.number, "maintainer", "/skywork fix");
+    const asked = await commentOnIssue(h, repo, issue.number, "maintainer", "/skywork fix");
 
     const bot = () => h.github.issueComments(repo, issue.number).filter((c) => c.user?.login === h.github.botLogin);
     const status = await eventually(() => bot().find((c) => c.body?.includes("😕 No fix")), "the failed fix status", 30_000);
@@ -210,7 +209,7 @@ describe("a command that cannot succeed", () => {
     pr.repo.setPermission("maintainer", "write");
     // The App cannot read the pull request (its Pull requests permission was withdrawn).
     h.github.failNext({ method: "GET", path: /^\/repos\/acme\/widgets\/pulls\/\d+$/ }, NOT_ACCESSIBLE, 2);
-    const asked = await comment(h, pr.repo, pr.number, "maintainer", "/skywork review");
+    const asked = await commentOnIssue(h, pr.repo, pr.number, "maintainer", "/skywork review");
 
     const bot = () => h.github.issueComments(pr.repo, pr.number).filter((c) => c.user?.login === h.github.botLogin);
     const reply = await eventually(() => bot()[0], "the reply");
@@ -231,16 +230,3 @@ describe("a command that cannot succeed", () => {
     expect(h.model.requests).toEqual([]);
   });
 });
-
-async function comment(h: Harness, repo: FakeRepo, number: number, user: string, body: string) {
-  const created = await repo.createIssueComment(number, { user, body });
-  const delivery = await deliverWebhook({
-    url: h.webhookUrl,
-    secret: h.secret,
-    event: "issue_comment",
-    payload: issueCommentEvent(h.github, repo, created.id),
-    fake: h.github,
-  });
-  expect(delivery.status).toBe(200);
-  return created;
-}
