@@ -139,7 +139,15 @@ export async function startApp(config: AppConfig, log: Logger): Promise<RunningA
         if (producer.status === "ready") sweeper.start();
         else producer.once("ready", () => sweeper.start());
         closers.push(["redelivery sweeper", () => sweeper.stop()]);
-        watchRedis(producer, log, config.redis.url, () => void sweeper.sweepOnce().catch(() => undefined));
+        watchRedis(
+          producer,
+          log,
+          config.redis.url,
+          () =>
+            void sweeper
+              .sweepOnce()
+              .catch((error: unknown) => log.warn({ err: error }, "the redelivery sweep after Redis came back failed; the periodic sweep will retry")),
+        );
       } else {
         watchRedis(producer, log, config.redis.url);
       }
