@@ -4,10 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { modelSlotKeys } from "../../src/model/model-slots.js";
-import { deliverWebhook, issueCommentEvent } from "../../testbed/fakes/github/index.js";
 import { agentScripts, finish, replace, view } from "../helpers/agent-script.js";
 import { eventually, startHarness, type Harness } from "../helpers/harness.js";
-import { BASE_FILES, deliverPullRequest, firstReview, openPullRequest, codeModules } from "../helpers/scenario.js";
+import { BASE_FILES, deliverPullRequest, firstReview, openPullRequest, codeModules, commentOnIssue } from "../helpers/scenario.js";
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -71,15 +70,7 @@ async function fixAgainst(h: Harness, shift: number) {
   const repo = await h.github.createRepo({ owner: "acme", name: "widgets", installationId, files: BASE_FILES });
   repo.setPermission("maintainer", "write");
   const issue = await repo.createIssue({ title: "mean() returns NaN for an empty array", body: "`mean([])` should be 0.", user: "reporter" });
-  const created = await repo.createIssueComment(issue.number, { user: "maintainer", body: "/skywork fix" });
-  const delivery = await deliverWebhook({
-    url: h.webhookUrl,
-    secret: h.secret,
-    event: "issue_comment",
-    payload: issueCommentEvent(h.github, repo, created.id),
-    fake: h.github,
-  });
-  expect(delivery.status).toBe(200);
+  await commentOnIssue(h, repo, issue.number, "maintainer", "/skywork fix");
   const status = await eventually(
     () => h.github.issueComments(repo, issue.number).find((c) => c.user?.login === h.github.botLogin && /✅ Done|😕 No fix/.test(c.body ?? "")),
     "the final fix status",
